@@ -1,0 +1,171 @@
+# Thin AMD hypervisor - top-level Makefile.
+#
+#   make            build the hypervisor, the guest and the ISO
+#   make run        boot the ISO in QEMU (KVM when nested SVM is there, TCG otherwise)
+#   make test       host unit tests (ASan+UBSan) and QEMU boot tests
+#   make help       every target and variable
+#
+# Everything is built out of tree in $(BUILD). V=1 prints full commands.
+
+BUILD     ?= build
+CROSS     ?= $(if $(shell command -v x86_64-elf-gcc 2>/dev/null),x86_64-elf-,)
+CC        := $(CROSS)gcc
+LD        := $(CROSS)ld
+OBJCOPY   := $(CROSS)objcopy
+HOSTCC    ?= gcc
+FUZZCC    ?= clang
+PYTHON    ?= /usr/bin/python3
+
+# QEMU knobs for run/run-uefi/gdb.
+SMP       ?= 4
+MEM       ?= 2G
+QEMU_EXTRA ?=
+CMDLINE   ?=
+QEMU      ?= qemu-system-x86_64
+OVMF      ?= /usr/share/ovmf/OVMF.fd
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# ---- freestanding flags, in one place -------------------------------------
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wundef
+KCFLAGS   := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin-printf \
+             -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+             -fno-omit-frame-pointer -fno-stack-protector -fno-common \
+             -fno-strict-aliasing -fcf-protection=none -mno-sse -mno-mmx \
+             -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+             -I. -MMD -MP
+KASFLAGS  := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
+KLDFLAGS  := -nostdlib -static -no-pie -z max-page-size=0x1000 \
+             -z noexecstack --build-id=none -T linker.ld
+
+# ---- the hypervisor -------------------------------------------------------
+KDIRS     := arch boot kernel lib mm acpi smp svm decode loader net console
+KSRCS     := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
+KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
+KERNEL    := $(BUILD)/hv.elf
+ISO       := $(BUILD)/hv.iso
+
+.PHONY: all iso guest run run-uefi gdb test test-unit test-qemu fuzz bench \
+        deps clean help
+all: $(ISO)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+$(KERNEL): $(KOBJS) linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS)
+	$(Q)grub-file --is-x86-multiboot2 $@ || \
+	  { echo "error: $@ is not a valid Multiboot2 image"; rm -f $@; exit 1; }
+
+-include $(KOBJS:.o=.d)
+
+# ---- the guest (guest/ has its own rules) ---------------------------------
+-include guest/guest.mk
+
+# ---- ISO --------------------------------------------------------------------
+iso: $(ISO)
+$(ISO): $(KERNEL) $(GUEST) iso/grub.cfg tools/mkiso.sh
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST)
+
+# ---- running --------------------------------------------------------------
+# KVM only where kvm_amd says nested SVM works; TCG with SVM+NPT otherwise.
+NESTED    := $(shell cat /sys/module/kvm_amd/parameters/nested 2>/dev/null)
+ifneq ($(filter 1 Y,$(NESTED)),)
+ACCEL     ?= -accel kvm -cpu host
+else
+ACCEL     ?= -accel tcg -cpu qemu64,+svm,+npt
+endif
+QEMU_ARGS := -M q35 $(ACCEL) -smp $(SMP) -m $(MEM) -serial mon:stdio \
+             -display none -no-reboot \
+             -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA)
+
+run: deps $(ISO)
+	@echo "QEMU: $(ACCEL) -smp $(SMP) -m $(MEM) (quit: Ctrl-A X)"
+	-$(QEMU) $(QEMU_ARGS) -cdrom $(ISO)
+
+run-uefi: deps $(ISO)
+	-$(QEMU) $(QEMU_ARGS) -bios $(OVMF) -cdrom $(ISO)
+
+gdb: deps $(ISO)
+	@echo "QEMU waits for GDB on :1234; in another shell: gdb -x tools/gdbinit"
+	-$(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -s -S
+
+# ---- tests ----------------------------------------------------------------
+# Each tests/unit/NAME.mk adds NAME to UNIT_TESTS and sets UNIT_SRCS_NAME.
+UNIT_TESTS :=
+include $(sort $(wildcard tests/unit/*.mk))
+HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+              -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer -DHOST_BUILD -I. -Itests/unit
+UNIT_BINS  := $(foreach t,$(UNIT_TESTS),$(BUILD)/unit/test_$(t))
+
+define unit_rule
+$(BUILD)/unit/test_$(1): $$(UNIT_SRCS_$(1)) tests/unit/runner.c tests/unit/host_stubs.c $$(wildcard */*.h tests/unit/*.h)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  HOSTCC  $$@")
+	$$(Q)$$(HOSTCC) $$(HOSTCFLAGS) $$(UNIT_CFLAGS_$(1)) -o $$@ $$(UNIT_SRCS_$(1)) tests/unit/runner.c tests/unit/host_stubs.c
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+test-unit: $(UNIT_BINS)
+	$(Q)tools/run-unit.sh $(UNIT_BINS)
+
+test-qemu: deps $(ISO)
+	$(Q)$(PYTHON) -m pytest -q tests/qemu $(PYTEST_ARGS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-unit
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),10)
+	$(Q)$(MAKE) --no-print-directory test-qemu
+
+# ---- fuzzing (libFuzzer, bounded) -----------------------------------------
+# Each tests/fuzz/NAME.mk adds NAME to FUZZ_TARGETS and sets FUZZ_SRCS_NAME.
+FUZZ_TARGETS :=
+FUZZ_SECONDS ?= 30
+include $(sort $(wildcard tests/fuzz/*.mk))
+FUZZ_BINS := $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/fuzz_$(t))
+FUZZFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -DHOST_BUILD -DFUZZ_BUILD \
+             -I. -Itests/unit -Wall -Werror -Wno-unused-parameter
+
+define fuzz_rule
+$(BUILD)/fuzz/fuzz_$(1): $$(FUZZ_SRCS_$(1)) tests/fuzz/fuzz_stubs.c $$(wildcard */*.h)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  FUZZCC  $$@")
+	$$(Q)$$(FUZZCC) $$(FUZZFLAGS) -o $$@ $$(FUZZ_SRCS_$(1)) tests/fuzz/fuzz_stubs.c
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tools/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# ---- benchmarks -----------------------------------------------------------
+# Each bench/NAME.mk adds a recipe to BENCH_RUNS (a phony target).
+BENCH_RUNS :=
+include $(sort $(wildcard bench/*.mk))
+bench: deps $(BENCH_RUNS)
+
+# ---- dependencies -----------------------------------------------------------
+deps:
+	$(Q)tools/deps.sh
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@sed -n '1,10p' Makefile
+	@echo "targets: all iso guest run run-uefi gdb test test-unit test-qemu fuzz bench deps clean"
+	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="

@@ -1,0 +1,101 @@
+/*
+ * kernel/cmdline.c - the hypervisor's command line (from GRUB's
+ * 'multiboot2 /boot/hv.elf ...' line). Words are "key" or "key=value".
+ * Untrusted input: every value is checked; the first problem is reported.
+ */
+#include "kernel/kernel.h"
+#include "lib/lib.h"
+
+#define DEFAULT_HV_MEM (32 * MiB)
+
+static const char *memchr_in(const char *w, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (w[i] == '=')
+			return w + i;
+	return NULL;
+}
+
+static bool word_is(const char *w, size_t len, const char *key)
+{
+	size_t kl = strlen(key);
+
+	return len == kl && memcmp(w, key, kl) == 0;
+}
+
+static int parse_serial(const char *v, size_t len, uint16_t *port)
+{
+	static const uint16_t com[] = { 0x3F8, 0x2F8, 0x3E8, 0x2E8 };
+	uint64_t n;
+
+	if (len == 4 && (memcmp(v, "com", 3) == 0 || memcmp(v, "COM", 3) == 0) &&
+	    v[3] >= '1' && v[3] <= '4') {
+		*port = com[v[3] - '1'];
+		return 0;
+	}
+	if (kparse_u64(v, len, &n) || n == 0 || n > 0xFFF8)
+		return -1;
+	*port = (uint16_t)n;
+	return 0;
+}
+
+int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
+		  size_t errlen)
+{
+	const char *p = cmdline;
+	int rc = 0;
+
+	opt->serial_port = 0x3F8;
+	opt->hv_mem = DEFAULT_HV_MEM;
+	opt->exit_when_ready = false;
+	opt->mm_selftest = false;
+	if (errlen)
+		err[0] = 0;
+
+	while (*p) {
+		const char *w, *eq, *v;
+		size_t wl, kl, vl;
+		uint64_t n;
+		bool bad = false;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		w = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		wl = (size_t)(p - w);
+		eq = memchr_in(w, wl);
+		kl = eq ? (size_t)(eq - w) : wl;
+		v = eq ? eq + 1 : NULL;
+		vl = eq ? wl - kl - 1 : 0;
+
+		if (word_is(w, kl, "serial") && v)
+			bad = parse_serial(v, vl, &opt->serial_port) != 0;
+		else if (word_is(w, kl, "hv_mem") && v) {
+			bad = kparse_u64(v, vl, &n) != 0 || n < 8 * MiB ||
+			      n > 4 * GiB || (n & (2 * MiB - 1));
+			if (!bad)
+				opt->hv_mem = n;
+		} else if (word_is(w, wl, "shutdown"))
+			opt->exit_when_ready = true;
+		else if (word_is(w, wl, "mm_selftest"))
+			opt->mm_selftest = true;
+		else {
+			if (!rc)
+				ksnprintf(err, errlen, "unknown option '%.*s'",
+					  (int)MIN(wl, 64), w);
+			rc = -1;
+			continue;
+		}
+		if (bad) {
+			if (!rc)
+				ksnprintf(err, errlen,
+					  "bad value in '%.*s' (hv_mem: 8M..4G in 2M steps; serial: com1..com4 or a port)",
+					  (int)MIN(wl, 64), w);
+			rc = -1;
+		}
+	}
+	return rc;
+}

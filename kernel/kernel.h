@@ -1,0 +1,196 @@
+/*
+ * kernel/kernel.h - the kernel's public core interface.
+ *
+ * Basic types and helpers, printk, panic/assert, ticket spinlocks.
+ * Every subsystem includes this. It must also compile in the host build
+ * (tests/unit, HOST_BUILD defined), where tests/unit/host_stubs.c provides
+ * printk and a catchable panic.
+ */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BIT(n)          (1ULL << (n))
+#define GENMASK(h, l)   (((~0ULL) >> (63 - (h))) & ~((1ULL << (l)) - 1))
+#define ALIGN_UP(x, a)  (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b)       ((a) < (b) ? (a) : (b))
+#define MAX(a, b)       ((a) > (b) ? (a) : (b))
+#define KiB             (1024ULL)
+#define MiB             (1024ULL * KiB)
+#define GiB             (1024ULL * MiB)
+
+#define __packed        __attribute__((packed))
+#define __aligned(n)    __attribute__((aligned(n)))
+#define __unused        __attribute__((unused))
+#define __printf(a, b)  __attribute__((format(printf, a, b)))
+#define likely(x)       __builtin_expect(!!(x), 1)
+#define unlikely(x)     __builtin_expect(!!(x), 0)
+#define container_of(p, type, member) \
+	((type *)((char *)(p) - offsetof(type, member)))
+#define READ_ONCE(x)    (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+#define barrier()       __asm__ __volatile__("" ::: "memory")
+
+/* printk: formats with lib/ kvsnprintf (%d %i %u %x %X %p %s %c %% with
+ * flags '-', '0', width, precision, and l/ll/z/h/hh length modifiers) and
+ * writes to the console and the log ring. Lines from different CPUs never
+ * interleave within a call. Returns the number of characters written. */
+int printk(const char *fmt, ...) __printf(1, 2);
+int vprintk(const char *fmt, va_list ap);
+
+/* panic: for what the hypervisor cannot survive. Prints the message, the
+ * CPU, a register dump and a backtrace, stops every other CPU and halts.
+ * In the host build it longjmps back to the test that expected it. */
+_Noreturn void panic(const char *fmt, ...) __printf(1, 2);
+
+/* assert: for our own bugs only, never for input validation. */
+#define assert(c)                                                        \
+	do {                                                             \
+		if (unlikely(!(c)))                                      \
+			panic("assertion '%s' failed at %s:%d", #c,      \
+			      __FILE__, __LINE__);                       \
+	} while (0)
+
+/* Ticket spinlock. The hypervisor runs with IF = 0 everywhere; the NMI
+ * handler never takes a lock, so no interrupt-save variant is needed. */
+struct spinlock {
+	uint32_t next;
+	uint32_t owner;
+};
+#define SPINLOCK_INIT { 0, 0 }
+
+static inline void cpu_relax(void)
+{
+	__asm__ __volatile__("pause" ::: "memory");
+}
+
+static inline void spin_lock(struct spinlock *l)
+{
+	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		cpu_relax();
+}
+
+static inline bool spin_trylock(struct spinlock *l)
+{
+	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	uint32_t expect = owner;
+	return __atomic_compare_exchange_n(&l->next, &expect, owner + 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+}
+
+static inline bool spin_is_locked(struct spinlock *l)
+{
+	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+}
+
+/* ---- boot information, as parsed from Multiboot2 (kernel/mb2.c) -------- */
+
+/* Memory types: 1..5 and 7 are the e820/Multiboot2 numbers; the EFI map is
+ * classified into these plus MEM_EFI_RUNTIME and MEM_MMIO. raw_type keeps
+ * the firmware's own number so the guest's map can keep it exactly. */
+enum mem_type {
+	MEM_USABLE = 1,
+	MEM_RESERVED = 2,
+	MEM_ACPI_RECLAIM = 3,
+	MEM_ACPI_NVS = 4,
+	MEM_BAD = 5,
+	MEM_PERSISTENT = 7,
+	MEM_EFI_RUNTIME = 20,
+	MEM_MMIO = 21,
+};
+
+struct mem_range {
+	uint64_t base;
+	uint64_t len;
+	uint32_t type;     /* enum mem_type */
+	uint32_t raw_type; /* e820 type, or EFI type when from_efi */
+};
+
+#define BOOT_MAX_RANGES  256
+#define BOOT_MAX_MODULES 16
+
+struct boot_module {
+	uint64_t start;  /* physical, first byte */
+	uint64_t end;    /* physical, one past the last byte */
+	const char *string;
+};
+
+/* Everything the boot loader told us, validated (kernel/mb2.c). Pointers
+ * point into the boot information block, which stays mapped and is kept
+ * out of the hypervisor's pool and the guest's loading plans. */
+struct bootinfo {
+	uint64_t mbi_pa;
+	uint32_t mbi_size;
+	const char *cmdline;      /* never NULL ("" when absent) */
+	const char *loader_name;  /* never NULL */
+	bool uefi;                /* an EFI system table tag was present */
+	/* Tag 6: the BIOS-style map; raw_type is the e820 type. */
+	struct mem_range mmap[BOOT_MAX_RANGES];
+	size_t nmmap;
+	/* Tag 17: the EFI map, classified; raw_type is the EFI type. */
+	struct mem_range efimap[BOOT_MAX_RANGES];
+	size_t nefimap;
+	struct boot_module mods[BOOT_MAX_MODULES];
+	size_t nmods;
+	const void *rsdp_old;     /* tag 14 payload (RSDP v1 copy), or NULL */
+	uint32_t rsdp_old_len;
+	const void *rsdp_new;     /* tag 15 payload (RSDP v2+ copy), or NULL */
+	uint32_t rsdp_new_len;
+	bool has_load_base;
+	uint64_t load_base;       /* tag 21 */
+	bool has_meminfo;
+	uint32_t mem_lower_kib, mem_upper_kib;
+	bool has_framebuffer;
+};
+
+/* mb2_parse: validate and decode a Multiboot2 information block
+ * (Multiboot2 spec 3.6). @mbi points at @avail readable bytes.
+ * Returns 0, or -1 with a message naming the offending tag in @err.
+ * Nothing in @bi is trustworthy after a failure. */
+int mb2_parse(const void *mbi, size_t avail, uint64_t mbi_pa,
+	      struct bootinfo *bi, char *err, size_t errlen);
+
+/* The map the hypervisor plans its own memory with: the EFI map when the
+ * firmware gave one (design.md), the BIOS-style map otherwise. */
+static inline const struct mem_range *bootinfo_ram_map(const struct bootinfo *bi,
+						       size_t *n)
+{
+	if (bi->nefimap) {
+		*n = bi->nefimap;
+		return bi->efimap;
+	}
+	*n = bi->nmmap;
+	return bi->mmap;
+}
+
+const char *mem_type_name(uint32_t type);
+
+/* ---- command line (kernel/cmdline.c) ----------------------------------- */
+struct hv_options {
+	uint16_t serial_port;     /* serial=0x3f8 | com1..com4 */
+	uint64_t hv_mem;          /* hv_mem=SIZE: pool size in bytes */
+	bool exit_when_ready;     /* shutdown: leave QEMU after 'hv: ready' */
+	bool mm_selftest;         /* mm_selftest: run the allocator self-test */
+};
+
+/* cmdline_parse: parse "key=value key ..." words. Unknown words and bad
+ * values are reported in @err (first problem) and return -1; @opt keeps
+ * defaults for everything not parsed. */
+int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
+		  size_t errlen);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * kernel/panic.c - the panic path: message, CPU, registers, backtrace,
+ * every other CPU stopped, then halt. Also the QEMU exit port.
+ */
+#include "kernel/kernel.h"
+#include "arch/x86.h"
+#include "kernel/private.h"
+
+void (*panic_stop_others)(void);
+int (*panic_cpu_index)(void);
+
+static int panic_count;
+
+_Noreturn void halt_forever(void)
+{
+	for (;;) {
+		cli();
+		hlt();
+	}
+}
+
+/* QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4):
+ * QEMU exits with status (code << 1) | 1. Harmless elsewhere. */
+void isa_debug_exit(uint8_t code)
+{
+	outb(0xF4, code);
+}
+
+/* Walk saved frame pointers (-fno-omit-frame-pointer everywhere); stop
+ * at a null or misaligned frame or outside the kernel's address range. */
+void backtrace_from(uint64_t rbp)
+{
+	printk("backtrace:\n");
+	for (int depth = 0; depth < 16; depth++) {
+		const uint64_t *frame = (const uint64_t *)rbp;
+
+		if (!rbp || (rbp & 7) || rbp < DIRECT_MAP_BASE)
+			break;
+		printk("  #%d %016llx\n", depth, (unsigned long long)frame[1]);
+		rbp = frame[0];
+	}
+}
+
+_Noreturn void panic(const char *fmt, ...)
+{
+	va_list ap;
+	int cpu = panic_cpu_index ? panic_cpu_index() : 0;
+
+	cli();
+	if (__atomic_fetch_add(&panic_count, 1, __ATOMIC_SEQ_CST) > 0) {
+		/* Another CPU panics already: its report wins. */
+		halt_forever();
+	}
+	if (panic_stop_others)
+		panic_stop_others();
+	printk_set_panicking();
+	printk("\npanic on cpu %d: ", cpu);
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+	printk("\n");
+	printk("caller %p\n", __builtin_return_address(0));
+	backtrace_from((uint64_t)__builtin_frame_address(0));
+	printk("system halted\n");
+	halt_forever();
+}

@@ -1,0 +1,90 @@
+/*
+ * kernel/printk.c - formatted output to the serial console and to the log
+ * ring (which the debug console's 'log' command reads back).
+ * Every line starts with "hv: " so the hypervisor's lines stand apart
+ * from the guest's ("guest: ") on a shared serial port.
+ */
+#include "kernel/kernel.h"
+#include "kernel/private.h"
+#include "lib/lib.h"
+
+#define LOG_RING_SIZE (64 * 1024)
+
+static struct spinlock printk_lock = SPINLOCK_INIT;
+static char log_ring[LOG_RING_SIZE];
+static uint64_t log_head; /* total characters ever logged */
+static bool at_line_start = true;
+static bool panicking;
+
+static void emit(char c)
+{
+	if (at_line_start) {
+		for (const char *p = "hv: "; *p; p++) {
+			serial_putc(*p);
+			log_ring[log_head++ % LOG_RING_SIZE] = *p;
+		}
+		at_line_start = false;
+	}
+	if (c == '\n')
+		serial_putc('\r');
+	serial_putc(c);
+	log_ring[log_head++ % LOG_RING_SIZE] = c;
+	if (c == '\n')
+		at_line_start = true;
+}
+
+int vprintk(const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
+	size_t len = MIN((size_t)n, sizeof(buf) - 1);
+	bool locked;
+
+	/* A panicking CPU must print even if another holds the lock. */
+	locked = spin_trylock(&printk_lock);
+	if (!locked && !READ_ONCE(panicking)) {
+		spin_lock(&printk_lock);
+		locked = true;
+	}
+	for (size_t i = 0; i < len; i++)
+		emit(buf[i]);
+	if ((size_t)n > len)
+		for (const char *p = "...[truncated]\n"; *p; p++)
+			emit(*p);
+	if (locked)
+		spin_unlock(&printk_lock);
+	return n;
+}
+
+int printk(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintk(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void printk_set_panicking(void)
+{
+	WRITE_ONCE(panicking, true);
+}
+
+/* Copy the newest up to @len bytes of the log into @out; returns count. */
+size_t log_read_tail(char *out, size_t len)
+{
+	uint64_t head, avail, start;
+
+	spin_lock(&printk_lock);
+	head = log_head;
+	avail = MIN(head, (uint64_t)LOG_RING_SIZE);
+	if (len > avail)
+		len = (size_t)avail;
+	start = head - len;
+	for (size_t i = 0; i < len; i++)
+		out[i] = log_ring[(start + i) % LOG_RING_SIZE];
+	spin_unlock(&printk_lock);
+	return len;
+}
