@@ -1,0 +1,3 @@
+UNIT_TESTS += kernel
+UNIT_SRCS_kernel := kernel/mb2.c kernel/cmdline.c lib/format.c lib/parse.c \
+                    tests/unit/test_mb2.c tests/unit/test_format.c

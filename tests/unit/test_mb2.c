@@ -1,0 +1,290 @@
+/* Host tests for kernel/mb2.c and kernel/cmdline.c: good Multiboot2
+ * information blocks as GRUB builds them (BIOS and UEFI), and broken ones. */
+#include "test.h"
+
+#include <stdlib.h>
+
+#include "kernel/kernel.h"
+
+/* A little builder for Multiboot2 information blocks. */
+struct mbi {
+	uint8_t buf[8192] __attribute__((aligned(8)));
+	uint32_t len;
+};
+
+static void mbi_start(struct mbi *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->len = 8;
+}
+
+static uint8_t *mbi_tag(struct mbi *m, uint32_t type, uint32_t size)
+{
+	uint8_t *t = m->buf + m->len;
+
+	memcpy(t, &type, 4);
+	memcpy(t + 4, &size, 4);
+	m->len += (size + 7) & ~7u;
+	return t;
+}
+
+static void mbi_string(struct mbi *m, uint32_t type, const char *s)
+{
+	uint8_t *t = mbi_tag(m, type, 8 + (uint32_t)strlen(s) + 1);
+
+	memcpy(t + 8, s, strlen(s) + 1);
+}
+
+static void mbi_mmap(struct mbi *m, const uint64_t (*e)[3], int n)
+{
+	uint8_t *t = mbi_tag(m, 6, 16 + 24 * (uint32_t)n);
+	uint32_t es = 24, ev = 0;
+
+	memcpy(t + 8, &es, 4);
+	memcpy(t + 12, &ev, 4);
+	for (int i = 0; i < n; i++) {
+		uint32_t type = (uint32_t)e[i][2], rsv = 0;
+
+		memcpy(t + 16 + 24 * i, &e[i][0], 8);
+		memcpy(t + 16 + 24 * i + 8, &e[i][1], 8);
+		memcpy(t + 16 + 24 * i + 16, &type, 4);
+		memcpy(t + 16 + 24 * i + 20, &rsv, 4);
+	}
+}
+
+static void mbi_module(struct mbi *m, uint32_t start, uint32_t end, const char *s)
+{
+	uint8_t *t = mbi_tag(m, 3, 16 + (uint32_t)strlen(s) + 1);
+
+	memcpy(t + 8, &start, 4);
+	memcpy(t + 12, &end, 4);
+	memcpy(t + 16, s, strlen(s) + 1);
+}
+
+static void mbi_end(struct mbi *m)
+{
+	mbi_tag(m, 0, 8);
+	memcpy(m->buf, &m->len, 4);
+}
+
+static const uint64_t bios_map[][3] = {
+	{ 0, 0x9fc00, 1 }, { 0x9fc00, 0x400, 2 }, { 0xf0000, 0x10000, 2 },
+	{ 0x100000, 0x7fedf000, 1 }, { 0x7ffdf000, 0x21000, 2 },
+	{ 0xb0000000, 0x10000000, 2 }, { 0xfd00000000ULL, 0x300000000ULL, 12 },
+};
+
+static struct bootinfo bi;
+static char err[256];
+
+static void good_bios(struct mbi *m)
+{
+	uint8_t rsdp[20] = "RSD PTR ";
+
+	mbi_start(m);
+	mbi_string(m, 1, "hv_mem=64M shutdown");
+	mbi_string(m, 2, "GRUB 2.06");
+	mbi_module(m, 0x200000, 0x280000, "guest exit");
+	mbi_mmap(m, bios_map, 7);
+	memcpy(mbi_tag(m, 14, 8 + 20) + 8, rsdp, 20);
+	mbi_end(m);
+}
+
+TEST(mb2_good_bios)
+{
+	struct mbi m;
+
+	good_bios(&m);
+	CHECK(mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err)) == 0);
+	CHECK_STR(bi.cmdline, "hv_mem=64M shutdown");
+	CHECK_STR(bi.loader_name, "GRUB 2.06");
+	CHECK(!bi.uefi);
+	CHECK_EQ(bi.nmmap, 7);
+	CHECK_EQ(bi.mmap[3].base, 0x100000);
+	CHECK_EQ(bi.mmap[3].type, MEM_USABLE);
+	CHECK_EQ(bi.mmap[6].type, MEM_RESERVED); /* type 12 kept raw */
+	CHECK_EQ(bi.mmap[6].raw_type, 12);
+	CHECK_EQ(bi.nmods, 1);
+	CHECK_EQ(bi.mods[0].start, 0x200000);
+	CHECK_STR(bi.mods[0].string, "guest exit");
+	CHECK(bi.rsdp_old != NULL && bi.rsdp_new == NULL);
+	CHECK_EQ(bi.nefimap, 0);
+}
+
+TEST(mb2_good_uefi)
+{
+	struct mbi m;
+	uint8_t *t;
+	uint32_t ds = 48, dv = 1;
+	uint64_t st = 0x7f000000;
+	/* EFI types: 7 conventional, 9 ACPI reclaim, 5 runtime code, 11 MMIO */
+	const uint32_t types[4] = { 7, 9, 5, 11 };
+	size_t n;
+
+	mbi_start(&m);
+	memcpy(mbi_tag(&m, 12, 16) + 8, &st, 8);
+	t = mbi_tag(&m, 17, 16 + 48 * 4);
+	memcpy(t + 8, &ds, 4);
+	memcpy(t + 12, &dv, 4);
+	for (int i = 0; i < 4; i++) {
+		uint64_t start = 0x100000ULL * (uint64_t)(i + 1), pages = 16;
+
+		memcpy(t + 16 + 48 * i, &types[i], 4);
+		memcpy(t + 16 + 48 * i + 8, &start, 8);
+		memcpy(t + 16 + 48 * i + 24, &pages, 8);
+	}
+	mbi_mmap(&m, bios_map, 2);
+	mbi_end(&m);
+	CHECK(mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err)) == 0);
+	CHECK(bi.uefi);
+	CHECK_EQ(bi.nefimap, 4);
+	CHECK_EQ(bi.efimap[0].type, MEM_USABLE);
+	CHECK_EQ(bi.efimap[1].type, MEM_ACPI_RECLAIM);
+	CHECK_EQ(bi.efimap[2].type, MEM_EFI_RUNTIME);
+	CHECK_EQ(bi.efimap[3].type, MEM_MMIO);
+	CHECK_EQ(bi.efimap[3].len, 0x10000);
+	CHECK(bootinfo_ram_map(&bi, &n) == bi.efimap && n == 4);
+	CHECK_STR(bi.cmdline, "");
+}
+
+#define EXPECT_BAD(m, substr)                                                \
+	do {                                                                 \
+		CHECK(mb2_parse((m)->buf, (m)->len, 0x10000, &bi, err,       \
+				sizeof(err)) == -1);                         \
+		if (!strstr(err, substr)) {                                  \
+			test_fail(__FILE__, __LINE__, "error \"%s\" lacks \"%s\"", \
+				  err, substr);                              \
+			return;                                              \
+		}                                                            \
+	} while (0)
+
+TEST(mb2_malformed)
+{
+	struct mbi m;
+	uint32_t v;
+
+	/* Total size larger than the readable bytes. */
+	good_bios(&m);
+	CHECK(mb2_parse(m.buf, m.len - 8, 0x10000, &bi, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "total size") != NULL);
+	/* Total size too small, and absurd. */
+	good_bios(&m);
+	v = 8;
+	memcpy(m.buf, &v, 4);
+	EXPECT_BAD(&m, "total size");
+	/* Misaligned block. */
+	good_bios(&m);
+	CHECK(mb2_parse(m.buf, m.len, 0x10004, &bi, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "aligned") != NULL);
+	/* A tag whose size runs past the end. */
+	good_bios(&m);
+	v = 5000;
+	memcpy(m.buf + 8 + 4, &v, 4);
+	EXPECT_BAD(&m, "command line tag (type 1) at offset 8: size 5000 runs past");
+	/* A tag with size < 8 (would loop forever). */
+	good_bios(&m);
+	v = 4;
+	memcpy(m.buf + 8 + 4, &v, 4);
+	EXPECT_BAD(&m, "runs past");
+	/* Unterminated command line. */
+	mbi_start(&m);
+	memcpy(mbi_tag(&m, 1, 8 + 4) + 8, "abcd", 4);
+	mbi_mmap(&m, bios_map, 1);
+	mbi_end(&m);
+	EXPECT_BAD(&m, "command line tag: string not terminated");
+	/* No end tag. */
+	good_bios(&m);
+	m.len -= 8;
+	memcpy(m.buf, &m.len, 4);
+	EXPECT_BAD(&m, "end tag missing");
+	/* No memory map. */
+	mbi_start(&m);
+	mbi_string(&m, 1, "x");
+	mbi_end(&m);
+	EXPECT_BAD(&m, "memory map tag missing");
+	/* Bad mmap entry size. */
+	mbi_start(&m);
+	{
+		uint8_t *t = mbi_tag(&m, 6, 16 + 24);
+		uint32_t es = 20;
+		memcpy(t + 8, &es, 4);
+	}
+	mbi_end(&m);
+	EXPECT_BAD(&m, "bad entry size 20");
+	/* Module ending before it starts. */
+	mbi_start(&m);
+	mbi_module(&m, 0x300000, 0x200000, "guest");
+	mbi_mmap(&m, bios_map, 1);
+	mbi_end(&m);
+	EXPECT_BAD(&m, "module tag 'guest': end 0x200000 before start 0x300000");
+	/* Duplicate command line. */
+	mbi_start(&m);
+	mbi_string(&m, 1, "a");
+	mbi_string(&m, 1, "b");
+	mbi_mmap(&m, bios_map, 1);
+	mbi_end(&m);
+	EXPECT_BAD(&m, "appears twice");
+	/* A memory map entry that wraps around. */
+	{
+		const uint64_t wrap[][3] = { { 0xfffffffffffff000ULL, 0x2000, 1 } };
+		mbi_start(&m);
+		mbi_mmap(&m, wrap, 1);
+		mbi_end(&m);
+		EXPECT_BAD(&m, "wraps around");
+	}
+	/* A truncated new-RSDP tag. */
+	good_bios(&m);
+	m.len -= 8;
+	mbi_tag(&m, 15, 8 + 20);
+	mbi_end(&m);
+	EXPECT_BAD(&m, "ACPI new RSDP tag");
+}
+
+TEST(mb2_random_garbage_never_crashes)
+{
+	struct mbi m;
+
+	srand(1234);
+	for (int round = 0; round < 20000; round++) {
+		good_bios(&m);
+		for (int k = 0; k < 1 + round % 8; k++)
+			m.buf[rand() % m.len] = (uint8_t)rand();
+		(void)mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err));
+	}
+	CHECK(1);
+}
+
+TEST(cmdline_options)
+{
+	struct hv_options o;
+
+	CHECK(cmdline_parse("", &o, err, sizeof(err)) == 0);
+	CHECK_EQ(o.serial_port, 0x3F8);
+	CHECK_EQ(o.hv_mem, 32ULL << 20);
+	CHECK(!o.exit_when_ready);
+	CHECK(cmdline_parse("  serial=com2 hv_mem=64M   shutdown ", &o, err,
+			    sizeof(err)) == 0);
+	CHECK_EQ(o.serial_port, 0x2F8);
+	CHECK_EQ(o.hv_mem, 64ULL << 20);
+	CHECK(o.exit_when_ready);
+	CHECK(cmdline_parse("serial=0x3e8", &o, err, sizeof(err)) == 0);
+	CHECK_EQ(o.serial_port, 0x3E8);
+}
+
+TEST(cmdline_bad)
+{
+	struct hv_options o;
+
+	CHECK(cmdline_parse("bogus", &o, err, sizeof(err)) == -1);
+	CHECK_STR(err, "unknown option 'bogus'");
+	CHECK(cmdline_parse("hv_mem=3M", &o, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "bad value in 'hv_mem=3M'") != NULL);
+	CHECK_EQ(o.hv_mem, 32ULL << 20); /* default kept */
+	CHECK(cmdline_parse("hv_mem=33M", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("hv_mem=", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("serial=com9", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("serial", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("shutdown=1", &o, err, sizeof(err)) == -1);
+	/* The first problem is the one reported. */
+	CHECK(cmdline_parse("a b", &o, err, sizeof(err)) == -1);
+	CHECK_STR(err, "unknown option 'a'");
+}
