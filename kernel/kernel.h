@@ -193,4 +193,22 @@ struct hv_options {
 int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		  size_t errlen);
 
+/* ---- address space (kernel/paging.c) ----------------------------------- */
+uint64_t paging_extend_direct_map(const struct mem_range *map, size_t n);
+void *ioremap(uint64_t pa, uint64_t len);
+void paging_drop_identity(void);
+
+/* ---- time (kernel/time.c) ---------------------------------------------- */
+/* time_init: calibrate the TSC against the ACPI PM timer at @pm_port
+ * (24- or 32-bit counter; port 0 = none) or, failing that, the PIT. */
+void time_init(uint16_t pm_port, bool pm_32bit);
+uint64_t tsc_khz(void);
+bool tsc_invariant(void);
+uint64_t now_ns(void);
+void udelay(uint64_t us);
+void mdelay(uint64_t ms);
+
+/* kernel/selftest.c: allocator self-test on the real pool (boot option
+ * mm_selftest); panics on any inconsistency or leak. */
+void mm_selftest(void);
 #endif

@@ -5,11 +5,16 @@
 #include "kernel/kernel.h"
 #include "arch/x86.h"
 #include "kernel/private.h"
+#include "acpi/acpi.h"
 #include "lib/lib.h"
+#include "mm/mm.h"
+#include "smp/smp.h"
 
 #define HV_VERSION "0.1.0"
 
 static struct bootinfo boot_info;
+static struct acpi_info acpi;
+static uint64_t pool_base, pool_size;
 static struct hv_options options;
 static uint64_t image_base, image_end;
 
@@ -86,6 +91,87 @@ static void print_boot_summary(void)
 	       bi->rsdp_old ? "v1 (tag 14)" : "none");
 }
 
+/* The pool: hv_mem= bytes of plain RAM next to the image (mm/pool.c
+ * picks it), then the frame domain on it, the direct map over all RAM,
+ * the heap on frames. */
+static void mm_bringup(void)
+{
+	struct mem_range avoid[BOOT_MAX_MODULES + 1];
+	const struct mem_range *map;
+	size_t n, navoid = 0;
+	int rc;
+
+	for (size_t i = 0; i < boot_info.nmods; i++)
+		avoid[navoid++] = (struct mem_range){
+			boot_info.mods[i].start,
+			boot_info.mods[i].end - boot_info.mods[i].start, 0, 0 };
+	avoid[navoid++] = (struct mem_range){ boot_info.mbi_pa,
+					      boot_info.mbi_size, 0, 0 };
+	map = bootinfo_ram_map(&boot_info, &n);
+	pool_size = options.hv_mem;
+	rc = mm_pick_pool(map, n, avoid, navoid, image_base, image_end,
+			  pool_size, &pool_base);
+	if (rc)
+		panic("no room for the hypervisor pool of %llu MiB in usable RAM "
+		      "between 16 MiB and 4 GiB (status %d); try a smaller hv_mem=",
+		      (unsigned long long)(pool_size >> 20), rc);
+	mm_direct_map_offset = DIRECT_MAP_BASE;
+	mm_direct_map_size = 4 * GiB;
+	mm_set_image_range((uintptr_t)__image_start, (uintptr_t)__image_end);
+	if (frame_init(PADDR(pool_base), pool_size) != MM_OK)
+		panic("frame_init refused the pool %llx+%llx",
+		      (unsigned long long)pool_base, (unsigned long long)pool_size);
+	heap_init();
+	mm_direct_map_size = paging_extend_direct_map(map, n);
+	if (!mm_direct_map_size)
+		panic("out of frames while mapping RAM above 4 GiB");
+	printk("mm: pool %016llx-%016llx (%llu MiB), image %016llx-%016llx, "
+	       "direct map up to %llu MiB\n",
+	       (unsigned long long)pool_base,
+	       (unsigned long long)(pool_base + pool_size - 1),
+	       (unsigned long long)(pool_size >> 20),
+	       (unsigned long long)image_base, (unsigned long long)image_end - 1,
+	       (unsigned long long)(mm_direct_map_size >> 20));
+}
+
+/* ACPI tables through the direct map, bounded to what it covers. */
+static const void *acpi_map(uint64_t pa, uint64_t len, void *ctx)
+{
+	if (pa + len < pa || pa + len > mm_direct_map_size)
+		return NULL;
+	return phys_to_virt(PADDR(pa));
+}
+
+static void acpi_bringup(void)
+{
+	const void *rsdp = boot_info.rsdp_new ? boot_info.rsdp_new : boot_info.rsdp_old;
+	size_t len = boot_info.rsdp_new ? boot_info.rsdp_new_len : boot_info.rsdp_old_len;
+
+	if (!rsdp) {
+		printk("warning: no ACPI RSDP from the boot loader: one CPU, PIT timing\n");
+		return;
+	}
+	if (acpi_parse(rsdp, len, acpi_map, NULL, &acpi) != 0) {
+		printk("warning: ACPI unusable (see above): one CPU, PIT timing\n");
+		memset(&acpi, 0, sizeof(acpi));
+		return;
+	}
+	if (acpi_copy_tables(&acpi, acpi_map, NULL, kmalloc) != 0)
+		printk("warning: could not copy all ACPI tables the hypervisor uses\n");
+	acpi_print_summary(&acpi);
+}
+
+static void time_bringup(void)
+{
+	const struct acpi_reg *pm = &acpi.fadt.pm_timer;
+
+	if (pm->present && pm->space == 1 /* system I/O (ACPI 5.2.3.2) */ && pm->address &&
+	    pm->address <= 0xFFFC)
+		time_init((uint16_t)pm->address, acpi.fadt.pm_timer_32bit);
+	else
+		time_init(0, false);
+}
+
 void kmain(uint64_t mbi_pa, uint64_t load_base);
 void kmain(uint64_t mbi_pa, uint64_t load_base)
 {
@@ -102,6 +188,20 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	parse_options();
 	/* 5. Tell the user what we were given. */
 	print_boot_summary();
+	/* 6. mm/: pool, frame domain, direct map, heap domain. */
+	mm_bringup();
+	/* 7. ACPI: MADT, FADT, MCFG, IVRS, validated and copied. */
+	acpi_bringup();
+	/* 8. TSC calibrated against the PM timer (PIT fallback). */
+	time_bringup();
+	/* 9. Boot CPU: per-CPU state, GDT/TSS/IST, NMI handler, local APIC. */
+	smp_init_bsp(&acpi);
+	/* 10. Every other CPU, with INIT-SIPI-SIPI; absent ones skipped. */
+	smp_start_aps(&acpi, &boot_info);
+	/* 11. Allocator self-test (mm_selftest) and both domains' numbers. */
+	if (options.mm_selftest)
+		mm_selftest();
+	mm_print_stats();
 
 	printk("ready\n");
 	if (options.exit_when_ready)

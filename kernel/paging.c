@@ -1,0 +1,136 @@
+/*
+ * kernel/paging.c - the hypervisor's own address space (APM Vol. 2, 5.3).
+ *
+ * boot/entry.S built: identity + direct map of 0..4 GiB (2 MiB pages) and
+ * the image at KERNEL_VMA. Here: extend the direct map over RAM above
+ * 4 GiB, map MMIO uncached in the ioremap window, and drop the identity
+ * map once nothing needs it. Table pages come from the frame domain with
+ * tag FRAME_TAG_PAGETABLE. Callers serialize (bring-up is single-threaded;
+ * later changes take paging_lock).
+ */
+#include "kernel/kernel.h"
+#include "arch/x86.h"
+#include "kernel/private.h"
+#include "lib/lib.h"
+#include "mm/mm.h"
+
+#define IOREMAP_BASE  0xFFFFFF0000000000ULL  /* PML4 slot 510 */
+#define IOREMAP_SIZE  (1 * GiB)
+#define TABLE_FLAGS   (PTE_P | PTE_RW)
+/* NX only when EFER.NXE is on (boot/entry.S sets it when offered). */
+#define PTE_NX_IF_ON  (nx_enabled() ? PTE_NX : 0)
+
+static bool nx_enabled(void)
+{
+	return (rdmsr(MSR_EFER) & EFER_NXE) != 0;
+}
+
+extern uint64_t boot_pml4[512];
+static struct spinlock paging_lock = SPINLOCK_INIT;
+static uint64_t ioremap_next = IOREMAP_BASE;
+
+static uint64_t *table_of(uint64_t entry)
+{
+	return phys_to_virt(PADDR(entry & PTE_ADDR_MASK));
+}
+
+/* The next-level table under *entry, created (zeroed) when absent.
+ * Returns NULL when the frame domain is exhausted. */
+static uint64_t *next_table(uint64_t *entry)
+{
+	struct paddr pa;
+
+	if (*entry & PTE_P) {
+		assert(!(*entry & PTE_PS));
+		return table_of(*entry);
+	}
+	if (frame_alloc(0, FRAME_TAG_PAGETABLE, FRAME_ZERO, &pa) != MM_OK)
+		return NULL;
+	*entry = pa.pa | TABLE_FLAGS;
+	return phys_to_virt(pa);
+}
+
+/* Map [pa, pa + len) at va with 2 MiB pages; all three 2 MiB aligned. */
+static int map_2m(uint64_t va, uint64_t pa, uint64_t len, uint64_t flags)
+{
+	for (uint64_t off = 0; off < len; off += 2 * MiB) {
+		uint64_t v = va + off;
+		uint64_t *pdpt, *pd;
+
+		pdpt = next_table(&boot_pml4[(v >> 39) & 511]);
+		pd = pdpt ? next_table(&pdpt[(v >> 30) & 511]) : NULL;
+		if (!pd)
+			return MM_ENOMEM;
+		pd[(v >> 21) & 511] = (pa + off) | flags | PTE_P | PTE_PS;
+	}
+	return MM_OK;
+}
+
+/* paging_extend_direct_map: make every RAM-like range of @map (usable,
+ * ACPI, NVS, persistent) above 4 GiB reachable through phys_to_virt.
+ * Returns the new direct-map size (highest mapped address + 1), or 0 when
+ * page tables could not be allocated. */
+uint64_t paging_extend_direct_map(const struct mem_range *map, size_t n)
+{
+	uint64_t top = 4 * GiB;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t base = ALIGN_DOWN(map[i].base, 2 * MiB);
+		uint64_t end = ALIGN_UP(map[i].base + map[i].len, 2 * MiB);
+
+		if (map[i].type == MEM_RESERVED || map[i].type == MEM_MMIO ||
+		    map[i].type == MEM_BAD || end <= 4 * GiB)
+			continue;
+		base = MAX(base, 4 * GiB);
+		if (end > 64 * 1024 * GiB)
+			continue; /* beyond the direct map's 64 TiB window */
+		if (map_2m(DIRECT_MAP_BASE + base, base, end - base,
+			   PTE_RW | PTE_NX_IF_ON) != MM_OK)
+			return 0;
+		top = MAX(top, end);
+	}
+	write_cr3(read_cr3());
+	return top;
+}
+
+/* ioremap: map @len bytes of MMIO at @pa uncached (PCD|PWT: UC under the
+ * default PAT) with 4 KiB pages in a window of its own. Never unmapped.
+ * Returns the virtual address, or NULL when tables or window run out. */
+void *ioremap(uint64_t pa, uint64_t len)
+{
+	uint64_t off = pa & 0xFFF, va, start;
+
+	pa -= off;
+	len = ALIGN_UP(len + off, 4096);
+	spin_lock(&paging_lock);
+	if (ioremap_next + len > IOREMAP_BASE + IOREMAP_SIZE) {
+		spin_unlock(&paging_lock);
+		return NULL;
+	}
+	start = va = ioremap_next;
+	for (uint64_t i = 0; i < len; i += 4096, va += 4096) {
+		uint64_t *pdpt = next_table(&boot_pml4[(va >> 39) & 511]);
+		uint64_t *pd = pdpt ? next_table(&pdpt[(va >> 30) & 511]) : NULL;
+		uint64_t *pt = pd ? next_table(&pd[(va >> 21) & 511]) : NULL;
+
+		if (!pt) {
+			spin_unlock(&paging_lock);
+			return NULL; /* tables made so far stay: harmless */
+		}
+		pt[(va >> 12) & 511] = (pa + i) | PTE_P | PTE_RW | PTE_PCD |
+				       PTE_PWT | PTE_NX_IF_ON;
+	}
+	ioremap_next = va;
+	spin_unlock(&paging_lock);
+	return (void *)(start + off);
+}
+
+/* Remove the identity map of low memory (PML4 slot 0): after this a NULL
+ * or low pointer dereference faults instead of reading physical memory.
+ * The AP trampoline needs the identity map, so call it once every CPU is
+ * up. (Slot 256, the direct map, shares the PDPT and stays.) */
+void paging_drop_identity(void)
+{
+	boot_pml4[0] = 0;
+	write_cr3(read_cr3());
+}

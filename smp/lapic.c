@@ -1,0 +1,95 @@
+/*
+ * smp/lapic.c - the local APIC in xAPIC (MMIO) or x2APIC (MSR) mode.
+ * APM Vol. 2, 16.3-16.5 (xAPIC) and 16.11 (x2APIC). x2APIC is used when
+ * the firmware handed over in x2APIC mode or an APIC ID exceeds 254.
+ */
+#include "smp/smp.h"
+#include "arch/x86.h"
+
+#define APIC_BASE_BSP  BIT(8)
+#define APIC_BASE_EXTD BIT(10)
+#define APIC_BASE_EN   BIT(11)
+#define X2APIC_MSR(reg) (0x800 + ((reg) >> 4))
+#define SVR_ENABLE     BIT(8)
+
+static volatile uint32_t *xapic;
+static bool x2apic;
+
+bool lapic_x2apic(void)
+{
+	return x2apic;
+}
+
+uint32_t lapic_read(uint32_t reg)
+{
+	if (x2apic)
+		return (uint32_t)rdmsr(X2APIC_MSR(reg));
+	return xapic[reg / 4];
+}
+
+void lapic_write(uint32_t reg, uint32_t v)
+{
+	if (x2apic)
+		wrmsr(X2APIC_MSR(reg), v);
+	else
+		xapic[reg / 4] = v;
+}
+
+uint32_t lapic_id(void)
+{
+	if (x2apic)
+		return (uint32_t)rdmsr(X2APIC_MSR(APIC_REG_ID));
+	return xapic[APIC_REG_ID / 4] >> 24;
+}
+
+void lapic_send_ipi(uint32_t dest, uint32_t icr_lo)
+{
+	if (x2apic) {
+		/* One 64-bit write; no delivery-status bit (16.11.4.4). */
+		wrmsr(X2APIC_MSR(APIC_REG_ICR_LO), (uint64_t)dest << 32 | icr_lo);
+		return;
+	}
+	xapic[APIC_REG_ICR_HI / 4] = dest << 24;
+	xapic[APIC_REG_ICR_LO / 4] = icr_lo;
+	for (unsigned i = 0; i < 1000000 && (xapic[APIC_REG_ICR_LO / 4] & ICR_BUSY); i++)
+		cpu_relax();
+}
+
+/* Software-enable the APIC; keep the firmware's LINT0/LINT1 setup (the
+ * guest inherits it). Spurious vector 0xFF. */
+static void lapic_enable(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (x2apic && !(base & APIC_BASE_EXTD))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+	lapic_write(APIC_REG_SVR, lapic_read(APIC_REG_SVR) | SVR_ENABLE | 0xFF);
+}
+
+void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id)
+{
+	uint64_t msr = rdmsr(MSR_APIC_BASE);
+	bool has_x2 = (cpuid(1, 0).ecx & BIT(21)) != 0;
+
+	x2apic = (msr & APIC_BASE_EXTD) || (max_apic_id > 254 && has_x2);
+	if (max_apic_id > 254 && !has_x2)
+		printk("warning: APIC IDs up to %u but no x2APIC: CPUs above 254 stay off\n",
+		       max_apic_id);
+	if (!x2apic) {
+		if (!base_pa)
+			base_pa = msr & 0xFFFFFF000ULL;
+		xapic = ioremap(base_pa, 4096);
+		if (!xapic)
+			panic("cannot map the local APIC at 0x%llx",
+			      (unsigned long long)base_pa);
+	}
+	lapic_enable();
+	printk("lapic: %s mode, boot CPU APIC ID %u, version 0x%x\n",
+	       x2apic ? "x2APIC" : "xAPIC", lapic_id(),
+	       lapic_read(APIC_REG_VERSION) & 0xFF);
+}
+
+void lapic_init_ap(void)
+{
+	lapic_enable();
+}
