@@ -1,0 +1,236 @@
+/*
+ * bench/bench_mm.c - `make bench`: our heap against glibc, jemalloc,
+ * mimalloc and tcmalloc (loaded with dlopen so all live in one process),
+ * frame alloc+free rates, and the frame domain's bookkeeping.
+ *
+ * Built -O2 without sanitizers, with the shipping configuration: every
+ * check on (validation, poisoning, redzones). Single thread. Each heap
+ * workload does alloc + one store + free; sizes are uniform in 16..2048.
+ *   LIFO:   allocate 256 objects, free them in reverse, repeat.
+ *   random: 4096 live slots; each step frees a random slot and refills it.
+ */
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mm/mm.h"
+
+int vprintk(const char *fmt, va_list ap)
+{
+	return vprintf(fmt, ap);
+}
+
+int printk(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+_Noreturn void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "panic: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+struct alloc_impl {
+	const char *name;
+	void *(*alloc)(size_t);
+	void (*release)(void *);
+};
+
+#define BASE   0x40000000ULL
+#define NSIZES 65536
+#define LIFO_N 256
+#define RAND_N 4096
+#define STEPS  4000000
+
+static uint32_t sizes[NSIZES], slots_idx[NSIZES];
+static void *slots[RAND_N];
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static double bench_lifo(const struct alloc_impl *a)
+{
+	void *p[LIFO_N];
+	unsigned k = 0;
+	double t0 = now();
+
+	for (unsigned r = 0; r < STEPS / LIFO_N; r++) {
+		for (unsigned i = 0; i < LIFO_N; i++) {
+			p[i] = a->alloc(sizes[k++ % NSIZES]);
+			*(volatile char *)p[i] = 1;
+		}
+		for (unsigned i = LIFO_N; i-- > 0;)
+			a->release(p[i]);
+	}
+	return STEPS / (now() - t0) / 1e6;
+}
+
+static double bench_random(const struct alloc_impl *a)
+{
+	double t0;
+
+	for (unsigned i = 0; i < RAND_N; i++)
+		slots[i] = a->alloc(sizes[i]);
+	t0 = now();
+	for (unsigned k = 0; k < STEPS; k++) {
+		unsigned s = slots_idx[k % NSIZES];
+		a->release(slots[s]);
+		slots[s] = a->alloc(sizes[(k * 7) % NSIZES]);
+		*(volatile char *)slots[s] = 1;
+	}
+	t0 = STEPS / (now() - t0) / 1e6;
+	for (unsigned i = 0; i < RAND_N; i++)
+		a->release(slots[i]);
+	return t0;
+}
+
+static bool load(struct alloc_impl *a, const char *lib, const char *m,
+		 const char *f)
+{
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
+		return false;
+	a->alloc = (void *(*)(size_t))dlsym(h, m);
+	a->release = (void (*)(void *))dlsym(h, f);
+	return a->alloc && a->release;
+}
+
+static double frame_rate(unsigned order)
+{
+	struct paddr p;
+	double t0 = now(), t;
+	unsigned long n = 0;
+
+	do {
+		for (int i = 0; i < 16; i++) {
+			if (frame_alloc(order, FRAME_TAG_TEST, 0, &p) != MM_OK)
+				abort();
+			frame_free(p, order, FRAME_TAG_TEST);
+		}
+		n += 16;
+		t = now() - t0;
+	} while (t < 0.5);
+	return n / t;
+}
+
+/* jemalloc cannot be dlopen'ed next to glibc's malloc (static TLS), so it
+ * runs in a child with LD_PRELOAD, measuring plain malloc/free there. */
+static bool run_preloaded(const char *lib, double *lifo, double *rnd)
+{
+	char cmd[512];
+	FILE *f;
+	bool ok;
+
+	snprintf(cmd, sizeof(cmd), "LD_PRELOAD=%s /proc/%d/exe --malloc-only",
+		 lib, (int)getpid());
+	f = popen(cmd, "r");
+	if (!f)
+		return false;
+	ok = fscanf(f, "%lf %lf", lifo, rnd) == 2;
+	return pclose(f) == 0 && ok;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t pool = 1 * GiB + 8 * MiB;
+	struct alloc_impl impl[5] = {
+		{ "hv heap (kmalloc)", kmalloc, kfree },
+		{ "glibc malloc", malloc, free },
+		{ "jemalloc", NULL, NULL },
+		{ "mimalloc", NULL, NULL },
+		{ "tcmalloc", NULL, NULL },
+	};
+	bool ok[5] = { true, true, false, false, false };
+	struct frame_stats st;
+	double lifo[5], rnd[5];
+	uint8_t *buf;
+	uint64_t r = 88172645463325252ULL;
+
+	for (unsigned i = 0; i < NSIZES; i++) {
+		r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+		sizes[i] = 16 + (r >> 20) % (2048 - 16 + 1);
+		slots_idx[i] = (r >> 40) % RAND_N;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--malloc-only")) {
+		bench_lifo(&impl[1]);
+		printf("%f %f\n", bench_lifo(&impl[1]), bench_random(&impl[1]));
+		return 0;
+	}
+	ok[2] = run_preloaded("libjemalloc.so.2", &lifo[2], &rnd[2]);
+	ok[3] = load(&impl[3], "libmimalloc.so.2", "mi_malloc", "mi_free");
+	ok[4] = load(&impl[4], "libtcmalloc.so.4", "tc_malloc", "tc_free");
+
+	buf = mmap(NULL, pool, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (buf == MAP_FAILED)
+		return 1;
+	madvise(buf, pool, MADV_HUGEPAGE);
+	mm_direct_map_offset = (uint64_t)(uintptr_t)buf - BASE;
+	mm_direct_map_size = BASE + pool;
+	if (frame_init(PADDR(BASE), pool) != MM_OK)
+		return 1;
+	heap_init();
+
+	printf("mm benchmark (single thread, -O2, checks on: validation, "
+	       "poison, redzones=%d)\n\n", HEAP_REDZONE);
+	printf("%-20s %14s %14s\n", "allocator", "LIFO Mops/s", "random Mops/s");
+	for (unsigned i = 0; i < 5; i++) {
+		if (i && argc > 1 && !strcmp(argv[1], "--heap-only"))
+			break;
+		if (!ok[i]) {
+			printf("%-20s %14s %14s\n", impl[i].name, "n/a", "n/a");
+			continue;
+		}
+		if (impl[i].alloc) {
+			bench_lifo(&impl[i]);            /* warm up */
+			lifo[i] = bench_lifo(&impl[i]);
+			rnd[i] = bench_random(&impl[i]);
+		}
+		printf("%-20s %14.1f %14.1f\n", impl[i].name, lifo[i], rnd[i]);
+	}
+	if (argc > 1 && !strcmp(argv[1], "--heap-only"))
+		return 0;
+	printf("\nhv heap vs glibc:    %.2fx LIFO, %.2fx random (target >= 1.0)\n",
+	       lifo[0] / lifo[1], rnd[0] / rnd[1]);
+	if (ok[3])
+		printf("hv heap vs mimalloc: %.2fx LIFO, %.2fx random "
+		       "(target >= 0.7)\n", lifo[0] / lifo[3], rnd[0] / rnd[3]);
+
+	heap_trim();
+	printf("\n%-20s %14s\n", "frame order", "alloc+free/s");
+	printf("%-20s %14.0f\n", "0 (4 KiB)", frame_rate(0));
+	printf("%-20s %14.0f\n", "9 (2 MiB)", frame_rate(9));
+	printf("%-20s %14.1f\n", "18 (1 GiB)", frame_rate(18));
+
+	frame_get_stats(&st);
+	printf("\nframe bookkeeping: %llu bytes per MiB of pool (%.3f%%, "
+	       "target <= 0.2%%)\n",
+	       (unsigned long long)(st.meta_bytes / (st.pool_size / MiB)),
+	       100.0 * st.meta_bytes / st.pool_size);
+	printf("heap arena header: 640 bytes per 64 KiB arena (%.2f%%)\n",
+	       100.0 * 640 / 65536);
+	return 0;
+}

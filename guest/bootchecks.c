@@ -1,0 +1,238 @@
+/*
+ * guest/bootchecks.c - the checks only the boot CPU runs: memory map,
+ * the hypervisor's hole, the hypercalls with buffers, PIT and HLT.
+ */
+#include "guest/guest.h"
+
+#define MB2_MEM_USABLE    1
+#define MB2_MEM_RESERVED  2
+#define MAPPED_LIMIT      (4 * GiB)     /* entry.S maps 0..4 GiB */
+
+static void check_memmap(const struct guest_boot *b)
+{
+	uint64_t img_lo = (uintptr_t)_start_image, img_hi = (uintptr_t)_end;
+	bool image_in_ram = false;
+
+	if (b->nr_ranges == 0) {
+		check_report("memmap", false, "no memory map");
+		return;
+	}
+	if (b->mmap_truncated) {
+		check_report("memmap", false, "more than %d ranges", GUEST_MAX_RANGES);
+		return;
+	}
+	for (size_t i = 0; i < b->nr_ranges; i++) {
+		const struct guest_range *r = &b->ranges[i];
+		if (r->len == 0 || r->base + r->len < r->base) {
+			check_report("memmap", false, "range %zu empty or wraps", i);
+			return;
+		}
+		if (i > 0 && r->base < b->ranges[i - 1].base + b->ranges[i - 1].len) {
+			check_report("memmap", false, "range %zu at %#lx unsorted "
+				     "or overlapping", i, r->base);
+			return;
+		}
+		if (r->type == MB2_MEM_USABLE && r->base <= img_lo &&
+		    img_hi <= r->base + r->len)
+			image_in_ram = true;
+	}
+	check_report("memmap", image_in_ram, "image %#lx-%#lx not in usable RAM",
+		     img_lo, img_hi);
+}
+
+/* The hole: hv_hole=BASE:LEN when given (exact). Otherwise a guess: a
+ * reserved range below 4 GiB that starts where usable RAM ends; one with
+ * usable RAM on both sides (carved out of the middle of RAM) beats one
+ * without, then the highest wins. Firmware ranges usually sit below 1 MiB,
+ * at the very top of RAM or in the MMIO window, so the guess can still pick
+ * a firmware range (then the probe FAILs): the loader should pass hv_hole=. */
+static bool parse_hole(const char *opt, uint64_t *base, uint64_t *len)
+{
+	size_t n = 0;
+	while (opt[n] && opt[n] != ':' && opt[n] != ' ')
+		n++;
+	if (opt[n] != ':' || kparse_u64(opt, n, base) != 0)
+		return false;
+	const char *l = opt + n + 1;
+	n = 0;
+	while (l[n] && l[n] != ' ')
+		n++;
+	return kparse_u64(l, n, len) == 0 && *len >= 8;
+}
+
+static bool find_hole(const struct guest_boot *b, const char *opt,
+		      uint64_t *base, uint64_t *len)
+{
+	if (opt)
+		return parse_hole(opt, base, len);
+	int best = 0;                   /* 0 none, 1 RAM before, 2 both sides */
+	for (size_t i = 1; i < b->nr_ranges; i++) {
+		const struct guest_range *r = &b->ranges[i], *p = &b->ranges[i - 1];
+		const struct guest_range *nx = i + 1 < b->nr_ranges ? r + 1 : NULL;
+		if (r->type != MB2_MEM_RESERVED || r->base < MiB ||
+		    r->base + r->len > MAPPED_LIMIT || r->len < 8 ||
+		    p->type != MB2_MEM_USABLE || p->base + p->len != r->base)
+			continue;
+		int score = (nx && nx->type == MB2_MEM_USABLE &&
+			     nx->base == r->base + r->len) ? 2 : 1;
+		if (score >= best) {
+			*base = r->base;
+			*len = r->len;
+			best = score;
+		}
+	}
+	return best > 0;
+}
+
+static const char *probe_hole(uint64_t addr)
+{
+	volatile uint64_t *q = (volatile uint64_t *)(uintptr_t)addr;
+	volatile uint32_t *d = (volatile uint32_t *)(uintptr_t)addr;
+	volatile uint8_t *bp = (volatile uint8_t *)(uintptr_t)addr;
+
+	if (*q != ~0ull)
+		return "64-bit read not all-ones";
+	if (*d != ~0u)
+		return "32-bit read not all-ones";
+	if (*bp != 0xff)
+		return "byte read not all-ones";
+	*q = 0x5a5a5a5a5a5a5a5aull;
+	if (*q != ~0ull)
+		return "64-bit write reached memory";
+	*d = 0x12345678u;
+	*bp = 0x00;
+	if (*q != ~0ull)
+		return "32-bit or byte write reached memory";
+	return NULL;
+}
+
+static void check_hole(const struct guest_boot *b, const char *opt)
+{
+	uint64_t base = 0, len = 0;
+	const char *why = NULL;
+
+	if (!hv_present()) {
+		check_report("hv_hole", false, "no hypervisor");
+		return;
+	}
+	if (!find_hole(b, opt, &base, &len)) {
+		check_report("hv_hole", false, opt ? "hv_hole= malformed" :
+			     "no reserved range after usable RAM");
+		return;
+	}
+	if (base + len > MAPPED_LIMIT || base + len < base) {
+		check_report("hv_hole", false, "hole %#lx+%#lx above 4 GiB", base, len);
+		return;
+	}
+	printk("hypervisor hole %#lx-%#lx (%s)\n", base, base + len - 1,
+	       opt ? "from hv_hole=" : "from the memory map");
+	uint64_t probes[3] = { base, ALIGN_DOWN(base + len / 2, 8),
+			       ALIGN_DOWN(base + len - 8, 8) };
+	for (int i = 0; i < 3 && !why; i++)
+		why = probe_hole(probes[i]);
+	check_report("hv_hole", why == NULL, "%s", why);
+}
+
+static void check_hc_log(void)
+{
+	static const char msg[] = "hello from the guest through HC_LOG";
+	long r = hypercall(HC_LOG, (uintptr_t)msg, sizeof(msg) - 1);
+	check_report("hc_log", r == 0, r == HC_UD ? "#UD: no hypervisor" :
+		     "returned %ld", r);
+}
+
+static uint64_t stats_buf[256] __aligned(4096);
+
+static void check_hc_exit_stats(void)
+{
+	struct hc_exit_stats h;
+	long r = hypercall(HC_EXIT_STATS, (uintptr_t)stats_buf, sizeof(stats_buf));
+	size_t cap = (sizeof(stats_buf) - sizeof(h)) / sizeof(struct hc_exit_stat);
+
+	if (r != 0) {
+		check_report("hc_exit_stats", false, r == HC_UD ?
+			     "#UD: no hypervisor" : "returned %ld", r);
+		return;
+	}
+	memcpy(&h, stats_buf, sizeof(h));
+	if (h.version != HC_ABI_VERSION || h.nr_written > cap ||
+	    h.nr_written > h.nr_nonzero) {
+		check_report("hc_exit_stats", false, "header inconsistent "
+			     "(version %#x, %u of %u entries)", h.version,
+			     h.nr_written, h.nr_nonzero);
+		return;
+	}
+	uint64_t sum = 0;
+	const uint8_t *e = (const uint8_t *)stats_buf + sizeof(h);
+	for (uint32_t i = 0; i < h.nr_written; i++) {
+		struct hc_exit_stat s;
+		memcpy(&s, e + i * sizeof(s), sizeof(s));
+		printk("  exit %#lx: %lu\n", s.code, s.count);
+		sum += s.count;
+	}
+	check_report("hc_exit_stats", sum <= h.total_exits && sum > 0,
+		     "counters sum %lu, total %lu", sum, h.total_exits);
+}
+
+#define PIT_TEST_HZ     1000
+#define PIT_TEST_TICKS  50
+#define TSC_TIMEOUT     (20ull * 1000 * 1000 * 1000)
+
+static void check_pit(void)
+{
+	uint64_t start = rdtsc(), t0, t1;
+
+	pic_init();
+	lapic_init(true);
+	pit_start(PIT_TEST_HZ);
+	irq_enable();
+	uint64_t first = pit_ticks;
+	while (pit_ticks == first && rdtsc() - start < TSC_TIMEOUT)
+		cpu_relax();
+	t0 = rdtsc();
+	first = pit_ticks;
+	while (pit_ticks < first + PIT_TEST_TICKS && rdtsc() - start < TSC_TIMEOUT)
+		cpu_relax();
+	t1 = rdtsc();
+	uint64_t got = pit_ticks - first;
+	if (got < PIT_TEST_TICKS) {
+		check_report("pit_ticks", false, "%lu of %d ticks", got, PIT_TEST_TICKS);
+		return;
+	}
+	tsc_per_ms = (t1 - t0) / PIT_TEST_TICKS;
+	printk("PIT at %d Hz: %d ticks, TSC about %lu MHz\n", PIT_TEST_HZ,
+	       PIT_TEST_TICKS, tsc_per_ms / 1000);
+	check_report("pit_ticks", true, " ");
+}
+
+static void check_hlt(void)
+{
+	if (tsc_per_ms == 0) {
+		check_report("hlt_wakes", false, "no timer");
+		return;
+	}
+	for (int i = 0; i < 10; i++) {
+		uint64_t t = pit_ticks;
+		safe_halt();            /* returns after the next interrupt */
+		if (pit_ticks == t) {
+			/* Woken by something else: allow one more HLT. */
+			safe_halt();
+			if (pit_ticks == t) {
+				check_report("hlt_wakes", false, "HLT %d woke "
+					     "without a tick", i);
+				return;
+			}
+		}
+	}
+	check_report("hlt_wakes", true, " ");
+}
+
+void checks_boot(const struct guest_boot *b, const char *hole_opt)
+{
+	check_memmap(b);
+	check_hole(b, hole_opt);
+	check_hc_log();
+	check_hc_exit_stats();
+	check_pit();
+	check_hlt();
+}

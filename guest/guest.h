@@ -1,0 +1,316 @@
+/*
+ * guest/guest.h - our small guest OS: one public header for the whole
+ * folder. The guest is its own freestanding Multiboot2 kernel (linked at
+ * 1 MiB, identity mapped); it shares only lib/ (strings, formatting) and
+ * the hypercall ABI (hypercall/hypercall.h) with the hypervisor. It does
+ * not include kernel/kernel.h: the hypervisor's core header declares
+ * hypervisor interfaces whose names would collide with the guest's.
+ *
+ * The constants at the top are shared with the assembly files.
+ */
+#ifndef GUEST_GUEST_H
+#define GUEST_GUEST_H
+
+/* ---- constants shared with assembly ------------------------------------ */
+#define GDT_CODE64        0x08
+#define GDT_DATA          0x10
+#define GDT_CODE32        0x18
+#define GDT_LIMIT         (4 * 8 - 1)  /* four descriptors, guest/entry.S */
+
+#define GUEST_MAX_CPUS    16
+#define GUEST_STACK_SIZE  16384
+#define TRAMP_BASE        0x8000       /* AP trampoline page; SIPI vector 8 */
+
+/* Interrupt vectors. */
+#define VEC_UD            6
+#define VEC_NMI           2
+#define VEC_PIC_BASE      0x20         /* 8259 master; slave at +8 */
+#define VEC_PIT           (VEC_PIC_BASE + 0)
+#define VEC_LAPIC_TIMER   0x30
+#define VEC_IPI           0x40
+#define VEC_SPURIOUS      0xff
+
+#define MSR_EFER          0xc0000080
+#define MB2_BOOT_MAGIC    0x36d76289   /* EAX at entry, Multiboot2 3.3 */
+
+#ifndef __ASSEMBLY__
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/lib.h"
+#include "hypercall/hypercall.h"
+
+/* ---- basics (the same meaning as in kernel/kernel.h) -------------------- */
+#define BIT(n)           (1ULL << (n))
+#define GENMASK(h, l)    (((~0ULL) >> (63 - (h))) & ~((1ULL << (l)) - 1))
+#define ALIGN_UP(x, a)   (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b)        ((a) < (b) ? (a) : (b))
+#define MiB              (1024ULL * 1024)
+#define GiB              (1024ULL * MiB)
+#define __packed         __attribute__((packed))
+#define __aligned(n)     __attribute__((aligned(n)))
+#define __printf(a, b)   __attribute__((format(printf, a, b)))
+
+static inline void cpu_relax(void)
+{
+	__asm__ __volatile__("pause" ::: "memory");
+}
+
+/* Ticket spinlock; never taken in interrupt or NMI context. */
+struct spinlock {
+	uint32_t next;
+	uint32_t owner;
+};
+#define SPINLOCK_INIT { 0, 0 }
+static inline void spin_lock(struct spinlock *l)
+{
+	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		cpu_relax();
+}
+static inline bool spin_trylock(struct spinlock *l)
+{
+	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	uint32_t expect = owner;
+	return __atomic_compare_exchange_n(&l->next, &expect, owner + 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+static inline void spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+}
+
+/* printk writes to COM1 with "guest: " at the start of every line, lines
+ * from different CPUs never interleave within a call (guest/serial.c).
+ * panic prints and halts this CPU. */
+int printk(const char *fmt, ...) __printf(1, 2);
+int vprintk(const char *fmt, va_list ap);
+_Noreturn void panic(const char *fmt, ...) __printf(1, 2);
+
+/* ---- port I/O, MSRs, CPUID ------------------------------------------------ */
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)v),
+			     "d"((uint32_t)(v >> 32)));
+}
+struct cpuid_regs { uint32_t eax, ebx, ecx, edx; };
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t sub)
+{
+	struct cpuid_regs r;
+	__asm__ __volatile__("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx),
+			     "=d"(r.edx) : "a"(leaf), "c"(sub));
+	return r;
+}
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void irq_enable(void)  { __asm__ __volatile__("sti" ::: "memory"); }
+static inline void irq_disable(void) { __asm__ __volatile__("cli" ::: "memory"); }
+/* sti; hlt: the STI shadow makes the pair atomic, so a wake-up interrupt
+ * that is already pending is taken after HLT, not lost before it. */
+static inline void safe_halt(void)
+{
+	__asm__ __volatile__("sti; hlt" ::: "memory");
+}
+
+#define EFER_SVME         BIT(12)
+#define MSR_GS_BASE       0xc0000101u
+#define MSR_APIC_BASE     0x1bu
+
+/* ---- per-CPU state (GS base points at it; first field is self) -------- */
+
+/* The "expect an exception" mechanism: arm with the vector, then run the
+ * instruction inside TRY_INSN (which records the recovery RIP right before
+ * it); the exception handler sees the armed vector, sets hit and resumes at
+ * the recovery RIP, i.e. right after the instruction. */
+struct expect {
+	volatile uint64_t fixup_rip;
+	volatile int vector;              /* -1 = not armed */
+	volatile bool hit;
+};
+
+struct cpu {
+	struct cpu *self;                 /* gs:0 */
+	uint32_t index;                   /* 0 = boot CPU */
+	uint32_t apic_id;
+	struct expect expect;
+	volatile uint32_t online;         /* times this CPU came up */
+	volatile uint32_t checks_failed;
+	volatile uint64_t lapic_ticks;
+	volatile uint64_t ipis;
+	volatile uint64_t nmis;
+	volatile bool stop_timer;
+};
+_Static_assert(offsetof(struct cpu, self) == 0, "gs:0 is the self pointer");
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ __volatile__("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+extern struct cpu cpus[GUEST_MAX_CPUS];
+
+/* Run one instruction (asm text INSN) with exception VEC expected. OUTS,
+ * INS and CLOBBERS are parenthesised asm operand lists; OUTS and CLOBBERS
+ * start with a comma when not empty, e.g.
+ *   TRY_INSN(VEC_UD, "vmmcall", (, "+a"(rax)), ("D"(a0)), ())
+ * Evaluates to true when the exception happened; execution then resumes
+ * right after the instruction, whose outputs are undefined. */
+#define GUEST_UNPAREN(...) __VA_ARGS__
+#define TRY_INSN(vec, insn, outs, ins, clobbers)                           \
+	({                                                                  \
+		struct expect *ex_ = &this_cpu()->expect;                    \
+		ex_->hit = false;                                            \
+		ex_->vector = (vec);                                         \
+		__asm__ __volatile__("leaq 1f(%%rip), %%r11\n\t"             \
+				     "movq %%r11, %[fix_]\n\t"               \
+				     insn "\n\t"                             \
+				     "1:"                                    \
+				     : [fix_] "=m"(ex_->fixup_rip)           \
+				       GUEST_UNPAREN outs                    \
+				     : GUEST_UNPAREN ins                     \
+				     : "r11", "memory" GUEST_UNPAREN clobbers); \
+		ex_->vector = -1;                                            \
+		ex_->hit;                                                    \
+	})
+
+/* ---- trap frame (built by guest/entry.S) -------------------------------- */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(offsetof(struct trap_frame, rax) == 14 * 8, "entry.S");
+_Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "entry.S");
+_Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "entry.S");
+_Static_assert(sizeof(struct trap_frame) == 22 * 8, "entry.S");
+
+/* ---- Multiboot2 information (guest/mb2.c) ------------------------------- */
+#define GUEST_MAX_RANGES  128
+struct guest_range {
+	uint64_t base;
+	uint64_t len;
+	uint32_t type;                    /* Multiboot2 3.6.8: 1 usable, 2 reserved, ... */
+};
+struct guest_boot {
+	const char *cmdline;              /* never NULL ("" when absent) */
+	const char *loader;               /* never NULL */
+	size_t nr_ranges;
+	bool mmap_truncated;
+	struct guest_range ranges[GUEST_MAX_RANGES];
+	const void *rsdp;                 /* copy inside the info, or NULL */
+	size_t rsdp_len;
+};
+
+/* mb2_parse: validate the Multiboot2 information at INFO (Multiboot2 spec
+ * 3.6: 8-aligned, total_size, 8-aligned tags, end tag) and fill OUT with
+ * the command line (tag 1), boot loader name (2), memory map (6) and ACPI
+ * RSDP (14/15). Every tag's size is checked against the block before use.
+ * MAX_LEN bounds total_size. Returns NULL on success or a static string
+ * saying why the information was refused (OUT is then incomplete). */
+const char *mb2_parse(const void *info, size_t max_len, struct guest_boot *out);
+
+/* ---- ACPI MADT (guest/acpi.c) ------------------------------------------- */
+struct guest_madt {
+	uint64_t lapic_base;
+	size_t nr_cpus;                   /* enabled or online-capable */
+	uint32_t apic_ids[GUEST_MAX_CPUS];
+	bool truncated;
+};
+/* acpi_read_madt: RSDP (ACPI 6.5, 5.2.5) -> XSDT or RSDT (5.2.7/5.2.8) ->
+ * MADT (5.2.12); checksums and lengths checked, tables read through the
+ * identity map, nothing above LIMIT (the mapped address space) followed.
+ * Returns NULL on success or why the tables were refused. */
+const char *acpi_read_madt(const void *rsdp, size_t rsdp_len, uint64_t limit,
+			   struct guest_madt *out);
+
+/* ---- console (guest/serial.c) ------------------------------------------ */
+void serial_init(void);
+
+/* ---- interrupts (guest/idt.c, guest/entry.S) ----------------------------- */
+void idt_init(void);                  /* build the IDT once */
+void idt_load(void);                  /* load it on this CPU */
+void trap_dispatch(struct trap_frame *f);
+_Noreturn void triple_fault(void);    /* empty IDT + int3 */
+extern volatile uint64_t pit_ticks;
+
+/* ---- timers and APIC (guest/timer.c) ------------------------------------ */
+void pic_init(void);                  /* remap to 0x20/0x28, all masked but IRQ0 */
+void pit_start(unsigned hz);
+extern uint64_t tsc_per_ms;           /* 0 until the PIT calibrated it */
+void udelay(uint64_t us);
+void lapic_init(bool bsp);
+uint32_t lapic_id(void);
+void lapic_eoi(void);
+void lapic_timer_calibrate(void);
+void lapic_timer_start(unsigned hz);
+void lapic_timer_stop(void);
+/* lapic_send: ICR (Intel SDM 10.6.1) to DEST with LOW (vector | mode ...);
+ * returns false when delivery status stays busy. */
+bool lapic_send(uint32_t dest, uint32_t low);
+#define ICR_FIXED         0x00000u
+#define ICR_NMI           0x00400u
+#define ICR_INIT          0x00500u
+#define ICR_STARTUP       0x00600u
+#define ICR_ASSERT        0x04000u
+#define ICR_LEVEL         0x08000u
+
+/* ---- checks (guest/checks.c) ---------------------------------------------- */
+bool hv_present(void);                /* our signature at 0x40000000 */
+/* hypercall: VMMCALL per hypercall/hypercall.h; returns the hypervisor's
+ * RAX, or HC_UD when the instruction raised #UD (no hypervisor, unknown
+ * function). */
+#define HC_UD  (-1000)
+long hypercall(unsigned long nr, unsigned long a0, unsigned long a1);
+/* check_report: print "check NAME ok" or "check NAME FAIL (why)" (with
+ * the CPU on APs); FMT formats the reason of a failure. Counts failures
+ * in this_cpu()->checks_failed. */
+void check_report(const char *name, bool ok, const char *fmt, ...)
+	__printf(3, 4);
+void checks_cpu(void);                /* CPUID, EFER, VMMCALL, VMRUN: any CPU */
+void checks_boot(const struct guest_boot *b, const char *hole_opt);
+
+/* ---- main (guest/main.c) --------------------------------------------- */
+void guest_main(uint32_t magic, uint32_t info);   /* from entry.S */
+void cpu_setup(struct cpu *c, uint32_t index);     /* self, GS base */
+
+/* ---- SMP (guest/smp.c) ----------------------------------------------------- */
+/* smp_run: start every CPU the MADT lists, run the SMP checks, print
+ * "all N cpus ok" or "smp FAILED ..."; returns the failed checks of all
+ * CPUs, the boot CPU's earlier ones included. */
+int smp_run(const struct guest_boot *b);
+void ap_main(void);
+
+/* Linker symbols. */
+extern char _start_image[], _end[];
+#endif /* __ASSEMBLY__ */
+#endif

@@ -1,0 +1,136 @@
+/*
+ * guest/main.c - the guest's boot CPU: bring-up in order, the checks, the
+ * summary line, then idle (or exit / triple-fault when asked).
+ *
+ * Command line (tokens separated by spaces; others are ignored):
+ *   exit            after the checks, end QEMU: HC_SHUTDOWN with 0 (all
+ *                   passed) or 1, or isa-debug-exit (port 0xf4) without
+ *                   our hypervisor
+ *   triplefault     triple-fault after the checks (empty IDT + int3)
+ *   smp             start the other CPUs and run the SMP checks
+ *   hv_hole=B:L     the hypervisor's hole for the hv_hole check
+ */
+#include "guest/guest.h"
+
+#define MAPPED_LIMIT   (4 * GiB)
+#define MB2_INFO_MAX   (1 * MiB)
+#define DEBUG_EXIT_PORT 0xf4
+
+struct cpu cpus[GUEST_MAX_CPUS];
+static struct guest_boot boot;
+
+struct options {
+	bool exit, triplefault, smp;
+	const char *hv_hole;            /* points after "hv_hole=" */
+};
+
+void cpu_setup(struct cpu *c, uint32_t index)
+{
+	c->self = c;
+	c->index = index;
+	c->expect.vector = -1;
+	wrmsr(MSR_GS_BASE, (uintptr_t)c);
+}
+
+static bool token_is(const char *tok, size_t n, const char *word)
+{
+	return strlen(word) == n && strncmp(tok, word, n) == 0;
+}
+
+static void parse_options(const char *s, struct options *o)
+{
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		size_t n = 0;
+		while (s[n] && s[n] != ' ')
+			n++;
+		if (token_is(s, n, "exit"))
+			o->exit = true;
+		else if (token_is(s, n, "triplefault"))
+			o->triplefault = true;
+		else if (token_is(s, n, "smp"))
+			o->smp = true;
+		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
+			o->hv_hole = s + 8;
+		s += n;
+	}
+}
+
+static const char *type_name(uint32_t t)
+{
+	static const char *const names[] = { "?", "usable", "reserved",
+		"ACPI reclaimable", "ACPI NVS", "bad", "?", "persistent" };
+	return t < ARRAY_SIZE(names) ? names[t] : "?";
+}
+
+static void print_boot_info(const struct guest_boot *b)
+{
+	printk("boot loader: '%s'\n", b->loader);
+	printk("command line: '%s'\n", b->cmdline);
+	printk("memory map: %zu ranges%s\n", b->nr_ranges,
+	       b->mmap_truncated ? " (truncated)" : "");
+	for (size_t i = 0; i < b->nr_ranges; i++) {
+		const struct guest_range *r = &b->ranges[i];
+		printk("  0x%012lx-0x%012lx %s (%u)\n", r->base,
+		       r->base + r->len - 1, type_name(r->type), r->type);
+	}
+	if (b->rsdp)
+		printk("ACPI RSDP: present (%zu bytes, revision %u)\n",
+		       b->rsdp_len, b->rsdp_len > 15 ?
+		       ((const uint8_t *)b->rsdp)[15] : 0);
+	else
+		printk("ACPI RSDP: none\n");
+}
+
+static _Noreturn void shutdown(int code)
+{
+	printk("exiting with code %d\n", code);
+	if (hv_present())
+		hypercall(HC_SHUTDOWN, (unsigned long)code, 0);
+	outl(DEBUG_EXIT_PORT, (uint32_t)code);
+	for (;;)
+		__asm__ __volatile__("cli; hlt");
+}
+
+void guest_main(uint32_t magic, uint32_t info)
+{
+	struct options opt = { 0 };
+	const char *why;
+
+	cpu_setup(&cpus[0], 0);                 /* GS base: this_cpu() */
+	serial_init();                          /* COM1 */
+	idt_init();                             /* exceptions, PIT, LAPIC, IPI */
+	idt_load();
+	printk("starting: magic %#x, Multiboot2 information at %#x\n",
+	       magic, info);
+	if (magic != MB2_BOOT_MAGIC)
+		panic("not started by a Multiboot2 loader (EAX %#x)", magic);
+	why = mb2_parse((const void *)(uintptr_t)info,
+			MIN(MB2_INFO_MAX, MAPPED_LIMIT - info), &boot);
+	if (why)
+		panic("Multiboot2 information refused: %s", why);
+	print_boot_info(&boot);
+	parse_options(boot.cmdline, &opt);
+	cpus[0].apic_id = cpuid(1, 0).ebx >> 24;
+
+	checks_cpu();                           /* CPUID, EFER, VMMCALL, VMRUN */
+	checks_boot(&boot, opt.hv_hole);        /* memory, hole, PIT, HLT */
+	uint32_t failed = cpus[0].checks_failed;
+	if (failed == 0)
+		printk("boot cpu ok\n");
+	else
+		printk("boot cpu FAILED %u checks\n", failed);
+
+	if (opt.smp)
+		failed = (uint32_t)smp_run(&boot);
+	if (opt.triplefault) {
+		printk("triple-faulting now, as asked\n");
+		triple_fault();
+	}
+	if (opt.exit)
+		shutdown(failed ? 1 : 0);
+	printk("idle\n");
+	for (;;)
+		safe_halt();
+}

@@ -1,0 +1,292 @@
+/*
+ * mm/mm.h - the hypervisor's memory: two ownership domains and the one
+ * place where they meet.
+ *
+ *   Frame domain (mm/frame.c): a buddy allocator over the hypervisor's pool.
+ *     Handles are `struct paddr`, never pointers. Every block carries an
+ *     owner tag; frame_free() checks range, alignment, order and tag.
+ *   Heap domain (mm/heap.c): kmalloc/kfree on size-class slabs that live in
+ *     frame blocks tagged FRAME_TAG_HEAP_ARENA; big requests take whole
+ *     blocks tagged FRAME_TAG_HEAP_LARGE. kfree() accepts nothing but the
+ *     start of a live heap object.
+ *   The direct map (phys_to_virt / virt_to_phys below) is the only
+ *   conversion between the two worlds.
+ *
+ * Pool choice (mm/pool.c) is a pure function of the firmware memory map.
+ * See docs/memory.md for the design and every check.
+ */
+#ifndef MM_MM_H
+#define MM_MM_H
+
+#include "kernel/kernel.h"
+
+/* ---- status codes (0 is success) ---------------------------------------- */
+#define MM_OK       0
+#define MM_ENOENT   (-2)   /* no range fits (mm_pick_pool) */
+#define MM_ENOMEM   (-12)  /* out of memory: a normal result, handle it */
+#define MM_EINVAL   (-22)  /* bad argument */
+
+/* ---- physical addresses and the direct map --------------------------------- */
+
+/* A physical address. A distinct type so that frames and heap pointers can
+ * never be mixed up silently. */
+struct paddr {
+	uint64_t pa;
+};
+
+#define PADDR(x) ((struct paddr){ (uint64_t)(x) })
+
+/* The direct map: physical address pa is mapped at pa + mm_direct_map_offset
+ * for pa < mm_direct_map_size. The kernel sets the offset to
+ * 0xFFFF800000000000 before frame_init(); host tests point it into a
+ * buffer that simulates the pool. */
+extern uint64_t mm_direct_map_offset;
+extern uint64_t mm_direct_map_size;
+
+static inline bool mm_is_direct_map(const void *va)
+{
+	return (uint64_t)(uintptr_t)va - mm_direct_map_offset <
+	       mm_direct_map_size;
+}
+
+static inline void *phys_to_virt(struct paddr p)
+{
+	assert(p.pa < mm_direct_map_size);
+	return (void *)(uintptr_t)(p.pa + mm_direct_map_offset);
+}
+
+static inline struct paddr virt_to_phys(const void *va)
+{
+	assert(mm_is_direct_map(va));
+	return PADDR((uint64_t)(uintptr_t)va - mm_direct_map_offset);
+}
+
+/* The hypervisor image's virtual range, so kfree() can name a pointer into
+ * it (static data, the boot stack). Set once at bring-up. */
+void mm_set_image_range(uintptr_t start, uintptr_t end);
+
+/* ---- frame domain --------------------------------------------------------- */
+
+#define FRAME_SHIFT      12
+#define FRAME_SIZE       (1ULL << FRAME_SHIFT)
+#define FRAME_MAX_ORDER  18                      /* 4 KiB << 18 = 1 GiB */
+#define FRAME_ORDER_BYTES(o) (FRAME_SIZE << (o))
+
+/* Owner tags. FRAME_TAG_FREE marks free blocks; FRAME_TAG_MM_META is the
+ * allocator's own descriptor array. Names: frame_tag_name(). */
+enum frame_tag {
+	FRAME_TAG_FREE = 0,
+	FRAME_TAG_MM_META,      /* frame descriptors (carved from the pool) */
+	FRAME_TAG_HEAP_ARENA,   /* slab arenas of the heap domain */
+	FRAME_TAG_HEAP_LARGE,   /* large kmalloc blocks (heap-owned) */
+	FRAME_TAG_VMCB,         /* APM Vol. 2, 15.5.1 */
+	FRAME_TAG_HSAVE,        /* VM_HSAVE_PA area, APM Vol. 2, 15.30.4 */
+	FRAME_TAG_HOST_STATE,   /* VMLOAD/VMSAVE host page */
+	FRAME_TAG_NPT,          /* nested page tables */
+	FRAME_TAG_IOPM,         /* APM Vol. 2, 15.10.1 */
+	FRAME_TAG_MSRPM,        /* APM Vol. 2, 15.11 */
+	FRAME_TAG_STACK,        /* hypervisor stacks */
+	FRAME_TAG_PAGETABLE,    /* host page tables */
+	FRAME_TAG_TRAMPOLINE,   /* AP start-up trampoline */
+	FRAME_TAG_NET,          /* network buffers */
+	FRAME_TAG_ACPI_COPY,    /* copied ACPI tables */
+	FRAME_TAG_GUEST_INFO,   /* guest boot information */
+	FRAME_TAG_TEST,         /* self-tests */
+	FRAME_TAG_COUNT,
+	FRAME_TAG_NONE = 0xFF,  /* "no block here" (frame_block_tag) */
+};
+
+const char *frame_tag_name(enum frame_tag tag);
+
+/* frame_alloc flags */
+#define FRAME_ZERO  BIT(0)   /* zero the block */
+
+/* Free frames are filled with this byte; heap objects with HEAP_POISON. */
+#define FRAME_POISON  0xDF
+
+/*
+ * frame_init - take over the pool [pool_base, pool_base + pool_size).
+ * pool_base must be 2 MiB aligned and the range mapped by the direct map;
+ * pool_size is rounded down to 4 KiB and must leave room for the
+ * descriptors (8 bytes per 4 KiB frame, carved from the top of the pool
+ * and tagged FRAME_TAG_MM_META). The rest is covered by maximal aligned
+ * blocks and poisoned. Returns MM_OK or MM_EINVAL. Not thread-safe: call
+ * once at bring-up (tests call it again to reset).
+ */
+int frame_init(struct paddr pool_base, uint64_t pool_size);
+
+/*
+ * frame_alloc - allocate a block of 4 KiB << order bytes, aligned to its
+ * size, owned by tag. Returns MM_OK and stores the block in *out,
+ * MM_ENOMEM when no block is free (counted as a failure), MM_EINVAL for an
+ * order above FRAME_MAX_ORDER or a tag that is not an owner. Panics if the
+ * block's poison shows it was written while free. O(log n). SMP-safe.
+ */
+int frame_alloc(unsigned order, enum frame_tag tag, unsigned flags,
+		struct paddr *out);
+
+/*
+ * frame_free - give back a block from frame_alloc with the same order and
+ * tag. Panics, naming the caller, the tag found and the tag expected, on:
+ * a null address, an address outside the pool, a misaligned address, an
+ * address inside a block, a double free, a wrong order, a foreign tag.
+ * Poisons the block and merges buddies. O(log n). SMP-safe.
+ */
+void frame_free(struct paddr pa, unsigned order, enum frame_tag tag);
+
+/*
+ * frame_owner - which block contains pa. Returns MM_OK and fills the
+ * (optional) outputs with the block's tag (FRAME_TAG_FREE when free), start
+ * and order; MM_EINVAL when pa is outside the pool. O(log n).
+ */
+int frame_owner(struct paddr pa, enum frame_tag *tag, struct paddr *block,
+		unsigned *order);
+
+/*
+ * frame_block_tag - the tag of the block that starts at pa with exactly
+ * this order, or FRAME_TAG_NONE. O(1) and lock-free: stable only for blocks
+ * whose owner serializes their alloc/free (the heap uses it under its lock).
+ */
+enum frame_tag frame_block_tag(struct paddr pa, unsigned order);
+
+/* Whether pa lies inside the pool. */
+bool frame_pool_contains(struct paddr pa);
+
+/*
+ * frame_verify - walk the whole pool (O(pool), for tests and self-tests):
+ * block structure, free lists, statistics, and the poison of every free
+ * block. Returns true when consistent; prints the first problem otherwise.
+ */
+bool frame_verify(void);
+
+struct frame_tag_stats {
+	uint64_t blocks;       /* live blocks */
+	uint64_t bytes;        /* live bytes */
+	uint64_t peak_bytes;
+	uint64_t allocs;       /* successful frame_alloc calls */
+	uint64_t failed;       /* MM_ENOMEM results */
+};
+
+struct frame_stats {
+	uint64_t pool_base, pool_size;
+	uint64_t meta_bytes;               /* bookkeeping, carved from the pool */
+	uint64_t free_bytes;
+	uint64_t used_bytes, peak_used_bytes;  /* excluding the metadata */
+	uint64_t failed;
+	uint64_t free_blocks[FRAME_MAX_ORDER + 1];
+	struct frame_tag_stats tag[FRAME_TAG_COUNT];
+};
+
+void frame_get_stats(struct frame_stats *st);
+
+/* ---- heap domain ---------------------------------------------------------- */
+
+#define HEAP_POISON      0x6B   /* freed heap objects */
+#define HEAP_REDZONE_BYTE 0xBB  /* guard after each small object */
+#define HEAP_ALIGN       16     /* every kmalloc result is 16-byte aligned */
+#define HEAP_MAX_SMALL   2048   /* larger requests take whole frames */
+
+/* Redzones after every small object, checked at kfree (on unless built
+ * with -DHEAP_REDZONE=0). */
+#ifndef HEAP_REDZONE
+#define HEAP_REDZONE 1
+#endif
+
+/* heap_init - reset the heap (empty, no arenas). Call after frame_init. */
+void heap_init(void);
+
+/* kmalloc - size bytes, 16-byte aligned (page aligned above
+ * HEAP_MAX_SMALL), contents undefined (poisoned). NULL when the pool is
+ * exhausted: every caller handles it. kmalloc(0) returns a unique object. */
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+/* kcalloc - n * size zeroed bytes; NULL on overflow or exhaustion. */
+void *kcalloc(size_t n, size_t size);
+
+/*
+ * kfree - free a live heap object. Panics with a message that says which
+ * misuse it was: NULL, a pointer into the image, outside the direct map,
+ * outside the pool, a frame of the frame domain (naming its tag; a stack
+ * frame is called a stack address), an interior pointer, a double free, or
+ * a corrupted redzone (overrun). Poisons the object.
+ */
+void kfree(void *p);
+
+/* krealloc - resize; NULL p is kmalloc, size 0 frees and returns NULL. On
+ * failure returns NULL and p is untouched. */
+void *krealloc(void *p, size_t size);
+
+/* ksize - usable size of a live heap object (validated like kfree). */
+size_t ksize(const void *p);
+
+/* knew - a zeroed object of the given type. */
+#define knew(type) ((type *)kzalloc(sizeof(type)))
+
+/* heap_trim - give every empty arena back to the frame domain. */
+void heap_trim(void);
+
+/* heap_verify - check every arena (free bitmap, counts, poison of free
+ * objects, redzones of live ones). O(heap). Prints the first problem. */
+bool heap_verify(void);
+
+#define HEAP_NCLASSES 24
+
+struct heap_class_stats {
+	uint32_t size;         /* object size of the class */
+	uint32_t arenas;       /* arenas held */
+	uint64_t live, peak;   /* objects */
+	uint64_t allocs, failed;
+};
+
+struct heap_stats {
+	uint64_t live_bytes, peak_bytes;   /* by class size / block size */
+	uint64_t live_objects;
+	uint64_t failed;
+	uint64_t large_live, large_bytes, large_peak_bytes, large_failed;
+	struct heap_class_stats cls[HEAP_NCLASSES];
+};
+
+void heap_get_stats(struct heap_stats *st);
+
+/* ---- accounting across both domains ---------------------------------------- */
+
+/* mm_print_stats - both domains' statistics through printk. */
+void mm_print_stats(void);
+
+/* A leak check: mm_mark() records what is live; mm_balanced() trims the
+ * heap and returns true when exactly the same is live again (prints every
+ * difference otherwise). */
+struct mm_mark {
+	uint64_t tag_blocks[FRAME_TAG_COUNT];
+	uint64_t tag_bytes[FRAME_TAG_COUNT];
+	uint64_t class_live[HEAP_NCLASSES];
+	uint64_t large_live;
+};
+
+void mm_mark(struct mm_mark *m);
+bool mm_balanced(const struct mm_mark *m);
+
+/* ---- pool choice (mm/pool.c) ------------------------------------------------ */
+
+#define MM_POOL_ALIGN   (2 * MiB)
+#define MM_POOL_MIN     (16 * MiB)   /* below stays the guest's */
+#define MM_POOL_LIMIT   (4 * GiB)    /* the pool lies below this */
+
+/*
+ * mm_pick_pool - choose the hypervisor pool of `size` bytes.
+ * map: the firmware memory map (e820 or EFI, classified); ranges may
+ * overlap, and a byte is usable only if a MEM_USABLE range covers it and no
+ * other range does. avoid: ranges that must stay intact (modules, the
+ * Multiboot2 information). The pool is 2 MiB aligned, inside
+ * [MM_POOL_MIN, MM_POOL_LIMIT), disjoint from avoid[] and the image
+ * [image_base, image_end), and as close to the image as possible: directly
+ * below it, else directly above it, else the highest fit.
+ * Returns MM_OK and *out_base, MM_EINVAL for size 0 or not a multiple of
+ * 4 KiB, MM_ENOENT when nothing fits.
+ */
+int mm_pick_pool(const struct mem_range *map, size_t n,
+		 const struct mem_range *avoid, size_t navoid,
+		 uint64_t image_base, uint64_t image_end, uint64_t size,
+		 uint64_t *out_base);
+
+#endif
