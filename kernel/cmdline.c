@@ -49,6 +49,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->hv_mem = DEFAULT_HV_MEM;
 	opt->exit_when_ready = false;
 	opt->mm_selftest = false;
+	opt->panic_on_cpu = -1;
 	if (errlen)
 		err[0] = 0;
 
@@ -82,6 +83,11 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			opt->exit_when_ready = true;
 		else if (word_is(w, wl, "mm_selftest"))
 			opt->mm_selftest = true;
+		else if (word_is(w, kl, "panic_on_cpu") && v) {
+			bad = kparse_u64(v, vl, &n) != 0 || n >= 4096;
+			if (!bad)
+				opt->panic_on_cpu = (int)n;
+		}
 		else {
 			if (!rc)
 				ksnprintf(err, errlen, "unknown option '%.*s'",

@@ -185,6 +185,7 @@ struct hv_options {
 	uint64_t hv_mem;          /* hv_mem=SIZE: pool size in bytes */
 	bool exit_when_ready;     /* shutdown: leave QEMU after 'hv: ready' */
 	bool mm_selftest;         /* mm_selftest: run the allocator self-test */
+	int panic_on_cpu;         /* panic_on_cpu=N: test the panic path (-1 off) */
 };
 
 /* cmdline_parse: parse "key=value key ..." words. Unknown words and bad

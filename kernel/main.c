@@ -172,6 +172,15 @@ static void time_bringup(void)
 		time_init(0, false);
 }
 
+/* panic_on_cpu=N: the panic path under test (all CPUs stop, the report
+ * names the CPU). */
+static void maybe_panic(void *arg)
+{
+	if ((int)this_cpu()->index == options.panic_on_cpu)
+		panic("panic_on_cpu=%d requested on the command line",
+		      options.panic_on_cpu);
+}
+
 void kmain(uint64_t mbi_pa, uint64_t load_base);
 void kmain(uint64_t mbi_pa, uint64_t load_base)
 {
@@ -202,6 +211,8 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	if (options.mm_selftest)
 		mm_selftest();
 	mm_print_stats();
+	if (options.panic_on_cpu >= 0)
+		smp_call_all(maybe_panic, NULL, 1000);
 
 	printk("ready\n");
 	if (options.exit_when_ready)

@@ -34,7 +34,7 @@ void backtrace_from(uint64_t rbp)
 	for (int depth = 0; depth < 16; depth++) {
 		const uint64_t *frame = (const uint64_t *)rbp;
 
-		if (!rbp || (rbp & 7) || rbp < DIRECT_MAP_BASE)
+		if (!rbp || (rbp & 7) || rbp < DIRECT_MAP_BASE || !frame[1])
 			break;
 		printk("  #%d %016llx\n", depth, (unsigned long long)frame[1]);
 		rbp = frame[0];

@@ -56,6 +56,7 @@ tramp_lm:
 	movq OFF(tramp_percpu)(%rbx), %rdi
 	movq OFF(tramp_entry)(%rbx), %rax
 	xorl %ebp, %ebp
+	pushq $0                            /* ends backtraces */
 	jmp *%rax
 
 	.balign 16
