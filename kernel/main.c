@@ -7,7 +7,9 @@
 #include "kernel/private.h"
 #include "acpi/acpi.h"
 #include "lib/lib.h"
+#include "loader/loader.h"
 #include "mm/mm.h"
+#include "svm/svm.h"
 #include "smp/smp.h"
 
 #define HV_VERSION "0.1.0"
@@ -181,9 +183,56 @@ static void maybe_panic(void *arg)
 		      options.panic_on_cpu);
 }
 
+/* The hole the guest never sees: pool and image (and any gap between). */
+static void hv_range(uint64_t *base, uint64_t *end)
+{
+	*base = MIN(pool_base, image_base);
+	*end = MAX(pool_base + pool_size, ALIGN_UP(image_end, 4096));
+}
+
+static void svm_bringup(void)
+{
+	struct svm_config cfg = { 0 };
+	size_t n;
+
+	hv_range(&cfg.hv_base, &cfg.hv_end);
+	cfg.map = bootinfo_ram_map(&boot_info, &n);
+	cfg.nmap = n;
+	if (acpi.fadt.reset_supported && acpi.fadt.reset_reg.space == 1 &&
+	    acpi.fadt.reset_reg.address <= 0xFFFF) {
+		cfg.reset_port = (uint16_t)acpi.fadt.reset_reg.address;
+		cfg.reset_value = acpi.fadt.reset_value;
+	}
+	if (svm_init(&cfg))
+		panic("cannot run guests on this machine (see the svm: line above)");
+	smp_call_all(svm_init_cpu, NULL, 2000);
+	printk("svm: %u of %u CPUs ready\n", svm_vcpus_ready(), cpus_online);
+}
+
+/* Returns true when a guest is loaded and ready to start. */
+static bool guest_bringup(struct guest_start *gs)
+{
+	struct loader_err err = { "" };
+	uint64_t base, end;
+	int rc;
+
+	hv_range(&base, &end);
+	rc = guest_prepare(&boot_info, base, end, gs, &err);
+	if (rc != LOADER_OK) {
+		printk("guest: refused (status %d): %s\n", rc, err.msg);
+		return false;
+	}
+	printk("guest: loaded, entry %x, info at %x, command line \"%s\"\n",
+	       gs->entry, gs->mbi, gs->cmdline);
+	return true;
+}
+
 void kmain(uint64_t mbi_pa, uint64_t load_base);
 void kmain(uint64_t mbi_pa, uint64_t load_base)
 {
+	struct guest_start gs;
+	bool have_guest;
+
 	image_base = load_base;
 	image_end = load_base + (uint64_t)(__image_end - __image_start);
 
@@ -210,12 +259,21 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	/* 11. Allocator self-test (mm_selftest) and both domains' numbers. */
 	if (options.mm_selftest)
 		mm_selftest();
-	mm_print_stats();
 	if (options.panic_on_cpu >= 0)
 		smp_call_all(maybe_panic, NULL, 1000);
+	/* 12. SVM on every CPU: NPT, MSRPM, IOPM shared; a vCPU per CPU. */
+	svm_bringup();
+	/* 13. The guest: validated, loaded, its boot information built. */
+	have_guest = guest_bringup(&gs);
+	/* 14. Both memory domains' numbers, now that everything is set up. */
+	mm_print_stats();
 
 	printk("ready\n");
-	if (options.exit_when_ready)
-		isa_debug_exit(0);
-	halt_forever();
+	if (options.exit_when_ready || !have_guest)
+		isa_debug_exit(have_guest ? 0 : 1);
+	if (!have_guest)
+		halt_forever();
+	/* 15. The guest gets the firmware's APIC setup, then the boot CPU. */
+	lapic_restore_firmware_state();
+	svm_run_boot_vcpu(gs.entry, gs.mbi, gs.gdt);
 }

@@ -205,4 +205,21 @@ struct loader_mbi_input {
 int loader_build_mbi(const struct loader_mbi_input *in, void *buf,
 		     size_t cap, size_t *needed, struct loader_err *err);
 
+/* ==== kernel glue (loader/boot.c; not in the host tests) ================ */
+
+struct guest_start {
+	uint32_t entry;       /* physical, 32-bit protected mode */
+	uint32_t mbi;         /* the guest's Multiboot2 information */
+	uint64_t gdt;         /* a flat GDT: 0x08 code32, 0x10 data */
+	uint64_t load_end;
+	const char *cmdline;
+};
+
+/* guest_prepare: find the module 'guest ...', validate it completely, then
+ * move modules out of the way, load the segments and build the guest's
+ * Multiboot2 information (memory map with [hv_base, hv_end) reserved).
+ * Returns LOADER_OK or a status with err->msg saying what was refused. */
+int guest_prepare(const struct bootinfo *bi, uint64_t hv_base, uint64_t hv_end,
+		  struct guest_start *out, struct loader_err *err);
+
 #endif

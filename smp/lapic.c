@@ -14,6 +14,7 @@
 
 static volatile uint32_t *xapic;
 static bool x2apic;
+static uint32_t firmware_svr;
 
 bool lapic_x2apic(void)
 {
@@ -83,6 +84,7 @@ void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id)
 			panic("cannot map the local APIC at 0x%llx",
 			      (unsigned long long)base_pa);
 	}
+	firmware_svr = lapic_read(APIC_REG_SVR);
 	lapic_enable();
 	printk("lapic: %s mode, boot CPU APIC ID %u, version 0x%x\n",
 	       x2apic ? "x2APIC" : "xAPIC", lapic_id(),
@@ -92,4 +94,11 @@ void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id)
 void lapic_init_ap(void)
 {
 	lapic_enable();
+}
+
+/* Give the guest the boot CPU's APIC as the firmware left it (the
+ * hypervisor only changed SVR; LVTs, TPR and the timer are untouched). */
+void lapic_restore_firmware_state(void)
+{
+	lapic_write(APIC_REG_SVR, firmware_svr);
 }

@@ -140,6 +140,7 @@ void smp_park_until(volatile uint32_t *flag);
 
 void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id);
 void lapic_init_ap(void);
+void lapic_restore_firmware_state(void);
 bool lapic_x2apic(void);
 uint32_t lapic_id(void);
 uint32_t lapic_read(uint32_t reg);

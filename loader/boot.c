@@ -1,0 +1,174 @@
+/*
+ * loader/boot.c - the kernel side of loading the guest: find its GRUB
+ * module, run the host-tested steps of loader/ in order against real
+ * memory (through the direct map, never the hypervisor's hole), and hand
+ * back where the boot vCPU starts. Not part of the host tests: it is only
+ * glue around them.
+ */
+#include "loader/loader.h"
+#include "lib/lib.h"
+#include "mm/mm.h"
+
+#define GUEST_CMDLINE_MAX 512
+#define MODSTR_POOL 2048
+#define RSDP_MAX 64
+
+/* Everything the guest's information needs from GRUB's block, copied out
+ * first: loading the guest may overwrite GRUB's block (it lies in memory
+ * that becomes the guest's). */
+static char modstr_pool[MODSTR_POOL];
+static uint8_t rsdp_old_copy[RSDP_MAX], rsdp_new_copy[RSDP_MAX];
+
+static const char *keep_string(const char *s, size_t *used)
+{
+	size_t n = strlen(s) + 1;
+	char *dst;
+
+	if (*used + n > MODSTR_POOL)
+		return "";
+	dst = modstr_pool + *used;
+	memcpy(dst, s, n);
+	*used += n;
+	return dst;
+}
+
+struct mem_ctx {
+	uint64_t hv_base, hv_end;
+};
+
+static void *phys_ptr(void *ctx, uint64_t pa, uint64_t len)
+{
+	const struct mem_ctx *m = ctx;
+
+	if (pa + len < pa || pa + len > mm_direct_map_size)
+		return NULL;
+	if (pa < m->hv_end && m->hv_base < pa + len)
+		return NULL;
+	return phys_to_virt(PADDR(pa));
+}
+
+/* The module whose string is "guest" or starts with "guest ". */
+static int find_guest(const struct bootinfo *bi, const char **args)
+{
+	for (size_t i = 0; i < bi->nmods; i++) {
+		const char *s = bi->mods[i].string;
+
+		if (strncmp(s, "guest", 5) == 0 && (s[5] == 0 || s[5] == ' ')) {
+			*args = s[5] ? s + 6 : "";
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+int guest_prepare(const struct bootinfo *bi, uint64_t hv_base, uint64_t hv_end,
+		  struct guest_start *out, struct loader_err *err)
+{
+	static char cmdline[GUEST_CMDLINE_MAX];
+	static struct boot_module guest_mods[BOOT_MAX_MODULES];
+	static struct loader_plan plan;
+	struct loader_move moves[BOOT_MAX_MODULES];
+	struct loader_block blocks[2];
+	struct mb2_header_info hdr;
+	struct mem_ctx mc = { hv_base, hv_end };
+	struct loader_memmap map = { bi->nmmap ? bi->mmap : bi->efimap,
+				     bi->nmmap ? bi->nmmap : bi->nefimap,
+				     bi->nmmap == 0, hv_base, hv_end };
+	struct loader_mbi_input in;
+	const char *args;
+	const uint8_t *image;
+	uint64_t size, provides = LOADER_MBI_PROVIDES_BASE, *gdt;
+	size_t mbi_size, nguest = 0, strused = 0;
+	size_t old_len = MIN((size_t)bi->rsdp_old_len, (size_t)RSDP_MAX);
+	size_t new_len = MIN((size_t)bi->rsdp_new_len, (size_t)RSDP_MAX);
+	int g, rc;
+
+	g = find_guest(bi, &args);
+	if (g < 0) {
+		ksnprintf(err->msg, sizeof(err->msg),
+			  "no module named 'guest' (module2 /boot/guest.elf guest ...)");
+		return LOADER_E_INVAL;
+	}
+	size = bi->mods[g].end - bi->mods[g].start;
+	image = phys_ptr(&mc, bi->mods[g].start, size);
+	if (!image || size == 0) {
+		ksnprintf(err->msg, sizeof(err->msg), "guest module is empty or unreachable");
+		return LOADER_E_ACCESS;
+	}
+	if (bi->rsdp_old)
+		provides |= LOADER_MBI_PROVIDES_ACPI_OLD;
+	if (bi->rsdp_new)
+		provides |= LOADER_MBI_PROVIDES_ACPI_NEW;
+
+	/* 1-3: validate the image completely before touching memory. */
+	rc = loader_find_mb2_header(image, size, provides, &hdr, err);
+	if (rc == LOADER_OK)
+		rc = loader_plan(image, size, &hdr, &map, &plan, err);
+	if (rc != LOADER_OK)
+		return rc;
+
+	/* The guest's command line, plus where the hole is (its self-test
+	 * probes it: docs/guest.md). */
+	ksnprintf(cmdline, sizeof(cmdline), "%s%shv_hole=0x%llx:0x%llx", args,
+		  *args ? " " : "", (unsigned long long)hv_base,
+		  (unsigned long long)(hv_end - hv_base));
+
+	/* Modules other than the guest image go to the guest. */
+	for (size_t i = 0; i < bi->nmods; i++) {
+		if ((int)i == g)
+			continue;
+		guest_mods[nguest] = bi->mods[i];
+		guest_mods[nguest++].string = keep_string(bi->mods[i].string, &strused);
+	}
+	if (bi->rsdp_old)
+		memcpy(rsdp_old_copy, bi->rsdp_old, old_len);
+	if (bi->rsdp_new)
+		memcpy(rsdp_new_copy, bi->rsdp_new, new_len);
+	in = (struct loader_mbi_input){ &map, cmdline, "thin AMD hypervisor",
+					guest_mods, nguest,
+					bi->rsdp_old ? rsdp_old_copy : NULL, old_len,
+					bi->rsdp_new ? rsdp_new_copy : NULL, new_len };
+	rc = loader_build_mbi(&in, NULL, 0, &mbi_size, err);
+	if (rc != LOADER_OK && rc != LOADER_E_TOOSMALL)
+		return rc;
+
+	/* 4: homes for the information block, the GDT and displaced modules. */
+	blocks[0] = (struct loader_block){ mbi_size, 8, 0 };
+	blocks[1] = (struct loader_block){ 3 * 8, 8, 0 };
+	rc = loader_place(&map, &plan, bi->mods, bi->nmods, moves, blocks, 2, err);
+	if (rc != LOADER_OK)
+		return rc;
+
+	/* 5-6: now act: move modules, then load the segments. */
+	rc = loader_move_modules(moves, bi->nmods, phys_ptr, &mc, err);
+	if (rc != LOADER_OK)
+		return rc;
+	image = phys_ptr(&mc, moves[g].to, size);
+	rc = loader_execute(&plan, image, size, phys_ptr, &mc, err);
+	if (rc != LOADER_OK)
+		return rc;
+	for (size_t i = 0, j = 0; i < bi->nmods; i++) {
+		if ((int)i == g)
+			continue;
+		guest_mods[j].start = moves[i].to;
+		guest_mods[j].end = moves[i].to + moves[i].len;
+		j++;
+	}
+
+	/* 7: the information block, and a flat GDT (null, code32, data). */
+	rc = loader_build_mbi(&in, phys_ptr(&mc, blocks[0].addr, mbi_size),
+			      mbi_size, &mbi_size, err);
+	if (rc != LOADER_OK)
+		return rc;
+	gdt = phys_ptr(&mc, blocks[1].addr, 24);
+	gdt[0] = 0;
+	gdt[1] = 0x00CF9A000000FFFFULL;
+	gdt[2] = 0x00CF92000000FFFFULL;
+
+	out->entry = plan.entry;
+	out->mbi = (uint32_t)blocks[0].addr;
+	out->gdt = blocks[1].addr;
+	out->load_end = plan.load_end;
+	out->cmdline = cmdline;
+	return LOADER_OK;
+}

@@ -1,0 +1,173 @@
+/*
+ * svm/exit.c - VM-exit dispatch: one table from exit code to handler
+ * (designated initializers, KVM's svm_exit_handlers[] style). An exit
+ * nobody handles dumps the VMCB and stops that vCPU with a reason; the
+ * hypervisor keeps running.
+ */
+#include "svm/internal.h"
+#include "arch/x86.h"
+#include "kernel/private.h"
+
+typedef enum exit_action (*exit_handler)(struct vcpu *v);
+
+static enum exit_action handle_nmi(struct vcpu *v)
+{
+	/* The NMI stays pending (GIF = 0) and is taken by the host handler
+	 * at STGI right after this; kicks are acted on there and in the
+	 * vCPU loop. */
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_init(struct vcpu *v)
+{
+	/* With R_INIT set the INIT became #SX in the host instead; either
+	 * way it never resets this core (svm-under-qemu-tcg.md, INIT). */
+	printk("vcpu %u: INIT intercepted and dropped\n", v->index);
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_shutdown(struct vcpu *v)
+{
+	/* A triple fault. The VMCB is undefined now (APM Vol. 2, 15.13). */
+	printk("vcpu %u: guest triple fault (SHUTDOWN); state below is undefined\n",
+	       v->index);
+	vmcb_dump(v);
+	vcpu_stop(v, "guest triple fault (shutdown)");
+	return EXIT_STOP;
+}
+
+/* #DB and #AC: reflect exactly what happened (DR6 included), so a guest
+ * cannot wedge the core on a benign-exception loop (CVE-2015-8104,
+ * CVE-2015-5307) and still sees its own exceptions. */
+static enum exit_action handle_db(struct vcpu *v)
+{
+	vcpu_inject_exception(v, 1, false, 0);
+	return EXIT_INJECT;
+}
+
+static enum exit_action handle_ac(struct vcpu *v)
+{
+	vcpu_inject_exception(v, 17, true, (uint32_t)v->vmcb->ctl.exit_info1);
+	return EXIT_INJECT;
+}
+
+static enum exit_action handle_invalid(struct vcpu *v)
+{
+	vmcb_dump(v);
+	vcpu_stop(v, "VMRUN failed: invalid guest state (VMEXIT_INVALID)");
+	return EXIT_STOP;
+}
+
+static const exit_handler exit_handlers[SVM_EXIT_SLOTS] = {
+	[VMEXIT_EXCP_BASE + 1] = handle_db,
+	[VMEXIT_EXCP_BASE + 17] = handle_ac,
+	[VMEXIT_NMI] = handle_nmi,
+	[VMEXIT_INIT] = handle_init,
+	[VMEXIT_CPUID] = handle_cpuid,
+	[VMEXIT_INVD] = handle_invd,
+	[VMEXIT_INVLPGA] = handle_svm_insn,
+	[VMEXIT_IOIO] = handle_ioio,
+	[VMEXIT_MSR] = handle_msr,
+	[VMEXIT_SHUTDOWN] = handle_shutdown,
+	[VMEXIT_VMRUN] = handle_svm_insn,
+	[VMEXIT_VMMCALL] = handle_vmmcall,
+	[VMEXIT_VMLOAD] = handle_svm_insn,
+	[VMEXIT_VMSAVE] = handle_svm_insn,
+	[VMEXIT_STGI] = handle_svm_insn,
+	[VMEXIT_CLGI] = handle_svm_insn,
+	[VMEXIT_SKINIT] = handle_svm_insn,
+	[0xA5 + (VMEXIT_NPF - VMEXIT_NPF)] = handle_npf,
+};
+
+enum exit_action svm_handle_exit(struct vcpu *v)
+{
+	uint64_t code = v->vmcb->ctl.exit_code;
+	exit_handler h;
+
+	if ((uint32_t)code == 0xFFFFFFFFu) /* TCG reports 0x00000000FFFFFFFF */
+		return handle_invalid(v);
+	h = exit_handlers[svm_exit_slot(code)];
+	if (!h) {
+		printk("vcpu %u: unhandled exit 0x%llx (info1 %llx info2 %llx)\n",
+		       v->index, (unsigned long long)code,
+		       (unsigned long long)v->vmcb->ctl.exit_info1,
+		       (unsigned long long)v->vmcb->ctl.exit_info2);
+		vmcb_dump(v);
+		vcpu_stop(v, "unhandled VM exit");
+		return EXIT_STOP;
+	}
+	return h(v);
+}
+
+void vcpu_stop(struct vcpu *v, const char *reason)
+{
+	v->stop_reason = reason;
+}
+
+/* EVENTINJ for an exception (APM Vol. 2, 15.20). */
+void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error,
+			   uint32_t error)
+{
+	v->inject = EVENT_VALID | EVENT_TYPE_EXCEPTION | (vector & 0xFF) |
+		    (has_error ? EVENT_ERROR_VALID |
+				 ((uint64_t)error << EVENT_ERROR_SHIFT) : 0);
+}
+
+static void dump_seg(const char *name, const struct vmcb_seg *s)
+{
+	printk("  %-4s sel %04x attr %04x limit %08x base %016llx\n", name,
+	       s->selector, s->attrib, s->limit, (unsigned long long)s->base);
+}
+
+/* Print what a VMCB holds (KVM's dump_vmcb). */
+void vmcb_dump(const struct vcpu *v)
+{
+	const struct vmcb *vm = v->vmcb;
+	const struct vmcb_control *c = &vm->ctl;
+	const struct vmcb_save *s = &vm->save;
+	const struct guest_gprs *g = &v->regs;
+
+	printk("vmcb of vcpu %u at %016llx:\n", v->index,
+	       (unsigned long long)v->vmcb_pa.pa);
+	printk("  intercepts %08x %08x %08x %08x %08x %08x\n",
+	       c->intercepts[0], c->intercepts[1], c->intercepts[2],
+	       c->intercepts[3], c->intercepts[4], c->intercepts[5]);
+	printk("  exit %llx info1 %llx info2 %llx exitintinfo %llx eventinj %llx\n",
+	       (unsigned long long)c->exit_code, (unsigned long long)c->exit_info1,
+	       (unsigned long long)c->exit_info2,
+	       (unsigned long long)c->exit_int_info,
+	       (unsigned long long)c->event_inj);
+	printk("  asid %u np %llx ncr3 %llx vintr %llx shadow %llx\n", c->asid,
+	       (unsigned long long)c->np_enable, (unsigned long long)c->n_cr3,
+	       (unsigned long long)c->vintr,
+	       (unsigned long long)c->interrupt_shadow);
+	dump_seg("cs", &s->cs);
+	dump_seg("ss", &s->ss);
+	dump_seg("ds", &s->ds);
+	dump_seg("es", &s->es);
+	dump_seg("fs", &s->fs);
+	dump_seg("gs", &s->gs);
+	dump_seg("gdtr", &s->gdtr);
+	dump_seg("idtr", &s->idtr);
+	dump_seg("tr", &s->tr);
+	dump_seg("ldtr", &s->ldtr);
+	printk("  cpl %u efer %llx cr0 %llx cr3 %llx cr4 %llx cr2 %llx\n", s->cpl,
+	       (unsigned long long)s->efer, (unsigned long long)s->cr0,
+	       (unsigned long long)s->cr3, (unsigned long long)s->cr4,
+	       (unsigned long long)s->cr2);
+	printk("  rip %llx rsp %llx rflags %llx dr6 %llx dr7 %llx\n",
+	       (unsigned long long)s->rip, (unsigned long long)s->rsp,
+	       (unsigned long long)s->rflags, (unsigned long long)s->dr6,
+	       (unsigned long long)s->dr7);
+	printk("  rax %llx rbx %llx rcx %llx rdx %llx rsi %llx rdi %llx\n",
+	       (unsigned long long)s->rax, (unsigned long long)g->rbx,
+	       (unsigned long long)g->rcx, (unsigned long long)g->rdx,
+	       (unsigned long long)g->rsi, (unsigned long long)g->rdi);
+	printk("  rbp %llx r8 %llx r9 %llx r10 %llx r11 %llx\n",
+	       (unsigned long long)g->rbp, (unsigned long long)g->r8,
+	       (unsigned long long)g->r9, (unsigned long long)g->r10,
+	       (unsigned long long)g->r11);
+	printk("  r12 %llx r13 %llx r14 %llx r15 %llx\n",
+	       (unsigned long long)g->r12, (unsigned long long)g->r13,
+	       (unsigned long long)g->r14, (unsigned long long)g->r15);
+}

@@ -1,0 +1,143 @@
+/* svm/internal.h - shared between the files of svm/ only. */
+#ifndef SVM_INTERNAL_H
+#define SVM_INTERNAL_H
+
+#include "svm/svm.h"
+#include "svm/vmcb.h"
+#include "mm/mm.h"
+#include "smp/smp.h"
+
+/* Guest GPRs the VMCB does not hold (RAX and RSP live in the save area).
+ * Layout shared with svm/vmrun.S. */
+struct guest_gprs {
+	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+_Static_assert(offsetof(struct guest_gprs, rbx) == 0x00, "vmrun.S");
+_Static_assert(offsetof(struct guest_gprs, rdi) == 0x20, "vmrun.S");
+_Static_assert(offsetof(struct guest_gprs, r8) == 0x30, "vmrun.S");
+_Static_assert(offsetof(struct guest_gprs, r15) == 0x68, "vmrun.S");
+
+enum vcpu_state {
+	VCPU_WAIT_SIPI,   /* parked in the hypervisor until a SIPI */
+	VCPU_RUNNING,
+	VCPU_STOPPED,     /* stopped with a reason; never resumed as is */
+};
+
+/* What an exit handler decided. */
+enum exit_action {
+	EXIT_RESUME,      /* state updated (RIP advanced if needed): run on */
+	EXIT_INJECT,      /* vcpu->inject holds an event for the guest */
+	EXIT_STOP,        /* stop this vCPU; vcpu->stop_reason says why */
+};
+
+struct vcpu {
+	struct vmcb *vmcb;
+	struct paddr vmcb_pa;
+	struct paddr hsave_pa;
+	struct paddr host_state_pa;   /* host VMSAVE/VMLOAD area */
+	struct guest_gprs regs;
+	struct percpu *cpu;
+	uint32_t index;
+	volatile uint32_t state;      /* enum vcpu_state */
+	uint64_t inject;              /* EVENTINJ the handler wants */
+	uint64_t pending_event;       /* queued behind a re-injected one */
+	uint64_t vm_hsave_shadow;     /* the guest's own VM_HSAVE_PA */
+	bool tlb_flush;               /* TLB_CONTROL=1 on the next VMRUN */
+	const char *stop_reason;
+	uint64_t exits_total;
+	uint64_t exit_counts[SVM_EXIT_SLOTS];
+	uint64_t npf_hv_hits;         /* accesses to the hypervisor's hole */
+	bool a20_warned;
+	uint32_t icr_high;            /* the guest's ICR high half (shadow) */
+	uint64_t apic_writes;
+};
+
+/* ---- global SVM state (svm/setup.c) ----------------------------------- */
+struct svm_global {
+	uint32_t features;            /* CPUID Fn8000_000A EDX */
+	uint32_t nasid;
+	bool page1gb;
+	bool has_vm_cr;
+	struct npt npt;
+	struct paddr msrpm_pa;        /* order 1 (8 KiB) */
+	struct paddr iopm_pa;         /* order 2 (12 KiB used) */
+	uint64_t hv_base, hv_end;     /* the hole: image + pool */
+	uint64_t guest_top;           /* NPT maps [0, guest_top) */
+	uint16_t pm1a_cnt_port;       /* 0: none */
+	uint16_t reset_port;          /* FADT RESET_REG when in I/O space */
+	uint8_t reset_value;
+};
+extern struct svm_global svm;
+
+/* CPUID Fn8000_000A EDX feature bits (APM Vol. 3, E.4.10) */
+#define SVM_FEAT_NPT        BIT(0)
+#define SVM_FEAT_LBRV       BIT(1)
+#define SVM_FEAT_SVML       BIT(2)
+#define SVM_FEAT_NRIPS      BIT(3)
+#define SVM_FEAT_TSCRATE    BIT(4)
+#define SVM_FEAT_CLEAN      BIT(5)
+#define SVM_FEAT_FLUSHASID  BIT(6)
+#define SVM_FEAT_DECODE     BIT(7)
+#define SVM_FEAT_PAUSEFILT  BIT(10)
+#define SVM_FEAT_AVIC       BIT(13)
+#define SVM_FEAT_VGIF       BIT(16)
+
+#define VM_CR_DPD     BIT(0)
+#define VM_CR_R_INIT  BIT(1)
+#define VM_CR_DIS_A20M BIT(2)
+#define VM_CR_LOCK    BIT(3)
+#define VM_CR_SVMDIS  BIT(4)
+
+/* vmrun.S: CLGI; VMLOAD guest; VMRUN; VMSAVE guest; VMLOAD host. Returns
+ * with GIF = 0; the caller handles the exit, then STGI. */
+void svm_vmrun(struct guest_gprs *regs, uint64_t vmcb_pa,
+	       uint64_t host_state_pa);
+
+/* exit.c */
+enum exit_action svm_handle_exit(struct vcpu *v);
+void vcpu_stop(struct vcpu *v, const char *reason);
+void vmcb_dump(const struct vcpu *v);
+void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error,
+			   uint32_t error);
+#define vcpu_inject_ud(v) vcpu_inject_exception((v), 6, false, 0)
+#define vcpu_inject_gp(v) vcpu_inject_exception((v), 13, true, 0)
+
+/* guestmem.c: guest memory and instruction decoding for exit handlers. */
+/* A pointer to [gpa, gpa+len) of guest RAM, or NULL when any byte lies in
+ * the hypervisor's hole or outside the direct map. */
+void *guest_ptr(uint64_t gpa, uint64_t len);
+struct insn;
+/* Decode the instruction at the guest's RIP (through its page tables):
+ * its length (1..15) or a negative DEC_E* status. */
+int vcpu_decode(struct vcpu *v, struct insn *out);
+/* Advance RIP past the intercepted instruction (next-RIP when the CPU has
+ * NRIPS, else the decoder); false (and the vCPU stopped) when it cannot. */
+bool vcpu_skip_insn(struct vcpu *v);
+
+struct mmio_ops;
+/* Emulate the MMIO access that faulted at @gpa (decoded at RIP, operand
+ * checked against @gpa); registers and RIP updated on success. Returns a
+ * decode status (DEC_OK = 0). */
+int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct mmio_ops *ops,
+		      void *ctx, struct insn *in);
+
+/* handlers in insn.c, msr.c, io.c, npf.c */
+enum exit_action handle_cpuid(struct vcpu *v);
+enum exit_action handle_vmmcall(struct vcpu *v);
+enum exit_action handle_svm_insn(struct vcpu *v);
+enum exit_action handle_invd(struct vcpu *v);
+enum exit_action handle_msr(struct vcpu *v);
+enum exit_action handle_ioio(struct vcpu *v);
+enum exit_action handle_npf(struct vcpu *v);
+enum exit_action apic_write_fault(struct vcpu *v, uint64_t gpa);
+void msrpm_setup(uint8_t *msrpm);
+void iopm_setup(uint8_t *iopm);
+
+/* vcpu.c */
+struct vcpu *vcpu_create(struct percpu *cpu);
+void vcpu_set_multiboot_state(struct vcpu *v, uint32_t entry, uint32_t mbi,
+			      uint64_t gdt_gpa);
+_Noreturn void vcpu_run_loop(struct vcpu *v);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * svm/io.c - the I/O permission map and intercepted ports (APM Vol. 2,
+ * 15.10). Only the machine's reset and A20 paths are intercepted: the
+ * guest owns every other port.
+ *   0x92  (fast A20 / INIT)      A20 kept on; bit 0 (reset) reported, then reset
+ *   0xCF9 (reset control)        RST_CPU reported, then reset
+ *   0x64/0x60 (keyboard ctrl)    0xFE pulse reset; output-port writes (0xD1)
+ *                                keep A20 on and report a reset
+ *   FADT RESET_REG (I/O space)   reported, then reset
+ * An access that overlaps an intercepted port (e.g. a 32-bit write to the
+ * PCI address port 0xCF8 covers 0xCF9) is performed as the guest wrote it.
+ */
+#include "svm/internal.h"
+#include "arch/x86.h"
+#include "kernel/private.h"
+
+#define IOIO_IN     BIT(0)
+#define IOIO_STR    BIT(2)
+#define IOIO_REP    BIT(3)
+#define IOIO_SZ8    BIT(4)
+#define IOIO_SZ16   BIT(5)
+#define IOIO_SZ32   BIT(6)
+#define IOIO_PORT(info1) ((uint16_t)((info1) >> 16))
+
+#define PORT_A20    0x92
+#define PORT_RESET  0xCF9
+#define PORT_KBC    0x64
+#define PORT_KBD    0x60
+#define KBC_WRITE_OUTPUT 0xD1
+#define KBC_PULSE_RESET  0xFE
+#define CF9_RST_CPU BIT(2)
+
+static volatile bool kbc_output_next; /* the machine has one controller */
+
+void iopm_setup(uint8_t *iopm)
+{
+	uint16_t ports[] = { PORT_A20, PORT_RESET, PORT_KBC, PORT_KBD,
+			     svm.reset_port };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ports); i++)
+		if (ports[i])
+			iopm[ports[i] / 8] |= (uint8_t)(1U << (ports[i] % 8));
+}
+
+static _Noreturn void machine_reset(struct vcpu *v, const char *how)
+{
+	printk("vcpu %u: guest reset the machine (%s); resetting\n", v->index, how);
+	/* CF9 full reset; then the keyboard controller; then give up. */
+	outb(PORT_RESET, 0x02);
+	outb(PORT_RESET, 0x0E);
+	mdelay(50);
+	outb(PORT_KBC, KBC_PULSE_RESET);
+	mdelay(50);
+	panic("machine reset requested by the guest did not happen");
+}
+
+static uint32_t port_in(uint16_t port, unsigned size)
+{
+	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+static void port_out(uint16_t port, unsigned size, uint32_t val)
+{
+	if (size == 1)
+		outb(port, (uint8_t)val);
+	else if (size == 2)
+		outw(port, (uint16_t)val);
+	else
+		outl(port, val);
+}
+
+/* A byte the guest writes to one of our ports, after policy. */
+static void out_byte(struct vcpu *v, uint16_t port, uint8_t val)
+{
+	if (port == PORT_A20) {
+		if (!(val & 0x02) && !v->a20_warned) {
+			printk("vcpu %u: guest tried to disable A20: kept on\n",
+			       v->index);
+			v->a20_warned = true;
+		}
+		outb(port, (uint8_t)((val | 0x02) & ~0x01));
+		if (val & 0x01)
+			machine_reset(v, "port 0x92 bit 0");
+		return;
+	}
+	if (port == PORT_RESET && (val & CF9_RST_CPU))
+		machine_reset(v, "port 0xCF9");
+	if (port == svm.reset_port && svm.reset_port != PORT_RESET &&
+	    val == svm.reset_value)
+		machine_reset(v, "FADT RESET_REG");
+	if (port == PORT_KBC) {
+		if (val == KBC_PULSE_RESET)
+			machine_reset(v, "keyboard controller 0xFE");
+		kbc_output_next = val == KBC_WRITE_OUTPUT;
+	} else if (port == PORT_KBD && kbc_output_next) {
+		kbc_output_next = false;
+		if (!(val & 0x01))
+			machine_reset(v, "keyboard controller output port");
+		val |= 0x02; /* A20 stays on */
+	}
+	outb(port, val);
+}
+
+enum exit_action handle_ioio(struct vcpu *v)
+{
+	struct vmcb *vm = v->vmcb;
+	uint64_t info = vm->ctl.exit_info1;
+	uint16_t port = IOIO_PORT(info);
+	unsigned size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1;
+	uint32_t val;
+
+	if (info & (IOIO_STR | IOIO_REP)) {
+		printk("vcpu %u: string I/O on intercepted port 0x%x is not emulated\n",
+		       v->index, port);
+		vmcb_dump(v);
+		vcpu_stop(v, "string I/O on an intercepted port");
+		return EXIT_STOP;
+	}
+	if (info & IOIO_IN) {
+		val = port_in(port, size);
+		vm->save.rax = (vm->save.rax & ~(uint64_t)(size == 4 ? 0xFFFFFFFF :
+				size == 2 ? 0xFFFF : 0xFF)) | val;
+		if (size == 4)
+			vm->save.rax &= 0xFFFFFFFF; /* 32-bit writes zero-extend */
+	} else {
+		val = (uint32_t)vm->save.rax;
+		if (size == 1)
+			out_byte(v, port, (uint8_t)val);
+		else
+			port_out(port, size, val); /* e.g. 0xCF8: not ours */
+	}
+	vm->save.rip = vm->ctl.exit_info2; /* next RIP (15.10.2) */
+	return EXIT_RESUME;
+}

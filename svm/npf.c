@@ -1,0 +1,113 @@
+/*
+ * svm/npf.c - nested page faults (exit 0x400; APM Vol. 2, 15.25.6).
+ * EXITINFO1 is the fault's error code, EXITINFO2 the exact guest-physical
+ * address. Three kinds land here:
+ *  - writes to the local APIC page (mapped read-only): decoded and
+ *    emulated (svm/apic.c);
+ *  - accesses to the hypervisor's hole: counted and logged; a decodable
+ *    move reads all-ones and its write is dropped; anything else (a page
+ *    walk through the hole, an instruction fetch, an undecodable access)
+ *    stops the vCPU with a reason;
+ *  - guest-physical addresses above what the NPT maps (64-bit MMIO above
+ *    RAM): mapped on demand as 4 KiB identity pages.
+ */
+#include "svm/internal.h"
+#include "arch/x86.h"
+#include "decode/decode.h"
+
+#define NPF_P        BIT(0)
+#define NPF_WRITE    BIT(1)
+#define NPF_FETCH    BIT(4)
+#define NPF_FINAL    BIT(32)  /* fault on the final guest-physical access */
+#define NPF_WALK     BIT(33)  /* fault on a guest page-table access */
+#define APIC_PAGE    0xFEE00000ULL
+
+static struct spinlock npt_lock = SPINLOCK_INIT;
+
+static int hole_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	*val = size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+	return 0;
+}
+
+static int hole_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	return 0; /* dropped */
+}
+
+static const struct mmio_ops hole_ops = { hole_read, hole_write };
+
+static enum exit_action hole_access(struct vcpu *v, uint64_t gpa, uint64_t err)
+{
+	struct insn in;
+	int rc;
+
+	v->npf_hv_hits++;
+	if (v->npf_hv_hits <= 8 || (v->npf_hv_hits & 1023) == 0)
+		printk("vcpu %u: %s of hypervisor memory at gpa %llx from rip %llx "
+		       "(%llu so far)\n", v->index,
+		       err & NPF_WALK ? "page-table walk" :
+		       err & NPF_FETCH ? "instruction fetch" :
+		       err & NPF_WRITE ? "write" : "read",
+		       (unsigned long long)gpa,
+		       (unsigned long long)v->vmcb->save.rip,
+		       (unsigned long long)v->npf_hv_hits);
+	if (err & (NPF_WALK | NPF_FETCH)) {
+		vcpu_stop(v, "guest page walk or fetch in hypervisor memory");
+		return EXIT_STOP;
+	}
+	rc = vcpu_emulate_mmio(v, gpa, &hole_ops, NULL, &in);
+	if (rc != DEC_OK) {
+		printk("vcpu %u: access to hypervisor memory not emulated: %s\n",
+		       v->index, decode_strerror(rc));
+		vcpu_stop(v, "undecodable access to hypervisor memory");
+		return EXIT_STOP;
+	}
+	return EXIT_RESUME;
+}
+
+/* Map a page above the NPT's top on demand: it is MMIO (a 64-bit BAR)
+ * or nothing at all; either way it is the guest's. */
+static enum exit_action map_on_demand(struct vcpu *v, uint64_t gpa)
+{
+	unsigned bits = cpuid(0x80000008, 0).eax & 0xFF;
+	uint64_t page = ALIGN_DOWN(gpa, 4096);
+	int rc;
+
+	if (bits < 64 && gpa >> bits) {
+		printk("vcpu %u: nested fault at gpa %llx beyond the physical "
+		       "address width\n", v->index, (unsigned long long)gpa);
+		vmcb_dump(v);
+		vcpu_stop(v, "guest-physical address out of range");
+		return EXIT_STOP;
+	}
+	spin_lock(&npt_lock);
+	rc = npt_lookup(&svm.npt, page, NULL, NULL, NULL) == 0 ? 0 :
+	     npt_set_page_flags(&svm.npt, page, NPT_LEAF_RW);
+	spin_unlock(&npt_lock);
+	if (rc) {
+		vcpu_stop(v, "out of memory for nested page tables");
+		return EXIT_STOP;
+	}
+	v->tlb_flush = true;
+	return EXIT_RESUME;
+}
+
+enum exit_action handle_npf(struct vcpu *v)
+{
+	uint64_t err = v->vmcb->ctl.exit_info1;
+	uint64_t gpa = v->vmcb->ctl.exit_info2;
+
+	if (gpa >= svm.hv_base && gpa < svm.hv_end)
+		return hole_access(v, gpa, err);
+	if ((gpa & ~0xFFFULL) == APIC_PAGE && (err & NPF_P) && (err & NPF_WRITE) &&
+	    !(err & NPF_WALK))
+		return apic_write_fault(v, gpa);
+	if (gpa >= svm.guest_top)
+		return map_on_demand(v, gpa);
+	printk("vcpu %u: unexpected nested page fault at gpa %llx, error %llx\n",
+	       v->index, (unsigned long long)gpa, (unsigned long long)err);
+	vmcb_dump(v);
+	vcpu_stop(v, "unexpected nested page fault");
+	return EXIT_STOP;
+}

@@ -1,0 +1,197 @@
+/*
+ * svm/setup.c - SVM on every CPU (APM Vol. 2, 15.4 "Enabling SVM") and
+ * the state all vCPUs share: the nested page table, MSRPM and IOPM.
+ */
+#include "svm/internal.h"
+#include "arch/x86.h"
+#include "kernel/private.h"
+#include "lib/lib.h"
+
+#define CPUID81_ECX_SVM  BIT(2)
+#define CPUID81_EDX_PG1G BIT(26)
+#define APIC_PAGE        0xFEE00000ULL
+
+struct svm_global svm;
+static unsigned int vcpus_ready;
+static struct spinlock ready_lock = SPINLOCK_INIT;
+
+/* NPT tables come from the frame domain with their own tag. */
+static int npt_alloc(void *ctx, uint64_t *pa, void **va)
+{
+	struct paddr p;
+
+	if (frame_alloc(0, FRAME_TAG_NPT, FRAME_ZERO, &p) != MM_OK)
+		return -1;
+	*pa = p.pa;
+	*va = phys_to_virt(p);
+	return 0;
+}
+
+static void npt_free(void *ctx, uint64_t pa, void *va)
+{
+	frame_free(PADDR(pa), 0, FRAME_TAG_NPT);
+}
+
+static void *npt_va(void *ctx, uint64_t pa)
+{
+	return phys_to_virt(PADDR(pa));
+}
+
+/* The NPT covers [0, top): at least 4 GiB (MMIO below 4 GiB), and every
+ * RAM-like range; reserved ranges above that and 64-bit MMIO are mapped
+ * on demand (svm/npf.c). */
+static uint64_t guest_top(const struct svm_config *cfg)
+{
+	uint64_t top = 4 * GiB;
+
+	for (size_t i = 0; i < cfg->nmap; i++) {
+		const struct mem_range *r = &cfg->map[i];
+
+		if (r->type == MEM_RESERVED || r->type == MEM_BAD)
+			continue;
+		top = MAX(top, r->base + r->len);
+	}
+	return MIN(ALIGN_UP(top, 2 * MiB), (uint64_t)NPT_MAX_TOP);
+}
+
+static int build_npt(const struct svm_config *cfg)
+{
+	struct npt_range hole = { cfg->hv_base, cfg->hv_end };
+	struct npt_range low = { 0, 2 * MiB };
+	uint64_t ro[] = { APIC_PAGE };
+	struct npt_layout layout = {
+		.top = svm.guest_top,
+		.holes = &hole, .nholes = 1,
+		.small = &low, .nsmall = 1,
+		.ro_pages = ro, .nro = ARRAY_SIZE(ro),
+		.page1gb = svm.page1gb,
+	};
+	struct npt_ops ops = { npt_alloc, npt_free, npt_va, NULL };
+	struct npt_stats st;
+
+	if (npt_build(&svm.npt, &layout, &ops))
+		return -1;
+	npt_summary(&svm.npt, &st);
+	printk("svm: NPT maps [0, %llx) minus the hole %llx-%llx: %zu table pages "
+	       "(%zu KiB), leaves 1G %zu 2M %zu 4K %zu\n",
+	       (unsigned long long)svm.guest_top, (unsigned long long)cfg->hv_base,
+	       (unsigned long long)cfg->hv_end - 1, svm.npt.table_pages,
+	       svm.npt.table_pages * 4, st.leaves_1g, st.leaves_2m, st.leaves_4k);
+	return 0;
+}
+
+static void report_features(void)
+{
+	static const struct { uint32_t bit; const char *name; } f[] = {
+		{ SVM_FEAT_NPT, "NPT" }, { SVM_FEAT_NRIPS, "NRIPS" },
+		{ SVM_FEAT_DECODE, "decode-assists" },
+		{ SVM_FEAT_FLUSHASID, "flush-by-ASID" },
+		{ SVM_FEAT_CLEAN, "VMCB-clean" }, { SVM_FEAT_VGIF, "VGIF" },
+		{ SVM_FEAT_AVIC, "AVIC" }, { SVM_FEAT_PAUSEFILT, "pause-filter" },
+	};
+	char line[160];
+	int n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		if (svm.features & f[i].bit)
+			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s",
+				       f[i].name);
+	if (!n)
+		ksnprintf(line, sizeof(line), " (none)");
+	printk("svm: revision %u, %u ASIDs, features:%s%s\n",
+	       cpuid(0x8000000A, 0).eax & 0xFF, svm.nasid, line,
+	       svm.page1gb ? " Page1GB" : "");
+}
+
+int svm_init(const struct svm_config *cfg)
+{
+	struct paddr pm;
+
+	if (!(cpuid(0x80000001, 0).ecx & CPUID81_ECX_SVM)) {
+		printk("svm: this CPU has no SVM (CPUID Fn8000_0001 ECX[2] clear)\n");
+		return -1;
+	}
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+		printk("svm: SVM is disabled by the firmware (VM_CR.SVMDIS)\n");
+		return -1;
+	}
+	svm.features = cpuid(0x8000000A, 0).edx;
+	svm.nasid = cpuid(0x8000000A, 0).ebx;
+	svm.page1gb = (cpuid(0x80000001, 0).edx & CPUID81_EDX_PG1G) != 0;
+	svm.has_vm_cr = true; /* architectural on every SVM CPU */
+	report_features();
+	if (!(svm.features & SVM_FEAT_NPT)) {
+		printk("svm: no nested paging (CPUID Fn8000_000A EDX[0])\n");
+		return -1;
+	}
+	svm.hv_base = cfg->hv_base;
+	svm.hv_end = cfg->hv_end;
+	svm.reset_port = cfg->reset_port;
+	svm.reset_value = cfg->reset_value;
+	svm.guest_top = guest_top(cfg);
+	if (build_npt(cfg)) {
+		printk("svm: out of memory for the nested page table\n");
+		return -1;
+	}
+	/* MSRPM: 8 KiB; IOPM: 12 KiB in a 16 KiB block (15.10.1, 15.11). */
+	if (frame_alloc(1, FRAME_TAG_MSRPM, FRAME_ZERO, &svm.msrpm_pa) != MM_OK ||
+	    frame_alloc(2, FRAME_TAG_IOPM, FRAME_ZERO, &pm) != MM_OK) {
+		printk("svm: out of memory for the permission maps\n");
+		return -1;
+	}
+	svm.iopm_pa = pm;
+	msrpm_setup(phys_to_virt(svm.msrpm_pa));
+	iopm_setup(phys_to_virt(svm.iopm_pa));
+	return 0;
+}
+
+/* #SX: with VM_CR.R_INIT an INIT arrives as this exception (15.29). */
+static void sx_handler(struct trap_frame *f)
+{
+	printk("svm: INIT redirected to #SX on cpu %u and dropped\n",
+	       this_cpu()->index);
+}
+
+void svm_init_cpu(void *unused)
+{
+	struct percpu *c = this_cpu();
+	struct vcpu *v;
+
+	if (!(cpuid(0x80000001, 0).ecx & CPUID81_ECX_SVM) ||
+	    (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)) {
+		printk("svm: cpu %u has no usable SVM: its vCPU is absent\n", c->index);
+		return;
+	}
+	v = vcpu_create(c);
+	if (!v) {
+		printk("svm: cpu %u: out of memory for its vCPU\n", c->index);
+		return;
+	}
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, v->hsave_pa.pa);
+	if (svm.has_vm_cr && !(rdmsr(MSR_VM_CR) & VM_CR_LOCK))
+		wrmsr(MSR_VM_CR, rdmsr(MSR_VM_CR) | VM_CR_R_INIT);
+	trap_set_hook(30, sx_handler);
+	/* The host's FS/GS/TR/syscall state, restored after every exit. */
+	__asm__ __volatile__("vmsave %0" ::"a"(v->host_state_pa.pa) : "memory");
+	c->vcpu = v;
+	spin_lock(&ready_lock);
+	vcpus_ready++;
+	spin_unlock(&ready_lock);
+}
+
+unsigned int svm_vcpus_ready(void)
+{
+	return vcpus_ready;
+}
+
+_Noreturn void svm_run_boot_vcpu(uint32_t entry, uint32_t mbi, uint64_t gdt_gpa)
+{
+	struct vcpu *v = this_cpu()->vcpu;
+
+	if (!v)
+		panic("the boot CPU has no vCPU");
+	vcpu_set_multiboot_state(v, entry, mbi, gdt_gpa);
+	printk("svm: vcpu 0 enters the guest at %x (info at %x)\n", entry, mbi);
+	vcpu_run_loop(v);
+}

@@ -1,0 +1,144 @@
+/*
+ * svm/svm.h - AMD SVM: the public interface of svm/.
+ */
+#ifndef SVM_SVM_H
+#define SVM_SVM_H
+
+#include "kernel/kernel.h"
+
+/* ==== NPT: the nested page table (svm/npt.c) ==========================
+ * One 4-level table shared by every vCPU (design.md, SVM), identity
+ * mapping guest-physical [0, top) with the largest pages that fit.
+ * Format: APM Vol. 2, 5.3 (long-mode page tables) as used by nested paging,
+ * 15.25.5. Every level needs P, RW and US for an access to pass (the nested
+ * walk is a user-mode walk, 15.25.5), so table entries are 0x7 and leaves
+ * 0x7 (4 KiB) or 0x87 (2 MiB, 1 GiB); read-only leaves lack RW. Memory type
+ * bits stay 0 (WB, combined with the guest's type, 15.25.8).
+ * Changes after the first VMRUN must be made under the caller's lock and
+ * followed by a TLB flush on every vCPU (TLB_CONTROL = 1).
+ */
+#define NPT_P          BIT(0)
+#define NPT_RW         BIT(1)
+#define NPT_US         BIT(2)
+#define NPT_PWT        BIT(3)
+#define NPT_PCD        BIT(4)
+#define NPT_A          BIT(5)
+#define NPT_D          BIT(6)
+#define NPT_PS         BIT(7)   /* in PDPE/PDE: 1 GiB / 2 MiB leaf */
+#define NPT_G          BIT(8)
+#define NPT_NX         BIT(63)
+#define NPT_ADDR_MASK  GENMASK(51, 12)
+#define NPT_TABLE      (NPT_P | NPT_RW | NPT_US)  /* 0x7 */
+#define NPT_LEAF_RW    (NPT_P | NPT_RW | NPT_US)  /* 0x7 */
+#define NPT_LEAF_RO    (NPT_P | NPT_US)           /* 0x5 */
+#define NPT_ENTRIES    512
+#define NPT_MAX_TOP    BIT(48)  /* 4 levels */
+
+/* Leaf page sizes by level: 3 = 1 GiB, 2 = 2 MiB, 1 = 4 KiB. */
+#define NPT_LEVEL_SIZE(level) (1ULL << (12 + 9 * ((level) - 1)))
+
+/* Where table pages come from. alloc_table returns 0 and a 4 KiB-aligned
+ * page (physical pa, mapped at va), or non-zero when out of memory;
+ * free_table gives one back; table_va maps a table's pa to its va (the
+ * kernel: the direct map). The kernel wires alloc to frame_alloc with the
+ * NPT tag; tests to aligned malloc with fake addresses. */
+struct npt_ops {
+	int (*alloc_table)(void *ctx, uint64_t *pa, void **va);
+	void (*free_table)(void *ctx, uint64_t pa, void *va);
+	void *(*table_va)(void *ctx, uint64_t pa);
+	void *ctx;
+};
+
+struct npt_range {
+	uint64_t base, end;  /* [base, end) */
+};
+
+struct npt_layout {
+	uint64_t top;                     /* map [0, top); <= NPT_MAX_TOP */
+	const struct npt_range *holes;    /* not mapped (the hypervisor) */
+	size_t nholes;
+	const struct npt_range *small;    /* mapped with 4 KiB pages only */
+	size_t nsmall;                    /* (e.g. [0, 2 MiB)) */
+	const uint64_t *ro_pages;         /* 4 KiB pages mapped read-only */
+	size_t nro;                       /* (the local APIC page) */
+	const uint64_t *unmapped_pages;   /* 4 KiB pages not mapped */
+	size_t nunmapped;
+	bool page1gb;                     /* CPUID Fn8000_0001 EDX[26] */
+};
+
+struct npt {
+	uint64_t root_pa;        /* nCR3 */
+	uint64_t *root;
+	struct npt_ops ops;
+	size_t table_pages;      /* live table pages, root included */
+	bool page1gb;
+};
+
+struct npt_stats {
+	size_t leaves_1g, leaves_2m, leaves_4k;
+	size_t tables;
+	uint64_t mapped_bytes;
+};
+
+/* npt_build: build the identity map described by layout. Holes, small
+ * ranges and special pages are widened to whole 4 KiB pages, top is rounded
+ * up to 4 KiB. Returns 0, or -1 for a bad layout or when alloc_table fails
+ * (everything allocated is freed again; *npt is then empty). */
+int npt_build(struct npt *npt, const struct npt_layout *layout,
+	      const struct npt_ops *ops);
+
+/* npt_destroy: free every table page (free_table) and empty *npt. */
+void npt_destroy(struct npt *npt);
+
+/* npt_lookup: walk gpa. Returns 0 with the host-physical address, the leaf
+ * entry's flag bits and its level (3, 2, 1), or -1 if not mapped (*level
+ * then names the level whose entry is not present). Out pointers may be
+ * NULL. */
+int npt_lookup(const struct npt *npt, uint64_t gpa, uint64_t *hpa,
+	       uint64_t *flags, int *level);
+
+/* npt_set_page_flags: make the 4 KiB page at gpa an identity leaf with
+ * flags (NPT_LEAF_RW, NPT_LEAF_RO, ...; without NPT_P: not mapped),
+ * splitting a large page or adding tables as needed. Returns 0, or -1 for
+ * a bad gpa/flags or when a table cannot be allocated (the mapping is then
+ * unchanged; empty tables may have been added). */
+int npt_set_page_flags(struct npt *npt, uint64_t gpa, uint64_t flags);
+
+/* npt_unmap_page: npt_set_page_flags(npt, gpa, 0). */
+int npt_unmap_page(struct npt *npt, uint64_t gpa);
+
+/* npt_summary: count leaves by size, tables and mapped bytes. */
+void npt_summary(const struct npt *npt, struct npt_stats *st);
+
+/* ==== end of NPT ====================================================== */
+
+/* ==== SVM: bring-up and the guest (svm/setup.c) ========================= */
+
+struct svm_config {
+	uint64_t hv_base, hv_end;        /* the hole: never mapped for the guest */
+	const struct mem_range *map;     /* firmware map: RAM top for the NPT */
+	size_t nmap;
+	uint16_t reset_port;             /* FADT RESET_REG in I/O space, or 0 */
+	uint8_t reset_value;
+};
+
+/* svm_init: on the boot CPU, once: check SVM and NPT (CPUID Fn8000_0001
+ * ECX[2], Fn8000_000A EDX[0], VM_CR.SVMDIS), report the features, build
+ * the shared nested page table, MSRPM and IOPM. Returns 0, or -1 with a
+ * message printed (no SVM, SVM disabled by firmware, no NPT, no memory). */
+int svm_init(const struct svm_config *cfg);
+
+/* svm_init_cpu: on every CPU (smp_call_all): EFER.SVME, host save area,
+ * host state page, this CPU's vCPU (waiting for SIPI), VM_CR.R_INIT where
+ * the CPU has VM_CR. Reports failures; the vCPU is then absent. */
+void svm_init_cpu(void *unused);
+
+/* svm_run_boot_vcpu: start the boot CPU's vCPU in the Multiboot2 machine
+ * state (Multiboot2 spec 3.3) at @entry with the information at @mbi and a
+ * flat GDT at @gdt_gpa. Runs it until it stops; never returns. */
+_Noreturn void svm_run_boot_vcpu(uint32_t entry, uint32_t mbi, uint64_t gdt_gpa);
+
+/* Number of CPUs whose vCPU is ready. */
+unsigned int svm_vcpus_ready(void);
+
+#endif
