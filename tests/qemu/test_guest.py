@@ -1,0 +1,67 @@
+"""Issue 6: our guest OS under the hypervisor (SVM + NPT), BIOS and UEFI."""
+import os
+import re
+
+import pytest
+
+import hvtest
+
+FIRMWARES = [pytest.param(False, id="bios"), pytest.param(True, id="uefi")]
+
+
+@pytest.mark.parametrize("uefi", FIRMWARES)
+@pytest.mark.parametrize("smp", [1, 4])
+def test_guest_boot_cpu_checks(boot, uefi, smp):
+    m = boot(cmdline="", guest_args="exit", smp=smp, mem="1G", uefi=uefi)
+    m.expect(r"hv: svm: %d of %d CPUs ready" % (smp, smp), timeout=120)
+    m.expect(r"hv: guest: loaded", timeout=30)
+    m.expect(r"hv: svm: vcpu 0 enters the guest", timeout=30)
+    m.expect(r"guest: boot cpu ok", timeout=120)
+    m.expect_exit(hvtest.EXIT_OK, timeout=30)
+    out = m.output()
+    assert "FAIL" not in out
+    for check in ("cpuid_hv", "svm_hidden", "efer_svme", "vmmcall_version",
+                  "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
+                  "hc_exit_stats", "pit_ticks", "hlt_wakes"):
+        assert "guest: check %s ok" % check in out
+    # The hole probe was seen and contained by the hypervisor.
+    assert re.search(r"hv: vcpu 0: write of hypervisor memory at gpa", out)
+    # No exit per PIT tick: the guest counted 50 ticks with few exits.
+    stats = dict((int(c, 16), int(n)) for c, n in
+                 re.findall(r"guest:   exit (0x[0-9a-f]+): (\d+)", out))
+    assert sum(stats.values()) < 200, stats
+
+
+def test_guest_triple_fault_is_contained(boot):
+    m = boot(cmdline="", guest_args="triplefault", smp=2, mem="512M")
+    m.expect(r"guest: boot cpu ok", timeout=120)
+    m.expect(r"hv: vcpu 0: guest triple fault \(SHUTDOWN\)", timeout=30)
+    m.expect(r"hv: vcpu 0 stopped: guest triple fault", timeout=10)
+    # The hypervisor stays up: no panic, no reset, QEMU keeps running.
+    with pytest.raises(hvtest.BootFailure, match="timeout"):
+        m.expect(r"this marker never appears", timeout=5)
+    assert "panic" not in m.output()
+
+
+def test_broken_guest_module_is_refused(boot, tmp_path):
+    bad = tmp_path / "bad-guest.elf"
+    with open(hvtest.GUEST_ELF, "rb") as f:
+        data = bytearray(f.read())
+    # Break the Multiboot2 header checksum and cut the image short.
+    i = data.find(b"\xd6\x50\x52\xe8")
+    assert i >= 0
+    data[i + 12] ^= 0xFF
+    data = data[:i + 4096]
+    bad.write_bytes(bytes(data))
+    m = boot(cmdline="shutdown", with_guest=False,
+             extra_modules=[(str(bad), "guest exit")], smp=1, mem="512M")
+    m.expect(r"hv: guest: refused \(status -\d+\): [^\r\n]*checksum", timeout=120)
+    m.expect(r"hv: ready", timeout=10)
+    m.expect_exit(hvtest.EXIT_FAIL, timeout=20)
+
+
+def test_guest_without_module_is_reported(boot):
+    m = boot(cmdline="shutdown", with_guest=False, smp=1, mem="512M")
+    m.expect(r"hv: guest: refused \(status -\d+\): no module named 'guest'",
+             timeout=120)
+    m.expect_exit(hvtest.EXIT_FAIL, timeout=20)
