@@ -123,6 +123,13 @@ struct mem_range {
 #define BOOT_MAX_RANGES  256
 #define BOOT_MAX_MODULES 16
 
+/* The hypervisor's own memory, which the guest never sees: its pool and
+ * its image; two holes when they are not adjacent (kernel/main.c). */
+#define HV_MAX_HOLES 2
+struct hv_hole {
+	uint64_t base, end;   /* [base, end), page aligned */
+};
+
 struct boot_module {
 	uint64_t start;  /* physical, first byte */
 	uint64_t end;    /* physical, one past the last byte */

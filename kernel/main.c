@@ -183,11 +183,24 @@ static void maybe_panic(void *arg)
 		      options.panic_on_cpu);
 }
 
-/* The hole the guest never sees: pool and image (and any gap between). */
-static void hv_range(uint64_t *base, uint64_t *end)
+/* What the guest never sees: pool and image, one hole when adjacent,
+ * two otherwise (the gap between them may hold firmware memory, e.g. the
+ * ACPI tables under UEFI, which must keep its type and stay visible). */
+static size_t hv_holes(struct hv_hole *h)
 {
-	*base = MIN(pool_base, image_base);
-	*end = MAX(pool_base + pool_size, ALIGN_UP(image_end, 4096));
+	uint64_t iend = ALIGN_UP(image_end, 4096);
+
+	if (pool_base + pool_size == image_base) {
+		h[0] = (struct hv_hole){ pool_base, iend };
+		return 1;
+	}
+	if (iend == pool_base) {
+		h[0] = (struct hv_hole){ image_base, pool_base + pool_size };
+		return 1;
+	}
+	h[0] = (struct hv_hole){ pool_base, pool_base + pool_size };
+	h[1] = (struct hv_hole){ image_base, iend };
+	return 2;
 }
 
 static void svm_bringup(void)
@@ -195,7 +208,7 @@ static void svm_bringup(void)
 	struct svm_config cfg = { 0 };
 	size_t n;
 
-	hv_range(&cfg.hv_base, &cfg.hv_end);
+	cfg.nholes = hv_holes(cfg.holes);
 	cfg.map = bootinfo_ram_map(&boot_info, &n);
 	cfg.nmap = n;
 	if (acpi.fadt.reset_supported && acpi.fadt.reset_reg.space == 1 &&
@@ -213,11 +226,11 @@ static void svm_bringup(void)
 static bool guest_bringup(struct guest_start *gs)
 {
 	struct loader_err err = { "" };
-	uint64_t base, end;
+	struct hv_hole holes[HV_MAX_HOLES];
+	size_t n = hv_holes(holes);
 	int rc;
 
-	hv_range(&base, &end);
-	rc = guest_prepare(&boot_info, base, end, gs, &err);
+	rc = guest_prepare(&boot_info, holes, n, gs, &err);
 	if (rc != LOADER_OK) {
 		printk("guest: refused (status %d): %s\n", rc, err.msg);
 		return false;

@@ -33,7 +33,8 @@ static const char *keep_string(const char *s, size_t *used)
 }
 
 struct mem_ctx {
-	uint64_t hv_base, hv_end;
+	const struct hv_hole *holes;
+	size_t nholes;
 };
 
 static void *phys_ptr(void *ctx, uint64_t pa, uint64_t len)
@@ -42,8 +43,9 @@ static void *phys_ptr(void *ctx, uint64_t pa, uint64_t len)
 
 	if (pa + len < pa || pa + len > mm_direct_map_size)
 		return NULL;
-	if (pa < m->hv_end && m->hv_base < pa + len)
-		return NULL;
+	for (size_t i = 0; i < m->nholes; i++)
+		if (pa < m->holes[i].end && m->holes[i].base < pa + len)
+			return NULL;
 	return phys_to_virt(PADDR(pa));
 }
 
@@ -61,8 +63,8 @@ static int find_guest(const struct bootinfo *bi, const char **args)
 	return -1;
 }
 
-int guest_prepare(const struct bootinfo *bi, uint64_t hv_base, uint64_t hv_end,
-		  struct guest_start *out, struct loader_err *err)
+int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
+		  size_t nholes, struct guest_start *out, struct loader_err *err)
 {
 	static char cmdline[GUEST_CMDLINE_MAX];
 	static struct boot_module guest_mods[BOOT_MAX_MODULES];
@@ -70,10 +72,12 @@ int guest_prepare(const struct bootinfo *bi, uint64_t hv_base, uint64_t hv_end,
 	struct loader_move moves[BOOT_MAX_MODULES];
 	struct loader_block blocks[2];
 	struct mb2_header_info hdr;
-	struct mem_ctx mc = { hv_base, hv_end };
+	struct mem_ctx mc = { holes, nholes };
 	struct loader_memmap map = { bi->nmmap ? bi->mmap : bi->efimap,
 				     bi->nmmap ? bi->nmmap : bi->nefimap,
-				     bi->nmmap == 0, hv_base, hv_end };
+				     bi->nmmap == 0, holes[0].base, holes[0].end,
+				     nholes > 1 ? holes[1].base : 0,
+				     nholes > 1 ? holes[1].end : 0 };
 	struct loader_mbi_input in;
 	const char *args;
 	const uint8_t *image;
@@ -110,8 +114,8 @@ int guest_prepare(const struct bootinfo *bi, uint64_t hv_base, uint64_t hv_end,
 	/* The guest's command line, plus where the hole is (its self-test
 	 * probes it: docs/guest.md). */
 	ksnprintf(cmdline, sizeof(cmdline), "%s%shv_hole=0x%llx:0x%llx", args,
-		  *args ? " " : "", (unsigned long long)hv_base,
-		  (unsigned long long)(hv_end - hv_base));
+		  *args ? " " : "", (unsigned long long)holes[0].base,
+		  (unsigned long long)(holes[0].end - holes[0].base));
 
 	/* Modules other than the guest image go to the guest. */
 	for (size_t i = 0; i < bi->nmods; i++) {

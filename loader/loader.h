@@ -52,6 +52,7 @@ struct loader_memmap {
 	size_t nranges;
 	bool raw_is_efi;
 	uint64_t hv_base, hv_end;
+	uint64_t hv2_base, hv2_end;  /* a second hole (empty when equal) */
 };
 
 /* loader_guest_mmap: the guest's memory map, sorted, non-overlapping: every
@@ -217,9 +218,9 @@ struct guest_start {
 
 /* guest_prepare: find the module 'guest ...', validate it completely, then
  * move modules out of the way, load the segments and build the guest's
- * Multiboot2 information (memory map with [hv_base, hv_end) reserved).
+ * Multiboot2 information (memory map with the holes reserved).
  * Returns LOADER_OK or a status with err->msg saying what was refused. */
-int guest_prepare(const struct bootinfo *bi, uint64_t hv_base, uint64_t hv_end,
-		  struct guest_start *out, struct loader_err *err);
+int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
+		  size_t nholes, struct guest_start *out, struct loader_err *err);
 
 #endif

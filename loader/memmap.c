@@ -65,10 +65,15 @@ void loader_classify(const struct loader_memmap *map, uint64_t addr,
 	c->kind = LK_NONE;
 	c->index = 0;
 	c->next = 0;
-	if (map->hv_base < map->hv_end) {
-		boundary(c, addr, map->hv_base);
-		boundary(c, addr, map->hv_end);
-		if (addr >= map->hv_base && addr < map->hv_end)
+	for (int h = 0; h < 2; h++) {
+		uint64_t hb = h ? map->hv2_base : map->hv_base;
+		uint64_t he = h ? map->hv2_end : map->hv_end;
+
+		if (hb >= he)
+			continue;
+		boundary(c, addr, hb);
+		boundary(c, addr, he);
+		if (addr >= hb && addr < he)
 			c->kind = LK_HV;
 	}
 	for (i = 0; i < map->nranges; i++) {
@@ -161,8 +166,7 @@ int loader_check_ram(const struct loader_memmap *map, uint64_t base,
 		if (c.kind == LK_HV)
 			return loader_fail(err, LOADER_E_MEMORY,
 				"%s [0x%lx-0x%lx) overlaps the hypervisor's "
-				"range [0x%lx-0x%lx)", what, base, end,
-				map->hv_base, map->hv_end);
+				"memory at 0x%lx", what, base, end, cur);
 		if (c.kind == LK_NONE)
 			return loader_fail(err, LOADER_E_MEMORY,
 				"%s [0x%lx-0x%lx): no memory at 0x%lx", what,

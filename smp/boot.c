@@ -104,6 +104,13 @@ void ap_entry(struct percpu *c)
 	lapic_init_ap();
 	printk("cpu %u (APIC ID %u) online\n", c->index, lapic_id());
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
+	smp_idle_loop(c);
+}
+
+void (*smp_vcpu_work)(struct percpu *c);
+
+_Noreturn void smp_idle_loop(struct percpu *c)
+{
 	for (;;) {
 		smp_park_until(&c->kick_pending);
 		c->kick_pending = 0;
@@ -114,6 +121,8 @@ void ap_entry(struct percpu *c)
 			fn(c->call_arg);
 			__atomic_store_n(&c->call_done, 1, __ATOMIC_RELEASE);
 		}
+		if (smp_vcpu_work)
+			smp_vcpu_work(c);
 	}
 }
 

@@ -45,15 +45,21 @@ uint32_t lapic_id(void)
 
 void lapic_send_ipi(uint32_t dest, uint32_t icr_lo)
 {
+	uint32_t saved_hi;
+
 	if (x2apic) {
 		/* One 64-bit write; no delivery-status bit (16.11.4.4). */
 		wrmsr(X2APIC_MSR(APIC_REG_ICR_LO), (uint64_t)dest << 32 | icr_lo);
 		return;
 	}
+	/* The guest reads ICR high directly (its APIC page is mapped
+	 * read-only): leave it as the guest last wrote it. */
+	saved_hi = xapic[APIC_REG_ICR_HI / 4];
 	xapic[APIC_REG_ICR_HI / 4] = dest << 24;
 	xapic[APIC_REG_ICR_LO / 4] = icr_lo;
 	for (unsigned i = 0; i < 1000000 && (xapic[APIC_REG_ICR_LO / 4] & ICR_BUSY); i++)
 		cpu_relax();
+	xapic[APIC_REG_ICR_HI / 4] = saved_hi;
 }
 
 /* Software-enable the APIC; keep the firmware's LINT0/LINT1 setup (the

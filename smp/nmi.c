@@ -25,8 +25,15 @@ static void nmi_handler(struct trap_frame *f)
 			c->state = CPU_STOPPED;
 		halt_forever();
 	}
-	if (c)
+	if (c) {
 		c->nmi_count++;
+		/* Every kick is announced (kicks_sent) before its NMI is
+		 * sent; an NMI with nothing announced is the guest's. */
+		if (c->kicks_sent != c->kicks_taken)
+			c->kicks_taken = c->kicks_sent;
+		else
+			c->foreign_nmis++;
+	}
 	if (f->rip == (uint64_t)smp_park_hlt)
 		f->rip = (uint64_t)smp_park_resume;
 	if (nmi_svm_hook)
@@ -64,6 +71,7 @@ void nmi_init_cpu(void)
 
 void smp_kick(struct percpu *target)
 {
+	__atomic_fetch_add(&target->kicks_sent, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&target->kick_pending, 1, __ATOMIC_RELEASE);
 	lapic_send_ipi(target->apic_id, ICR_NMI | ICR_ASSERT);
 }

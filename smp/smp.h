@@ -60,6 +60,9 @@ struct percpu {
 	/* Signals from other CPUs (set before the NMI that announces them). */
 	volatile uint32_t kick_pending;
 	volatile uint32_t nmi_count;      /* NMIs taken by the host handler */
+	volatile uint64_t kicks_sent;     /* NMIs other CPUs sent as kicks */
+	uint64_t kicks_taken;             /* kicks the NMI handler accounted */
+	volatile uint64_t foreign_nmis;   /* NMIs that were not kicks: guest's */
 	volatile smp_fn call_fn;
 	void *volatile call_arg;
 	volatile uint32_t call_done;
@@ -102,8 +105,17 @@ uint64_t smp_trampoline_pa(void);
  * a CPU that does not finish in @timeout_ms is reported. Returns the
  * number of CPUs that ran it. */
 unsigned int smp_call_all(smp_fn fn, void *arg, unsigned int timeout_ms);
-/* Set the target's kick flag, then NMI it. */
+/* Set the target's kick flag, then NMI it. An NMI that arrives with no
+ * kick announced belongs to the guest (counted in foreign_nmis). NMIs
+ * coalesce: a kick and a guest NMI that arrive together become one, and
+ * the guest's is then lost (docs/interrupts.md). */
 void smp_kick(struct percpu *target);
+/* The loop every CPU ends in: parked in HLT until kicked; runs cross-CPU
+ * calls and, through smp_vcpu_work, its vCPU when there is work. */
+_Noreturn void smp_idle_loop(struct percpu *c);
+/* Set by svm/: run this CPU's vCPU if it has been started (SIPI);
+ * returns when the vCPU goes back to waiting (INIT) or stops. */
+extern void (*smp_vcpu_work)(struct percpu *c);
 /* Wait in HLT (IF = 0) until *flag becomes nonzero. NMI-safe: a kick
  * that lands between the check and the HLT is not lost. */
 void smp_park_until(volatile uint32_t *flag);

@@ -1,16 +1,93 @@
 /*
  * svm/apic.c - the guest's writes to its local APIC (xAPIC page mapped
  * read-only in the NPT, so reads cost nothing and each write exits).
- * Every write is performed on this CPU's real APIC, except the ICR: its
- * high half goes to a per-vCPU shadow, and INIT and STARTUP never reach
- * the hardware (an INIT resets the core under QEMU TCG even when
- * intercepted: svm-under-qemu-tcg.md, "INIT"). Until INIT/SIPI emulation
- * lands (issue 7) those two are dropped and reported.
+ *
+ * Every write is performed on this CPU's real APIC, except:
+ *  - ICR high goes to a per-vCPU shadow (and through to the real one,
+ *    which the guest reads directly);
+ *  - ICR low with INIT, STARTUP or NMI delivery is emulated and never
+ *    reaches the hardware: an INIT resets the core under QEMU TCG even
+ *    when intercepted (svm-under-qemu-tcg.md, "INIT"), and NMIs are the
+ *    hypervisor's signal. Targets get a request and a kick (smp_kick);
+ *  - LDR and DFR are also shadowed, to resolve logical destinations.
+ * Other IPIs (fixed, lowest priority, SMI...) go to the real APIC with the
+ * shadowed ICR high half. Destinations follow APM Vol. 2, 16.6: physical
+ * (0xFF broadcast), logical flat or cluster, and the shorthands. A target
+ * without a vCPU is dropped.
  */
 #include "svm/internal.h"
 #include "decode/decode.h"
 
-#define ICR_MODE(lo) (((lo) >> 8) & 7)
+#define ICR_MODE(lo)      (((lo) >> 8) & 7)
+#define ICR_LOGICAL       BIT(11)
+#define ICR_SHORTHAND(lo) (((lo) >> 18) & 3)
+#define MODE_NMI     4
+#define MODE_INIT    5
+#define MODE_STARTUP 6
+#define DFR_FLAT     0xF
+
+static bool logical_match(const struct vcpu *t, uint8_t mda)
+{
+	uint8_t ldr = (uint8_t)(t->ldr >> 24);
+
+	if (mda == 0xFF)
+		return true;
+	if ((t->dfr >> 28) == DFR_FLAT)
+		return (ldr & mda) != 0;
+	/* Cluster model: high nibble cluster, low nibble member mask. */
+	return (ldr >> 4) == (mda >> 4) && (ldr & mda & 0xF) != 0;
+}
+
+static bool is_target(const struct vcpu *from, const struct vcpu *t,
+		      uint32_t lo, uint32_t hi)
+{
+	uint8_t dest = (uint8_t)(hi >> 24);
+
+	switch (ICR_SHORTHAND(lo)) {
+	case 1: return t == from;
+	case 2: return true;
+	case 3: return t != from;
+	default: break;
+	}
+	if (lo & ICR_LOGICAL)
+		return logical_match(t, dest);
+	return dest == 0xFF || t->cpu->apic_id == dest;
+}
+
+void vcpu_post_ipi(struct vcpu *from, struct vcpu *to, unsigned mode,
+		   uint8_t vector)
+{
+	if (mode == MODE_INIT)
+		__atomic_store_n(&to->init_req, 1, __ATOMIC_RELEASE);
+	else if (mode == MODE_STARTUP)
+		__atomic_store_n(&to->sipi_req, SIPI_VALID | vector, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_add(&to->nmi_req, 1, __ATOMIC_ACQ_REL);
+	if (to == from)
+		to->cpu->kick_pending = 1; /* seen before the next VMRUN */
+	else
+		smp_kick(to->cpu);
+}
+
+static void icr_write(struct vcpu *v, uint32_t lo)
+{
+	unsigned mode = ICR_MODE(lo);
+
+	if (mode != MODE_INIT && mode != MODE_STARTUP && mode != MODE_NMI) {
+		lapic_write(APIC_REG_ICR_HI, v->icr_high);
+		lapic_write(APIC_REG_ICR_LO, lo);
+		return;
+	}
+	/* INIT level de-assert (legacy) does nothing on this APIC. */
+	if (mode == MODE_INIT && !(lo & ICR_ASSERT))
+		return;
+	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+		struct vcpu *t = cpus[i] ? cpus[i]->vcpu : NULL;
+
+		if (t && is_target(v, t, lo, v->icr_high))
+			vcpu_post_ipi(v, t, mode, (uint8_t)lo);
+	}
+}
 
 static int apic_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
@@ -24,32 +101,33 @@ static int apic_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 	return 0;
 }
 
-static void icr_write(struct vcpu *v, uint32_t lo)
-{
-	unsigned mode = ICR_MODE(lo);
-
-	if (mode == 5 || mode == 6) {
-		printk("vcpu %u: guest %s IPI (ICR %08x:%08x) dropped: not emulated yet\n",
-		       v->index, mode == 5 ? "INIT" : "STARTUP", v->icr_high, lo);
-		return;
-	}
-	lapic_write(APIC_REG_ICR_HI, v->icr_high);
-	lapic_write(APIC_REG_ICR_LO, lo);
-}
-
 static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
 	uint32_t reg = (uint32_t)(gpa & 0xFF0);
 	struct vcpu *v = ctx;
 
 	if ((gpa & 0xF) || size != 4)
-		return 0; /* APM 16.3.2: only aligned 32-bit accesses; ignore */
-	if (reg == APIC_REG_ICR_HI)
+		return 0; /* 16.3.2: only aligned 32-bit accesses; ignore */
+	switch (reg) {
+	case APIC_REG_ICR_HI:
+		/* Shadowed, and written through so that the guest's
+		 * direct reads see it (the hypervisor's own IPIs restore
+		 * it: lapic_send_ipi). */
 		v->icr_high = (uint32_t)val;
-	else if (reg == APIC_REG_ICR_LO)
+		break;
+	case APIC_REG_ICR_LO:
 		icr_write(v, (uint32_t)val);
-	else
-		lapic_write(reg, (uint32_t)val);
+		return 0;
+	case APIC_REG_LDR:
+		v->ldr = (uint32_t)val;
+		break;
+	case APIC_REG_DFR:
+		v->dfr = (uint32_t)val;
+		break;
+	default:
+		break;
+	}
+	lapic_write(reg, (uint32_t)val);
 	return 0;
 }
 

@@ -63,6 +63,7 @@ static const exit_handler exit_handlers[SVM_EXIT_SLOTS] = {
 	[VMEXIT_EXCP_BASE + 17] = handle_ac,
 	[VMEXIT_NMI] = handle_nmi,
 	[VMEXIT_INIT] = handle_init,
+	[VMEXIT_IRET] = handle_iret,
 	[VMEXIT_CPUID] = handle_cpuid,
 	[VMEXIT_INVD] = handle_invd,
 	[VMEXIT_INVLPGA] = handle_svm_insn,

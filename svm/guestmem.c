@@ -15,7 +15,7 @@ void *guest_ptr(uint64_t gpa, uint64_t len)
 
 	if (end < gpa || end > mm_direct_map_size || end > svm.guest_top)
 		return NULL;
-	if (gpa < svm.hv_end && svm.hv_base < end)
+	if (in_hv_hole(gpa, len))
 		return NULL; /* the hypervisor's own memory */
 	return phys_to_virt(PADDR(gpa));
 }

@@ -50,8 +50,27 @@ struct vcpu {
 	uint64_t npf_hv_hits;         /* accesses to the hypervisor's hole */
 	bool a20_warned;
 	uint32_t icr_high;            /* the guest's ICR high half (shadow) */
+	uint32_t ldr, dfr;            /* the guest's LDR/DFR (for logical IPIs) */
 	uint64_t apic_writes;
+
+	/* Requests from other vCPUs' emulated IPIs: written by the sender,
+	 * then the sender kicks this CPU (smp_kick). */
+	volatile uint32_t init_req;
+	volatile uint32_t sipi_req;   /* SIPI_VALID | vector */
+	volatile uint32_t nmi_req;    /* guest NMI IPIs sent to this vCPU */
+	uint32_t nmi_req_seen;
+	uint64_t foreign_nmis_seen;
+	bool sipi_accepted;           /* a second SIPI is ignored (16.5) */
+
+	/* Virtual NMI delivery (the guest's NMI blocking, tracked by us). */
+	uint32_t nmi_queued;          /* 0 or 1: NMIs latch, they do not queue */
+	bool nmi_blocked;             /* in the guest's NMI handler */
+	bool awaiting_iret;           /* IRET intercepted, not yet retired */
+	uint64_t iret_rip;
+
+	uint64_t inits, sipis, nmis_injected;
 };
+#define SIPI_VALID 0x100
 
 /* ---- global SVM state (svm/setup.c) ----------------------------------- */
 struct svm_global {
@@ -62,7 +81,8 @@ struct svm_global {
 	struct npt npt;
 	struct paddr msrpm_pa;        /* order 1 (8 KiB) */
 	struct paddr iopm_pa;         /* order 2 (12 KiB used) */
-	uint64_t hv_base, hv_end;     /* the hole: image + pool */
+	struct hv_hole holes[HV_MAX_HOLES]; /* image and pool */
+	size_t nholes;
 	uint64_t guest_top;           /* NPT maps [0, guest_top) */
 	uint16_t pm1a_cnt_port;       /* 0: none */
 	uint16_t reset_port;          /* FADT RESET_REG when in I/O space */
@@ -89,8 +109,8 @@ extern struct svm_global svm;
 #define VM_CR_LOCK    BIT(3)
 #define VM_CR_SVMDIS  BIT(4)
 
-/* vmrun.S: CLGI; VMLOAD guest; VMRUN; VMSAVE guest; VMLOAD host. Returns
- * with GIF = 0; the caller handles the exit, then STGI. */
+/* vmrun.S: VMLOAD guest; VMRUN; VMSAVE guest; VMLOAD host. Called and
+ * returning with GIF = 0; the caller handles the exit, then STGI. */
 void svm_vmrun(struct guest_gprs *regs, uint64_t vmcb_pa,
 	       uint64_t host_state_pa);
 
@@ -102,6 +122,15 @@ void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error,
 			   uint32_t error);
 #define vcpu_inject_ud(v) vcpu_inject_exception((v), 6, false, 0)
 #define vcpu_inject_gp(v) vcpu_inject_exception((v), 13, true, 0)
+
+/* Whether [gpa, gpa + len) touches the hypervisor's memory. */
+static inline bool in_hv_hole(uint64_t gpa, uint64_t len)
+{
+	for (size_t i = 0; i < svm.nholes; i++)
+		if (gpa < svm.holes[i].end && svm.holes[i].base < gpa + len)
+			return true;
+	return false;
+}
 
 /* guestmem.c: guest memory and instruction decoding for exit handlers. */
 /* A pointer to [gpa, gpa+len) of guest RAM, or NULL when any byte lies in
@@ -138,6 +167,14 @@ void iopm_setup(uint8_t *iopm);
 struct vcpu *vcpu_create(struct percpu *cpu);
 void vcpu_set_multiboot_state(struct vcpu *v, uint32_t entry, uint32_t mbi,
 			      uint64_t gdt_gpa);
-_Noreturn void vcpu_run_loop(struct vcpu *v);
+/* Run the vCPU until it waits for SIPI again (INIT) or stops. */
+void vcpu_run(struct vcpu *v);
+/* smp_vcpu_work: start a vCPU that received its SIPI (svm/vcpu.c). */
+void svm_vcpu_work(struct percpu *c);
+
+/* apic.c: deliver an INIT, STARTUP or NMI from @from to @to. */
+void vcpu_post_ipi(struct vcpu *from, struct vcpu *to, unsigned mode,
+		   uint8_t vector);
+enum exit_action handle_iret(struct vcpu *v);
 
 #endif

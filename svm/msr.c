@@ -90,7 +90,7 @@ static bool mtrr_pair_hurts_hole(uint64_t base, uint64_t mask)
 	if (size & (size - 1))
 		return true; /* non-contiguous: too clever to allow */
 	start = base & mask & physmask;
-	return start < svm.hv_end && svm.hv_base < start + size;
+	return in_hv_hole(start, size);
 }
 
 static bool mtrr_write_ok(uint32_t msr, uint64_t val)

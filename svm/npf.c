@@ -98,7 +98,7 @@ enum exit_action handle_npf(struct vcpu *v)
 	uint64_t err = v->vmcb->ctl.exit_info1;
 	uint64_t gpa = v->vmcb->ctl.exit_info2;
 
-	if (gpa >= svm.hv_base && gpa < svm.hv_end)
+	if (in_hv_hole(gpa, 1))
 		return hole_access(v, gpa, err);
 	if ((gpa & ~0xFFFULL) == APIC_PAGE && (err & NPF_P) && (err & NPF_WRITE) &&
 	    !(err & NPF_WALK))

@@ -56,12 +56,12 @@ static uint64_t guest_top(const struct svm_config *cfg)
 
 static int build_npt(const struct svm_config *cfg)
 {
-	struct npt_range hole = { cfg->hv_base, cfg->hv_end };
+	struct npt_range holes[HV_MAX_HOLES];
 	struct npt_range low = { 0, 2 * MiB };
 	uint64_t ro[] = { APIC_PAGE };
 	struct npt_layout layout = {
 		.top = svm.guest_top,
-		.holes = &hole, .nholes = 1,
+		.holes = holes, .nholes = cfg->nholes,
 		.small = &low, .nsmall = 1,
 		.ro_pages = ro, .nro = ARRAY_SIZE(ro),
 		.page1gb = svm.page1gb,
@@ -69,13 +69,17 @@ static int build_npt(const struct svm_config *cfg)
 	struct npt_ops ops = { npt_alloc, npt_free, npt_va, NULL };
 	struct npt_stats st;
 
+	for (size_t i = 0; i < cfg->nholes; i++)
+		holes[i] = (struct npt_range){ cfg->holes[i].base, cfg->holes[i].end };
 	if (npt_build(&svm.npt, &layout, &ops))
 		return -1;
 	npt_summary(&svm.npt, &st);
-	printk("svm: NPT maps [0, %llx) minus the hole %llx-%llx: %zu table pages "
+	printk("svm: NPT maps [0, %llx) minus %zu hole(s) %llx-%llx: %zu table pages "
 	       "(%zu KiB), leaves 1G %zu 2M %zu 4K %zu\n",
-	       (unsigned long long)svm.guest_top, (unsigned long long)cfg->hv_base,
-	       (unsigned long long)cfg->hv_end - 1, svm.npt.table_pages,
+	       (unsigned long long)svm.guest_top, cfg->nholes,
+	       (unsigned long long)cfg->holes[0].base,
+	       (unsigned long long)cfg->holes[cfg->nholes - 1].end - 1,
+	       svm.npt.table_pages,
 	       svm.npt.table_pages * 4, st.leaves_1g, st.leaves_2m, st.leaves_4k);
 	return 0;
 }
@@ -124,8 +128,10 @@ int svm_init(const struct svm_config *cfg)
 		printk("svm: no nested paging (CPUID Fn8000_000A EDX[0])\n");
 		return -1;
 	}
-	svm.hv_base = cfg->hv_base;
-	svm.hv_end = cfg->hv_end;
+	assert(cfg->nholes >= 1 && cfg->nholes <= HV_MAX_HOLES);
+	for (size_t i = 0; i < cfg->nholes; i++)
+		svm.holes[i] = cfg->holes[i];
+	svm.nholes = cfg->nholes;
 	svm.reset_port = cfg->reset_port;
 	svm.reset_value = cfg->reset_value;
 	svm.guest_top = guest_top(cfg);
@@ -172,6 +178,7 @@ void svm_init_cpu(void *unused)
 	if (svm.has_vm_cr && !(rdmsr(MSR_VM_CR) & VM_CR_LOCK))
 		wrmsr(MSR_VM_CR, rdmsr(MSR_VM_CR) | VM_CR_R_INIT);
 	trap_set_hook(30, sx_handler);
+	smp_vcpu_work = svm_vcpu_work;
 	/* The host's FS/GS/TR/syscall state, restored after every exit. */
 	__asm__ __volatile__("vmsave %0" ::"a"(v->host_state_pa.pa) : "memory");
 	c->vcpu = v;
@@ -193,5 +200,8 @@ _Noreturn void svm_run_boot_vcpu(uint32_t entry, uint32_t mbi, uint64_t gdt_gpa)
 		panic("the boot CPU has no vCPU");
 	vcpu_set_multiboot_state(v, entry, mbi, gdt_gpa);
 	printk("svm: vcpu 0 enters the guest at %x (info at %x)\n", entry, mbi);
-	vcpu_run_loop(v);
+	v->sipi_accepted = true; /* started by the boot loader, not a SIPI */
+	vcpu_run(v);
+	/* INIT or stopped: like every CPU, wait to be kicked. */
+	smp_idle_loop(this_cpu());
 }

@@ -115,7 +115,8 @@ void npt_summary(const struct npt *npt, struct npt_stats *st);
 /* ==== SVM: bring-up and the guest (svm/setup.c) ========================= */
 
 struct svm_config {
-	uint64_t hv_base, hv_end;        /* the hole: never mapped for the guest */
+	struct hv_hole holes[HV_MAX_HOLES]; /* never mapped for the guest */
+	size_t nholes;
 	const struct mem_range *map;     /* firmware map: RAM top for the NPT */
 	size_t nmap;
 	uint16_t reset_port;             /* FADT RESET_REG in I/O space, or 0 */

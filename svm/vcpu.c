@@ -29,6 +29,7 @@ struct vcpu *vcpu_create(struct percpu *cpu)
 	v->cpu = cpu;
 	v->index = cpu->index;
 	v->state = VCPU_WAIT_SIPI;
+	v->dfr = 0xFFFFFFFF;   /* reset values (APM Vol. 2, 16.6.2) */
 	return v;
 no_host:
 	frame_free(v->hsave_pa, 0, FRAME_TAG_HSAVE);
@@ -107,6 +108,98 @@ void vcpu_set_multiboot_state(struct vcpu *v, uint32_t entry, uint32_t mbi,
 	v->tlb_flush = true;
 }
 
+/* Real mode at VECTOR << 12 after an emulated STARTUP (16.5; the state
+ * INIT leaves, APM Vol. 2, 14.1.3; values as measured in
+ * svm-under-qemu-tcg.md). */
+static void vcpu_set_sipi_state(struct vcpu *v, uint8_t vector)
+{
+	struct vmcb *vm = v->vmcb;
+	struct vmcb_save *s = &vm->save;
+
+	memset(vm, 0, sizeof(*vm));
+	vmcb_init_control(vm);
+	seg(&s->cs, (uint16_t)(vector << 8), 0x9B, 0xFFFF, (uint64_t)vector << 12);
+	seg(&s->ds, 0, 0x93, 0xFFFF, 0);
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	seg(&s->gdtr, 0, 0, 0xFFFF, 0);
+	seg(&s->idtr, 0, 0, 0xFFFF, 0);
+	seg(&s->tr, 0, 0x008B, 0xFFFF, 0);
+	seg(&s->ldtr, 0, 0x0082, 0xFFFF, 0);
+	s->efer = EFER_SVME;
+	s->cr0 = CR0_CD | CR0_NW | CR0_ET;
+	s->rflags = 0x2;
+	s->rip = 0;
+	s->dr6 = 0xFFFF0FF0;
+	s->dr7 = 0x400;
+	s->g_pat = 0x0007040600070406ULL;
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rdx = cpuid(1, 0).eax; /* processor signature after INIT */
+	v->tlb_flush = true;
+}
+
+/* What an INIT does to this vCPU and to its CPU's local APIC (16.5): the
+ * vCPU waits for SIPI; LVTs masked, timer stopped, TPR 0, in-service
+ * interrupts acknowledged (Linux offlines and re-onlines CPUs so). */
+static void vcpu_do_init(struct vcpu *v)
+{
+	static const uint32_t lvts[] = { APIC_REG_LVT_TIMER, 0x330, 0x340,
+					 APIC_REG_LVT_LINT0, APIC_REG_LVT_LINT1,
+					 APIC_REG_LVT_ERROR };
+
+	v->state = VCPU_WAIT_SIPI;
+	v->sipi_accepted = false;
+	v->stop_reason = NULL;
+	v->nmi_queued = 0;
+	v->nmi_blocked = v->awaiting_iret = false;
+	v->inject = v->pending_event = 0;
+	v->ldr = 0;
+	v->dfr = 0xFFFFFFFF;
+	v->icr_high = 0;
+	v->inits++;
+	for (size_t i = 0; i < ARRAY_SIZE(lvts); i++)
+		lapic_write(lvts[i], lapic_read(lvts[i]) | BIT(16));
+	lapic_write(APIC_REG_TIMER_ICR, 0);
+	lapic_write(APIC_REG_TPR, 0);
+	for (int n = 0; n < 256; n++) {
+		bool busy = false;
+
+		for (uint32_t r = 0; r < 8; r++)
+			busy |= lapic_read(APIC_REG_ISR + r * 0x10) != 0;
+		if (!busy)
+			break;
+		lapic_write(APIC_REG_EOI, 0);
+	}
+}
+
+/* Take in what other CPUs asked for. Returns true when the vCPU must
+ * leave the guest (INIT). */
+static bool vcpu_take_requests(struct vcpu *v)
+{
+	struct percpu *c = v->cpu;
+	uint32_t nmis;
+	uint64_t foreign;
+
+	__atomic_store_n(&c->kick_pending, 0, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&v->init_req, 0, __ATOMIC_ACQ_REL)) {
+		vcpu_do_init(v);
+		return true;
+	}
+	nmis = READ_ONCE(v->nmi_req);
+	foreign = READ_ONCE(c->foreign_nmis);
+	if (nmis != v->nmi_req_seen || foreign != v->foreign_nmis_seen)
+		v->nmi_queued = 1; /* NMIs latch: one pending at most */
+	v->nmi_req_seen = nmis;
+	v->foreign_nmis_seen = foreign;
+	if (c->call_fn) {
+		smp_fn fn = c->call_fn;
+
+		c->call_fn = NULL;
+		fn(c->call_arg);
+		__atomic_store_n(&c->call_done, 1, __ATOMIC_RELEASE);
+	}
+	return false;
+}
+
 /* Queue/merge events: a re-injected EXITINTINFO event goes first (it was
  * being delivered when the exit happened, APM Vol. 2, 15.7.2); an event
  * the hypervisor injects waits for the next VMRUN with EVENTINJ free. */
@@ -130,17 +223,44 @@ static void prepare_events(struct vcpu *v)
 		vm->ctl.event_inj = v->inject;
 	}
 	v->inject = 0;
+	/* A virtual NMI when the guest can take one: not in its NMI handler
+	 * (IRET not yet retired), no interrupt shadow (15.20, 15.21.4). */
+	if (v->awaiting_iret && vm->save.rip != v->iret_rip)
+		v->nmi_blocked = v->awaiting_iret = false;
+	if (v->nmi_queued && !v->nmi_blocked && !vm->ctl.event_inj &&
+	    !(vm->ctl.interrupt_shadow & 1)) {
+		vm->ctl.event_inj = EVENT_VALID | EVENT_TYPE_NMI | 2;
+		v->nmi_queued = 0;
+		v->nmi_blocked = true;
+		v->nmis_injected++;
+		vmcb_set_intercept(vm, INTERCEPT_IRET);
+	}
 }
 
-_Noreturn void vcpu_run_loop(struct vcpu *v)
+/* IRET while the guest handles our NMI: NMIs are blocked until it
+ * retires, which the next exit with a different RIP shows (KVM does so). */
+enum exit_action handle_iret(struct vcpu *v)
+{
+	vmcb_clear_intercept(v->vmcb, INTERCEPT_IRET);
+	if (v->nmi_blocked) {
+		v->awaiting_iret = true;
+		v->iret_rip = v->vmcb->save.rip;
+	}
+	return EXIT_RESUME;
+}
+
+void vcpu_run(struct vcpu *v)
 {
 	struct vmcb *vm = v->vmcb;
+	struct percpu *c = v->cpu;
 
 	v->state = VCPU_RUNNING;
-	v->cpu->state = CPU_IN_GUEST;
+	c->state = CPU_IN_GUEST;
 	for (;;) {
 		enum exit_action act;
 
+		if (vcpu_take_requests(v))
+			break; /* INIT: wait for SIPI in the idle loop */
 		prepare_events(v);
 		/* QEMU's SMM emulation clears SVME in the saved EFER
 		 * (svm-under-qemu-tcg.md, "Other traps"). */
@@ -148,23 +268,46 @@ _Noreturn void vcpu_run_loop(struct vcpu *v)
 		vm->ctl.tlb_control = v->tlb_flush ? TLB_CONTROL_FLUSH_ALL :
 						     TLB_CONTROL_NONE;
 		v->tlb_flush = false;
+		/* A kick that arrives after this check stays pending (GIF =
+		 * 0) and makes VMRUN exit at once: none is ever missed. */
+		__asm__ __volatile__("clgi" ::: "memory");
+		if (READ_ONCE(c->kick_pending)) {
+			__asm__ __volatile__("stgi" ::: "memory");
+			continue;
+		}
 		svm_vmrun(&v->regs, v->vmcb_pa.pa, v->host_state_pa.pa);
 		v->exits_total++;
 		v->exit_counts[svm_exit_slot(vm->ctl.exit_code)]++;
 		act = svm_handle_exit(v);
 		__asm__ __volatile__("stgi" ::: "memory");
-		if (act == EXIT_STOP)
+		if (act == EXIT_STOP) {
+			v->state = VCPU_STOPPED;
+			printk("vcpu %u stopped: %s\n", v->index,
+			       v->stop_reason ? v->stop_reason : "(no reason)");
 			break;
+		}
 	}
-	v->state = VCPU_STOPPED;
-	v->cpu->state = CPU_STOPPED;
-	printk("vcpu %u stopped: %s\n", v->index,
-	       v->stop_reason ? v->stop_reason : "(no reason)");
-	/* The hypervisor stays up: this CPU parks for good, NMIs still
-	 * answered (a later console can inspect the stopped vCPU). */
-	for (;;) {
-		static volatile uint32_t never;
+	c->state = v->state == VCPU_STOPPED ? CPU_STOPPED : CPU_ONLINE;
+}
 
-		smp_park_until(&never);
-	}
+/* A parked CPU was kicked: an INIT for a stopped vCPU re-initialises it;
+ * a SIPI starts a waiting one in real mode (a second SIPI is ignored). */
+void svm_vcpu_work(struct percpu *c)
+{
+	struct vcpu *v = c->vcpu;
+	uint32_t sipi;
+
+	if (!v)
+		return;
+	if (__atomic_exchange_n(&v->init_req, 0, __ATOMIC_ACQ_REL))
+		vcpu_do_init(v);
+	sipi = __atomic_exchange_n(&v->sipi_req, 0, __ATOMIC_ACQ_REL);
+	if (!(sipi & SIPI_VALID) || v->state != VCPU_WAIT_SIPI || v->sipi_accepted)
+		return;
+	v->sipi_accepted = true;
+	v->sipis++;
+	vcpu_set_sipi_state(v, (uint8_t)sipi);
+	printk("vcpu %u: SIPI vector 0x%02x: starts in real mode at 0x%x\n",
+	       v->index, sipi & 0xFF, (sipi & 0xFF) << 12);
+	vcpu_run(v);
 }

@@ -3,7 +3,8 @@
  *
  * void svm_vmrun(struct guest_gprs *regs, u64 vmcb_pa, u64 host_state_pa)
  *
- * CLGI; guest GPRs in; VMLOAD guest (FS, GS, TR, LDTR, KernelGSBase,
+ * Called with GIF = 0 (the caller's CLGI closes the kick race: see
+ * vcpu_run). Guest GPRs in; VMLOAD guest (FS, GS, TR, LDTR, KernelGSBase,
  * STAR/LSTAR/CSTAR/SFMASK, SYSENTER_*); VMRUN; VMSAVE guest; guest GPRs
  * out; VMLOAD host (restores this CPU's GS base, TR and so on before any C
  * code runs: VMRUN/#VMEXIT do not). Returns with GIF = 0: the caller
@@ -39,7 +40,6 @@ svm_vmrun:
 	pushq %rdx                  /* host state page */
 	pushq %rdi                  /* regs */
 
-	clgi
 	movq %rsi, %rax             /* guest VMCB */
 	movq G_RBX(%rdi), %rbx
 	movq G_RCX(%rdi), %rcx
