@@ -4,11 +4,16 @@
  * frame alloc+free rates, and the frame domain's bookkeeping.
  *
  * Built -O2 without sanitizers, with the shipping configuration: every
- * check on (validation, poisoning, redzones). Single thread. Each heap
- * workload does alloc + one store + free; sizes are uniform in 16..2048.
+ * check on (validation, poisoning, redzones). Single thread, pinned to one
+ * CPU. Each heap workload does alloc + one store + free; sizes are uniform
+ * in 16..2048.
  *   LIFO:   allocate 256 objects, free them in reverse, repeat.
  *   random: 4096 live slots; each step frees a random slot and refills it.
+ * Every figure is the median of RUNS runs, the allocators interleaved
+ * run by run so that a noisy moment on the shared VM hits all of them.
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +64,7 @@ struct alloc_impl {
 #define LIFO_N 256
 #define RAND_N 4096
 #define STEPS  4000000
+#define RUNS   7
 
 static uint32_t sizes[NSIZES], slots_idx[NSIZES];
 static void *slots[RAND_N];
@@ -104,6 +110,54 @@ static double bench_random(const struct alloc_impl *a)
 	for (unsigned i = 0; i < RAND_N; i++)
 		a->release(slots[i]);
 	return t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return v[n / 2];
+}
+
+/* RUNS rounds over the n allocators; medians into lifo[] and rnd[]. */
+static void measure(const struct alloc_impl *impl, const bool *ok,
+		    unsigned n, double *lifo, double *rnd)
+{
+	static double l[8][RUNS], r[8][RUNS];
+
+	for (unsigned i = 0; i < n; i++)
+		if (ok[i] && impl[i].alloc)
+			bench_lifo(&impl[i]);            /* warm up */
+	for (unsigned k = 0; k < RUNS; k++)
+		for (unsigned i = 0; i < n; i++) {
+			if (!ok[i] || !impl[i].alloc)
+				continue;
+			l[i][k] = bench_lifo(&impl[i]);
+			r[i][k] = bench_random(&impl[i]);
+		}
+	for (unsigned i = 0; i < n; i++)
+		if (ok[i] && impl[i].alloc) {
+			lifo[i] = median(l[i], RUNS);
+			rnd[i] = median(r[i], RUNS);
+		}
+}
+
+/* Pin to one CPU (the last one) so runs do not migrate. */
+static void pin(void)
+{
+	cpu_set_t set;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&set);
+	CPU_SET(n > 1 ? (int)n - 1 : 0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		perror("sched_setaffinity");
 }
 
 static bool load(struct alloc_impl *a, const char *lib, const char *m,
@@ -168,21 +222,27 @@ int main(int argc, char **argv)
 	double lifo[5], rnd[5];
 	uint8_t *buf;
 	uint64_t r = 88172645463325252ULL;
+	bool heap_only;
 
 	for (unsigned i = 0; i < NSIZES; i++) {
 		r ^= r << 13; r ^= r >> 7; r ^= r << 17;
 		sizes[i] = 16 + (r >> 20) % (2048 - 16 + 1);
 		slots_idx[i] = (r >> 40) % RAND_N;
 	}
+	pin();
 	if (argc > 1 && !strcmp(argv[1], "--malloc-only")) {
-		bench_lifo(&impl[1]);
-		printf("%f %f\n", bench_lifo(&impl[1]), bench_random(&impl[1]));
+		measure(&impl[1], &ok[1], 1, &lifo[1], &rnd[1]);
+		printf("%f %f\n", lifo[1], rnd[1]);
 		return 0;
 	}
-	ok[2] = run_preloaded("libjemalloc.so.2", &lifo[2], &rnd[2]);
+	heap_only = argc > 1 && !strcmp(argv[1], "--heap-only");
+	if (!heap_only)
+		ok[2] = run_preloaded("libjemalloc.so.2", &lifo[2], &rnd[2]);
 	ok[3] = load(&impl[3], "libmimalloc.so.2", "mi_malloc", "mi_free");
 	ok[4] = load(&impl[4], "libtcmalloc.so.4", "tc_malloc", "tc_free");
 
+	if (heap_only)
+		pool = 64 * MiB;        /* no 1 GiB frame test: start faster */
 	buf = mmap(NULL, pool, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (buf == MAP_FAILED)
@@ -194,24 +254,19 @@ int main(int argc, char **argv)
 		return 1;
 	heap_init();
 
-	printf("mm benchmark (single thread, -O2, checks on: validation, "
-	       "poison, redzones=%d)\n\n", HEAP_REDZONE);
+	printf("mm benchmark (single thread pinned, -O2, checks on: "
+	       "validation, poison, redzones=%d; per-CPU cache %u objects per "
+	       "class; median of %d runs)\n\n", HEAP_REDZONE, HEAP_MAG, RUNS);
+	measure(impl, ok, heap_only ? 1 : 5, lifo, rnd);
 	printf("%-20s %14s %14s\n", "allocator", "LIFO Mops/s", "random Mops/s");
-	for (unsigned i = 0; i < 5; i++) {
-		if (i && argc > 1 && !strcmp(argv[1], "--heap-only"))
-			break;
-		if (!ok[i]) {
+	for (unsigned i = 0; i < (heap_only ? 1u : 5u); i++) {
+		if (!ok[i])
 			printf("%-20s %14s %14s\n", impl[i].name, "n/a", "n/a");
-			continue;
-		}
-		if (impl[i].alloc) {
-			bench_lifo(&impl[i]);            /* warm up */
-			lifo[i] = bench_lifo(&impl[i]);
-			rnd[i] = bench_random(&impl[i]);
-		}
-		printf("%-20s %14.1f %14.1f\n", impl[i].name, lifo[i], rnd[i]);
+		else
+			printf("%-20s %14.1f %14.1f\n", impl[i].name, lifo[i],
+			       rnd[i]);
 	}
-	if (argc > 1 && !strcmp(argv[1], "--heap-only"))
+	if (heap_only)
 		return 0;
 	printf("\nhv heap vs glibc:    %.2fx LIFO, %.2fx random (target >= 1.0)\n",
 	       lifo[0] / lifo[1], rnd[0] / rnd[1]);

@@ -303,6 +303,11 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt);
 void guest_main(uint32_t magic, uint32_t info);   /* from entry.S */
 void cpu_setup(struct cpu *c, uint32_t index);     /* self, GS base */
 
+/* ---- benchmark (guest/bench.c) ------------------------------------------ */
+/* bench_run: exit round trips (RDTSC deltas) and idle exits, printed as
+ * "bench ..." lines; needs the boot CPU's checks done (PIC, PIT, TSC rate). */
+void bench_run(void);
+
 /* ---- SMP (guest/smp.c) ----------------------------------------------------- */
 /* smp_run: start every CPU the MADT lists, run the SMP checks, print
  * "all N cpus ok" or "smp FAILED ..."; returns the failed checks of all

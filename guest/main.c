@@ -8,6 +8,8 @@
  *                   our hypervisor
  *   triplefault     triple-fault after the checks (empty IDT + int3)
  *   smp             start the other CPUs and run the SMP checks
+ *   bench           after the boot CPU's checks, measure exit round trips
+ *                   and idle exits (guest/bench.c)
  *   hv_hole=B:L     the hypervisor's hole for the hv_hole check
  */
 #include "guest/guest.h"
@@ -20,7 +22,7 @@ struct cpu cpus[GUEST_MAX_CPUS];
 static struct guest_boot boot;
 
 struct options {
-	bool exit, triplefault, smp;
+	bool exit, triplefault, smp, bench;
 	const char *hv_hole;            /* points after "hv_hole=" */
 };
 
@@ -51,6 +53,8 @@ static void parse_options(const char *s, struct options *o)
 			o->triplefault = true;
 		else if (token_is(s, n, "smp"))
 			o->smp = true;
+		else if (token_is(s, n, "bench"))
+			o->bench = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
 		s += n;
@@ -122,6 +126,8 @@ void guest_main(uint32_t magic, uint32_t info)
 	else
 		printk("boot cpu FAILED %u checks\n", failed);
 
+	if (opt.bench)
+		bench_run();                    /* before the APs add exits */
 	if (opt.smp)
 		failed = (uint32_t)smp_run(&boot);
 	if (opt.triplefault) {

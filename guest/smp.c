@@ -66,8 +66,11 @@ void ap_main(void)
 			lapic_send(cpus[0].apic_id, ICR_FIXED | ICR_ASSERT | VEC_IPI);
 		else if (cmd == CMD_NMI_BSP)
 			lapic_send(cpus[0].apic_id, ICR_NMI | ICR_ASSERT);
+		/* Clear only the command handled: the BSP may already have
+		 * posted the next one (it waits for our IPI, not for this). */
 		if (cmd != CMD_NONE)
-			__atomic_store_n(&ap_cmd[i], CMD_NONE, __ATOMIC_RELEASE);
+			__atomic_compare_exchange_n(&ap_cmd[i], &cmd, CMD_NONE, false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 		else
 			safe_halt();
 	}

@@ -1,5 +1,5 @@
 /*
- * mm/heap.c - the heap domain: kmalloc/kfree on size-class slabs.
+ * mm/heap.c - the heap domain's arenas and slow paths.
  *
  * Small objects (<= HEAP_MAX_SMALL) live in 64 KiB arenas, frame blocks of
  * order ARENA_ORDER tagged FRAME_TAG_HEAP_ARENA. An arena starts with its
@@ -8,13 +8,11 @@
  * is stored inside free objects, so they stay fully poisoned. Larger
  * requests take whole frame blocks tagged FRAME_TAG_HEAP_LARGE.
  *
- * kfree finds the arena by aligning the pointer down to 64 KiB and asking
- * the frame domain, in O(1), whether a HEAP_ARENA block of that order
- * starts there; the arena header's magic confirms it. Everything else goes
- * through the slow path (mm/heap_check.c), which names the misuse.
- *
- * One spinlock; arena blocks change hands only under it, which is what
- * makes frame_block_tag()'s lock-free answer stable here.
+ * Between the arenas and the callers sit the per-CPU caches
+ * (mm/heap_cache.c): the fast paths there come here, under the one heap
+ * lock, to refill a cache with MAG_HALF objects or flush MAG_HALF back.
+ * Arena blocks change hands only under the lock, which is what makes
+ * frame_block_tag()'s lock-free answer stable for the arenas in use.
  */
 #include "mm/heap_impl.h"
 #include "lib/lib.h"
@@ -25,28 +23,37 @@ static const uint16_t class_size[HEAP_NCLASSES] = {
 };
 
 struct heap heap = { .lock = SPINLOCK_INIT };
-
-static uint8_t size_to_class[HEAP_MAX_SMALL / 16 + 1];
+struct heap_cpu heap_cpus[HEAP_MAX_CPUS];
+struct class_info class_info[HEAP_NCLASSES];
+uint8_t heap_size_class[HEAP_MAX_SMALL / 16 + 1];
 
 void heap_init(void)
 {
 	unsigned c = 0;
 
 	memset(&heap, 0, sizeof(heap));
+	memset(heap_cpus, 0, sizeof(heap_cpus));
 	heap.lock = (struct spinlock)SPINLOCK_INIT;
 	for (unsigned i = 0; i <= HEAP_MAX_SMALL / 16; i++) {
 		while (class_size[c] < i * 16)
 			c++;
-		size_to_class[i] = c;
+		heap_size_class[i] = c;
 	}
 	for (c = 0; c < HEAP_NCLASSES; c++) {
-		struct heap_class *hc = &heap.cls[c];
-		hc->size = class_size[c];
-		hc->stride = class_size[c] + HEAP_RZ;
-		hc->nobj = (ARENA_SIZE - ARENA_HDR) / hc->stride;
-		hc->recip = (uint32_t)((1ULL << 32) / hc->stride + 1);
+		struct class_info *ci = &class_info[c];
+		ci->size = class_size[c];
+		ci->stride = class_size[c] + HEAP_RZ;
+		ci->nobj = (ARENA_SIZE - ARENA_HDR) / ci->stride;
+		ci->recip = (uint32_t)((1ULL << 32) / ci->stride + 1);
 	}
 	heap.ready = true;
+}
+
+void heap_register_cpu(unsigned idx)
+{
+	assert(idx < HEAP_MAX_CPUS);
+	if (idx >= heap.ncpus)
+		WRITE_ONCE(heap.ncpus, idx + 1);
 }
 
 static void list_add(struct arena **head, struct arena *a)
@@ -71,6 +78,7 @@ static void list_remove(struct arena **head, struct arena *a)
 /* A fresh arena for class c, or NULL. Lock held. */
 static struct arena *arena_new(unsigned c)
 {
+	const struct class_info *ci = &class_info[c];
 	struct heap_class *hc = &heap.cls[c];
 	struct paddr pa;
 	struct arena *a;
@@ -80,15 +88,15 @@ static struct arena *arena_new(unsigned c)
 		return NULL;
 	a = phys_to_virt(pa);
 	memset(a, 0, ARENA_HDR);
-	memset((uint8_t *)a + ARENA_HDR, HEAP_POISON, ARENA_SIZE - ARENA_HDR);
+	heap_poison((uint8_t *)a + ARENA_HDR, ARENA_SIZE - ARENA_HDR);
 	a->magic = ARENA_MAGIC ^ (uintptr_t)a;
 	a->cls = c;
-	a->nfree = hc->nobj;
-	words = (hc->nobj + 63) / 64;
+	a->nfree = ci->nobj;
+	words = (ci->nobj + 63) / 64;
 	for (unsigned w = 0; w < words; w++)
 		a->freemap[w] = ~0ULL;
-	if (hc->nobj % 64)
-		a->freemap[words - 1] = (1ULL << (hc->nobj % 64)) - 1;
+	if (ci->nobj % 64)
+		a->freemap[words - 1] = (1ULL << (ci->nobj % 64)) - 1;
 	hc->arenas++;
 	a->all_prev = NULL;
 	a->all_next = hc->all;
@@ -109,28 +117,23 @@ static void arena_release(struct arena *a)
 		hc->all = a->all_next;
 	if (a->all_next)
 		a->all_next->all_prev = a->all_prev;
+	a->magic = 0;
 	frame_free(virt_to_phys(a), ARENA_ORDER, FRAME_TAG_HEAP_ARENA);
 }
 
-static void *small_alloc(unsigned c)
+/* Take one free object of class c out of the arenas, or NULL. Lock held. */
+static uint8_t *arena_take(unsigned c)
 {
 	struct heap_class *hc = &heap.cls[c];
-	struct arena *a;
-	unsigned w, bit, i;
-	uint8_t *p;
+	struct arena *a = hc->cur;
+	unsigned w, bit;
 
-	spin_lock(&heap.lock);
-	a = hc->cur;
 	if (unlikely(!a || !a->nfree)) {
 		a = hc->partial;
 		if (a)
 			list_remove(&hc->partial, a);
-		else if (!(a = arena_new(c))) {
-			hc->failed++;
-			heap.failed++;
-			spin_unlock(&heap.lock);
+		else if (!(a = arena_new(c)))
 			return NULL;
-		}
 		hc->cur = a;
 	}
 	for (w = a->hint; !a->freemap[w]; w++)
@@ -139,30 +142,127 @@ static void *small_alloc(unsigned c)
 	a->freemap[w] &= a->freemap[w] - 1;
 	a->hint = w;
 	a->nfree--;
-	i = w * 64 + bit;
-	hc->allocs++;
-	if (++hc->live > hc->peak)
-		hc->peak = hc->live;
-	heap.live_bytes += hc->size;
-	if (heap.live_bytes > heap.peak_bytes)
-		heap.peak_bytes = heap.live_bytes;
-	spin_unlock(&heap.lock);
-
-	p = (uint8_t *)a + ARENA_HDR + (size_t)i * hc->stride;
-	if (unlikely(*(uint64_t *)p != POISON64(HEAP_POISON)))
-		panic("kmalloc: heap object %p (%u bytes) was written after it "
-		      "was freed (use after free)", p, hc->size);
-#if HEAP_REDZONE
-	((uint64_t *)(p + hc->size))[0] = POISON64(HEAP_REDZONE_BYTE);
-	((uint64_t *)(p + hc->size))[1] = POISON64(HEAP_REDZONE_BYTE);
-#endif
-	return p;
+	return (uint8_t *)a + ARENA_HDR + (w * 64 + bit) * class_info[c].stride;
 }
 
-static void *large_alloc(size_t size)
+/* Give a poisoned object back to its arena's bitmap. Lock held. */
+static void arena_put(struct arena *a, unsigned idx)
+{
+	struct heap_class *hc = &heap.cls[a->cls];
+
+	a->freemap[idx / 64] |= 1ULL << (idx % 64);
+	if (idx / 64 < a->hint)
+		a->hint = idx / 64;
+	a->nfree++;
+	if (a != hc->cur) {
+		if (a->nfree == 1)
+			list_add(&hc->partial, a);
+		if (a->nfree == class_info[a->cls].nobj) {
+			list_remove(&hc->partial, a);
+			arena_release(a);
+		}
+	}
+}
+
+static void obj_put(uint8_t *obj, unsigned c)
+{
+	struct arena *a = heap_obj_arena(obj);
+	uint32_t off = (uint32_t)(obj - (uint8_t *)a) - ARENA_HDR;
+
+	arena_put(a, off / class_info[c].stride);
+}
+
+/* Return the n oldest objects of a cache to their arenas. Lock held. */
+static void mag_flush(struct heap_mag *m, unsigned c, unsigned n)
+{
+	n = MIN(n, m->n);
+	for (unsigned i = 0; i < n; i++)
+		obj_put(m->obj[i], c);
+	memmove(m->obj, m->obj + n, (m->n - n) * sizeof(m->obj[0]));
+	m->n -= n;
+}
+
+/* Flush every class of one CPU's cache, then release each class's
+ * current arena if it is empty. Lock held. */
+static void trim_locked(struct heap_cpu *cpu)
+{
+	for (unsigned c = 0; c < HEAP_NCLASSES; c++) {
+		struct heap_class *hc = &heap.cls[c];
+
+		mag_flush(&cpu->mag[c], c, HEAP_MAG);
+		if (hc->cur && hc->cur->nfree == class_info[c].nobj) {
+			arena_release(hc->cur);
+			hc->cur = NULL;
+		}
+	}
+}
+
+/* The cache of class c on CPU idx is empty: refill it with up to MAG_HALF
+ * objects. Returns false, counting a failure, when the pool is exhausted
+ * even after this CPU's whole cache went back to the arenas. The caller
+ * pops the object from the cache. */
+bool heap_refill(struct heap_cpu *cpu, unsigned idx, unsigned c)
+{
+	struct heap_mag *m = &cpu->mag[c];
+	uint8_t *o;
+
+	spin_lock(&heap.lock);
+	heap_register_cpu(idx);
+	while (m->n < MAG_HALF && (o = arena_take(c)))
+		m->obj[m->n++] = o;
+	if (!m->n) {
+		trim_locked(cpu);
+		if ((o = arena_take(c)))
+			m->obj[m->n++] = o;
+	}
+	if (!m->n) {
+		heap.cls[c].failed++;
+		heap.failed++;
+	}
+	spin_unlock(&heap.lock);
+	return m->n;
+}
+
+/* The cache is full (or the CPU not yet registered): make room, push. */
+void heap_flush_push(struct heap_cpu *cpu, unsigned idx, unsigned c,
+		     void *obj)
+{
+	struct heap_mag *m = &cpu->mag[c];
+
+	spin_lock(&heap.lock);
+	heap_register_cpu(idx);
+	if (m->n == HEAP_MAG)
+		mag_flush(m, c, MAG_HALF);
+	m->obj[m->n++] = obj;
+	spin_unlock(&heap.lock);
+}
+
+/* kfree of a located small object on the slow path. Lock held; released
+ * here. */
+void heap_free_located(struct heap_loc *l, struct heap_cpu *cpu,
+		       unsigned idx)
+{
+	const struct class_info *ci = &class_info[l->cls];
+
+	if (unlikely(HEAP_REDZONE && !heap_obj_intact(l->obj, ci->size))) {
+		spin_unlock(&heap.lock);
+		panic("kfree(%p): heap overrun: the redzone after this %u-byte "
+		      "object is corrupted (caller %p)", l->obj, ci->size,
+		      l->caller);
+	}
+	heap_poison(l->obj, ci->stride);
+	heap_register_cpu(idx);
+	arena_put(l->arena, l->idx);
+	cpu->mag[l->cls].live--;
+	cpu->live_bytes -= ci->size;
+	spin_unlock(&heap.lock);
+}
+
+void *heap_large_alloc(size_t size)
 {
 	unsigned order = 0;
 	struct paddr pa;
+	uint64_t total;
 
 	if (size > FRAME_ORDER_BYTES(FRAME_MAX_ORDER))
 		goto fail;
@@ -177,9 +277,9 @@ static void *large_alloc(size_t size)
 	heap.large_bytes += FRAME_ORDER_BYTES(order);
 	if (heap.large_bytes > heap.large_peak_bytes)
 		heap.large_peak_bytes = heap.large_bytes;
-	heap.live_bytes += FRAME_ORDER_BYTES(order);
-	if (heap.live_bytes > heap.peak_bytes)
-		heap.peak_bytes = heap.live_bytes;
+	total = heap_small_bytes() + heap.large_bytes;
+	if (total > heap.peak_bytes)
+		heap.peak_bytes = total;
 	spin_unlock(&heap.lock);
 	return phys_to_virt(pa);
 fail:
@@ -188,14 +288,6 @@ fail:
 	heap.failed++;
 	spin_unlock(&heap.lock);
 	return NULL;
-}
-
-void *kmalloc(size_t size)
-{
-	assert(heap.ready);
-	if (likely(size <= HEAP_MAX_SMALL))
-		return small_alloc(size_to_class[(size + 15) / 16]);
-	return large_alloc(size);
 }
 
 void *kzalloc(size_t size)
@@ -216,68 +308,9 @@ void *kcalloc(size_t n, size_t size)
 	return kzalloc(total);
 }
 
-/* Free a located small object. Lock held; released here. */
-static void small_free(struct heap_loc *l)
-{
-	struct arena *a = l->arena;
-	struct heap_class *hc = &heap.cls[a->cls];
-
-#if HEAP_REDZONE
-	const uint64_t *rz = (const uint64_t *)(l->obj + hc->size);
-	if (unlikely(rz[0] != POISON64(HEAP_REDZONE_BYTE) ||
-		     rz[1] != POISON64(HEAP_REDZONE_BYTE))) {
-		spin_unlock(&heap.lock);
-		panic("kfree(%p): heap overrun: the redzone after this %u-byte "
-		      "object is corrupted (caller %p)", l->obj, hc->size,
-		      l->caller);
-	}
-	memset(l->obj, HEAP_POISON, hc->size + HEAP_RZ);
-#else
-	memset(l->obj, HEAP_POISON, hc->size);
-#endif
-	a->freemap[l->idx / 64] |= 1ULL << (l->idx % 64);
-	if (l->idx / 64 < a->hint)
-		a->hint = l->idx / 64;
-	a->nfree++;
-	hc->live--;
-	heap.live_bytes -= hc->size;
-	if (a != hc->cur) {
-		if (a->nfree == 1)
-			list_add(&hc->partial, a);
-		if (a->nfree == hc->nobj) {
-			list_remove(&hc->partial, a);
-			arena_release(a);
-		}
-	}
-	spin_unlock(&heap.lock);
-}
-
-static void large_free(struct heap_loc *l)
-{
-	uint64_t bytes = FRAME_ORDER_BYTES(l->order);
-
-	heap.large_live--;
-	heap.large_bytes -= bytes;
-	heap.live_bytes -= bytes;
-	frame_free(virt_to_phys(l->obj), l->order, FRAME_TAG_HEAP_LARGE);
-	spin_unlock(&heap.lock);
-}
-
-__attribute__((noinline))
-void kfree(void *p)
-{
-	struct heap_loc l;
-
-	heap_locate(p, "kfree", __builtin_return_address(0), &l);
-	if (likely(l.arena))
-		small_free(&l);
-	else
-		large_free(&l);
-}
-
 static size_t loc_size(const struct heap_loc *l)
 {
-	return l->arena ? heap.cls[l->arena->cls].size
+	return l->arena ? class_info[l->cls].size
 			: FRAME_ORDER_BYTES(l->order);
 }
 
@@ -322,37 +355,6 @@ void *krealloc(void *p, size_t size)
 void heap_trim(void)
 {
 	spin_lock(&heap.lock);
-	for (unsigned c = 0; c < HEAP_NCLASSES; c++) {
-		struct heap_class *hc = &heap.cls[c];
-		struct arena *a = hc->cur;
-
-		if (a && a->nfree == hc->nobj) {
-			hc->cur = NULL;
-			arena_release(a);
-		}
-	}
-	spin_unlock(&heap.lock);
-}
-
-void heap_get_stats(struct heap_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	spin_lock(&heap.lock);
-	st->live_bytes = heap.live_bytes;
-	st->peak_bytes = heap.peak_bytes;
-	st->failed = heap.failed;
-	st->large_live = heap.large_live;
-	st->large_bytes = heap.large_bytes;
-	st->large_peak_bytes = heap.large_peak_bytes;
-	st->large_failed = heap.large_failed;
-	for (unsigned c = 0; c < HEAP_NCLASSES; c++) {
-		const struct heap_class *hc = &heap.cls[c];
-		st->cls[c] = (struct heap_class_stats){
-			.size = class_size[c], .arenas = hc->arenas,
-			.live = hc->live, .peak = hc->peak,
-			.allocs = hc->allocs, .failed = hc->failed,
-		};
-		st->live_objects += hc->live;
-	}
+	trim_locked(&heap_cpus[mm_cpu_index()]);
 	spin_unlock(&heap.lock);
 }

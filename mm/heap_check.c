@@ -5,12 +5,23 @@
 #include "mm/heap_impl.h"
 #include "lib/lib.h"
 
-static uintptr_t image_start, image_end;
+uintptr_t heap_image_start, heap_image_end;
 
 void mm_set_image_range(uintptr_t start, uintptr_t end)
 {
-	image_start = start;
-	image_end = end;
+	heap_image_start = start;
+	heap_image_end = end;
+}
+
+bool heap_cached(unsigned c, const void *obj)
+{
+	for (unsigned i = 0; i < heap.ncpus; i++) {
+		const struct heap_mag *m = &heap_cpus[i].mag[c];
+		for (unsigned k = 0; k < MIN(READ_ONCE(m->n), HEAP_MAG); k++)
+			if (READ_ONCE(m->obj[k]) == obj)
+				return true;
+	}
+	return false;
 }
 
 #define LOCATE_PANIC(...)                                                    \
@@ -58,7 +69,7 @@ void heap_locate(const void *p, const char *op, void *caller,
 {
 	uintptr_t va = (uintptr_t)p;
 	struct paddr pa, arena_pa;
-	struct heap_class *hc;
+	const struct class_info *hc;
 	struct arena *a;
 	uint32_t off;
 
@@ -67,7 +78,7 @@ void heap_locate(const void *p, const char *op, void *caller,
 	l->arena = NULL;
 	if (unlikely(!p))
 		panic("%s(NULL): null pointer (caller %p)", op, caller);
-	if (unlikely(va >= image_start && va < image_end))
+	if (unlikely(va >= heap_image_start && va < heap_image_end))
 		panic("%s(%p): pointer into the hypervisor image (static data "
 		      "or boot stack), not a heap object (caller %p)", op, p,
 		      caller);
@@ -89,7 +100,10 @@ void heap_locate(const void *p, const char *op, void *caller,
 	if (a->magic != (ARENA_MAGIC ^ (uintptr_t)a))
 		LOCATE_PANIC("%s(%p): heap arena %p has a corrupted header "
 			     "(caller %p)", op, p, (void *)a, caller);
-	hc = &heap.cls[a->cls];
+	if (a->cls >= HEAP_NCLASSES)
+		LOCATE_PANIC("%s(%p): heap arena %p has a corrupted header "
+			     "(caller %p)", op, p, (void *)a, caller);
+	hc = &class_info[a->cls];
 	off = (uint32_t)(pa.pa - arena_pa.pa);
 	if (off < ARENA_HDR)
 		LOCATE_PANIC("%s(%p): interior pointer into the header of heap "
@@ -106,10 +120,12 @@ void heap_locate(const void *p, const char *op, void *caller,
 			     off - l->idx * hc->stride, hc->size,
 			     (uint8_t *)a + ARENA_HDR + l->idx * hc->stride,
 			     caller);
-	if (a->freemap[l->idx / 64] & (1ULL << (l->idx % 64)))
+	if ((a->freemap[l->idx / 64] & (1ULL << (l->idx % 64))) ||
+	    (!heap_obj_intact(l->obj, hc->size) && heap_cached(a->cls, p)))
 		LOCATE_PANIC("%s(%p): double free: this %u-byte heap object is "
 			     "already free (caller %p)", op, p, hc->size, caller);
 	l->arena = a;
+	l->cls = a->cls;
 }
 
 /* ---- heap_verify ---------------------------------------------------------- */
@@ -125,10 +141,46 @@ static bool all_bytes(const uint8_t *p, uint8_t b, size_t n)
 	return true;
 }
 
-static bool arena_verify(const struct heap_class *hc, unsigned c,
-			 const struct arena *a, uint64_t *live)
+/* The cached objects of one arena, as a bitmap (heap_verify, lock held). */
+static uint64_t cached_map[(ARENA_MAXOBJ + 63) / 64];
+
+/* Fill cached_map for arena a of class c from every CPU's cache; count
+ * them in *n. False on an entry that is not at a slot or is there twice. */
+static bool mark_cached(const struct arena *a, unsigned c, unsigned *n)
 {
-	unsigned nfree = 0;
+	const struct class_info *ci = &class_info[c];
+
+	memset(cached_map, 0, sizeof(cached_map));
+	*n = 0;
+	for (unsigned i = 0; i < heap.ncpus; i++) {
+		const struct heap_mag *m = &heap_cpus[i].mag[c];
+
+		for (unsigned k = 0; k < m->n; k++) {
+			uintptr_t o = (uintptr_t)m->obj[k];
+			uint32_t off, idx;
+
+			if (heap_obj_arena((void *)o) != a)
+				continue;
+			off = (uint32_t)(o - (uintptr_t)a) - ARENA_HDR;
+			idx = off / ci->stride;
+			if (idx >= ci->nobj || off % ci->stride ||
+			    (cached_map[idx / 64] & (1ULL << (idx % 64)))) {
+				printk("heap_verify: cpu %u cache entry %p bad "
+				       "or duplicated\n", i, (void *)o);
+				return false;
+			}
+			cached_map[idx / 64] |= 1ULL << (idx % 64);
+			(*n)++;
+		}
+	}
+	return true;
+}
+
+static bool arena_verify(const struct class_info *ci, unsigned c,
+			 const struct arena *a, uint64_t *live,
+			 uint64_t *cached)
+{
+	unsigned nfree = 0, ncached;
 
 	if (a->magic != (ARENA_MAGIC ^ (uintptr_t)a) || a->cls != c ||
 	    frame_block_tag(virt_to_phys(a), ARENA_ORDER) !=
@@ -136,25 +188,34 @@ static bool arena_verify(const struct heap_class *hc, unsigned c,
 		printk("heap_verify: arena %p header corrupt\n", (void *)a);
 		return false;
 	}
-	for (unsigned i = 0; i < hc->nobj; i++) {
-		const uint8_t *o = (const uint8_t *)a + ARENA_HDR + i * hc->stride;
+	if (!mark_cached(a, c, &ncached))
+		return false;
+	for (unsigned i = 0; i < ci->nobj; i++) {
+		const uint8_t *o = (const uint8_t *)a + ARENA_HDR + i * ci->stride;
 		bool is_free = a->freemap[i / 64] & (1ULL << (i % 64));
+		bool is_cached = cached_map[i / 64] & (1ULL << (i % 64));
 
-		if (is_free) {
-			nfree++;
-			if (i / 64 < a->hint ||
-			    !all_bytes(o, HEAP_POISON, hc->size)) {
-				printk("heap_verify: free object %p lost its "
-				       "poison\n", (const void *)o);
+		if (is_free && is_cached) {
+			printk("heap_verify: object %p is cached and free in "
+			       "its arena\n", (const void *)o);
+			return false;
+		}
+		if (is_free || is_cached) {
+			nfree += is_free;
+			if ((is_free && i / 64 < a->hint) ||
+			    !all_bytes(o, HEAP_POISON, ci->stride)) {
+				printk("heap_verify: %s object %p lost its "
+				       "poison\n", is_free ? "free" : "cached",
+				       (const void *)o);
 				return false;
 			}
-		} else if (!all_bytes(o + hc->size, HEAP_REDZONE_BYTE, HEAP_RZ)) {
+		} else if (!all_bytes(o + ci->size, HEAP_REDZONE_BYTE, HEAP_RZ)) {
 			printk("heap_verify: redzone after %p corrupt\n",
 			       (const void *)o);
 			return false;
 		}
 	}
-	for (unsigned i = hc->nobj; i < ARENA_MAXOBJ; i++)
+	for (unsigned i = ci->nobj; i < ARENA_MAXOBJ; i++)
 		if (a->freemap[i / 64] & (1ULL << (i % 64))) {
 			printk("heap_verify: arena %p bitmap tail set\n",
 			       (const void *)a);
@@ -165,7 +226,8 @@ static bool arena_verify(const struct heap_class *hc, unsigned c,
 		       (const void *)a, a->nfree, nfree);
 		return false;
 	}
-	*live += hc->nobj - nfree;
+	*live += ci->nobj - nfree - ncached;
+	*cached += ncached;
 	return true;
 }
 
@@ -175,19 +237,27 @@ bool heap_verify(void)
 
 	spin_lock(&heap.lock);
 	for (unsigned c = 0; c < HEAP_NCLASSES && ok; c++) {
-		const struct heap_class *hc = &heap.cls[c];
-		uint64_t live = 0;
+		const struct class_info *ci = &class_info[c];
+		uint64_t live = 0, cached = 0, in_caches = 0;
 		unsigned n = 0;
 
-		for (const struct arena *a = hc->all; a && ok; a = a->all_next) {
-			ok = arena_verify(hc, c, a, &live);
+		for (const struct arena *a = heap.cls[c].all; a && ok;
+		     a = a->all_next) {
+			ok = arena_verify(ci, c, a, &live, &cached);
 			n++;
 		}
-		if (ok && (live != hc->live || n != hc->arenas)) {
+		for (unsigned i = 0; i < heap.ncpus; i++)
+			in_caches += heap_cpus[i].mag[c].n;
+		if (ok && (live != heap_class_live(c) || cached != in_caches ||
+			   n != heap.cls[c].arenas)) {
 			printk("heap_verify: class %u: %llu live (stats %llu), "
-			       "%u arenas (stats %u)\n", hc->size,
+			       "%llu cached (caches hold %llu), %u arenas "
+			       "(stats %u)\n", ci->size,
 			       (unsigned long long)live,
-			       (unsigned long long)hc->live, n, hc->arenas);
+			       (unsigned long long)heap_class_live(c),
+			       (unsigned long long)cached,
+			       (unsigned long long)in_caches, n,
+			       heap.cls[c].arenas);
 			ok = false;
 		}
 	}

@@ -145,7 +145,8 @@ int frame_owner(struct paddr pa, enum frame_tag *tag, struct paddr *block,
 /*
  * frame_block_tag - the tag of the block that starts at pa with exactly
  * this order, or FRAME_TAG_NONE. O(1) and lock-free: stable only for blocks
- * whose owner serializes their alloc/free (the heap uses it under its lock).
+ * whose owner serializes their alloc/free (the heap: under its lock, or
+ * lock-free for an arena that holds the live object being freed).
  */
 enum frame_tag frame_block_tag(struct paddr pa, unsigned order);
 
@@ -192,6 +193,23 @@ void frame_get_stats(struct frame_stats *st);
 #define HEAP_REDZONE 1
 #endif
 
+/*
+ * Per-CPU object caches: each CPU keeps, per size class, a stack of up to
+ * HEAP_MAG freed (fully poisoned) objects, so kmalloc/kfree take no lock
+ * and no atomic unless the stack is empty or full (then HEAP_MAG / 2
+ * objects move to or from the arenas under the heap lock).
+ *
+ * mm_cpu_index - the calling CPU's index, 0 <= index < HEAP_MAX_CPUS.
+ * Defaults to a function returning 0 (host builds, early boot); bring-up
+ * points it at this_cpu()->index once per-CPU state exists, before a
+ * second CPU can allocate. The caller must not migrate between CPUs
+ * during a heap call (true: the hypervisor runs with interrupts off, and
+ * NMI handlers never allocate).
+ */
+#define HEAP_MAX_CPUS    64
+#define HEAP_MAG         32
+extern unsigned (*mm_cpu_index)(void);
+
 /* heap_init - reset the heap (empty, no arenas). Call after frame_init. */
 void heap_init(void);
 
@@ -222,11 +240,15 @@ size_t ksize(const void *p);
 /* knew - a zeroed object of the given type. */
 #define knew(type) ((type *)kzalloc(sizeof(type)))
 
-/* heap_trim - give every empty arena back to the frame domain. */
+/* heap_trim - flush the calling CPU's caches, then give every empty arena
+ * back to the frame domain. Other CPUs' caches (at most HEAP_MAG objects
+ * per class each) stay: on SMP, each CPU calls heap_trim to flush its own. */
 void heap_trim(void);
 
 /* heap_verify - check every arena (free bitmap, counts, poison of free
- * objects, redzones of live ones). O(heap). Prints the first problem. */
+ * and cached objects, redzones of live ones) and every CPU's cache.
+ * O(heap). Prints the first problem. Reads other CPUs' caches without
+ * their cooperation: exact when no other CPU allocates meanwhile. */
 bool heap_verify(void);
 
 #define HEAP_NCLASSES 24

@@ -126,6 +126,12 @@ _Noreturn void smp_idle_loop(struct percpu *c)
 	}
 }
 
+/* The heap's per-CPU caches ask which CPU they run on. */
+static unsigned int heap_cpu_index(void)
+{
+	return this_cpu()->index;
+}
+
 void smp_init_bsp(const struct acpi_info *acpi)
 {
 	struct percpu *c = percpu_create(0, 0, false);
@@ -134,6 +140,8 @@ void smp_init_bsp(const struct acpi_info *acpi)
 		panic("no memory for the boot CPU's per-CPU state");
 	c->stack_top = (uint64_t)boot_stack_top;
 	percpu_load(c);
+	_Static_assert(SMP_MAX_CPUS <= HEAP_MAX_CPUS, "heap caches per CPU");
+	mm_cpu_index = heap_cpu_index;
 	nmi_init_cpu();
 	lapic_init_bsp(acpi->madt_present ? acpi->lapic_address : 0,
 		       acpi_max_apic_id(acpi));

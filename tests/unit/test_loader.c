@@ -26,7 +26,7 @@ static const struct mem_range ranges[] = {
 
 /* The hypervisor in the middle of the big usable range. */
 static const struct loader_memmap map = {
-	ranges, ARRAY_SIZE(ranges), false, 0x7C000000ull, 0x7E000000ull
+	ranges, ARRAY_SIZE(ranges), false, 0x7C000000ull, 0x7E000000ull, 0, 0
 };
 
 TEST(guest_mmap_splits_around_hv)
@@ -63,7 +63,7 @@ TEST(guest_mmap_unsorted_overlapping_and_types)
 		{ 0x700000, 0, MEM_USABLE, 1 },          /* empty: dropped */
 	};
 	struct loader_memmap m = { in, ARRAY_SIZE(in), false, 0x380000,
-				   0x3C0000 };
+				   0x3C0000, 0, 0 };
 	struct mem_range out[16];
 	size_t n = loader_guest_mmap(&m, out, 16);
 
@@ -90,7 +90,7 @@ TEST(guest_mmap_unsorted_overlapping_and_types)
 		{ 0x1000, 0x1000, MEM_EFI_RUNTIME, 5 },
 		{ 0x2000, 0x1000, MEM_ACPI_NVS, 10 },
 	};
-	struct loader_memmap me = { efi, 3, true, 0, 0 };
+	struct loader_memmap me = { efi, 3, true, 0, 0, 0, 0 };
 
 	CHECK_EQ(loader_guest_mmap(&me, out, 16), 3);
 	CHECK_EQ(out[0].raw_type, 1);
@@ -639,4 +639,38 @@ TEST(mbi_build_and_parse_back)
 	in.rsdp_old_len = 36;
 	CHECK_EQ(loader_build_mbi(&in, buf, sizeof(buf), &need, &e),
 		 LOADER_E_INVAL);
+}
+
+/* Pool and image apart (UEFI): two holes; what lies between keeps its
+ * type (the ACPI tables there must stay visible to the guest). */
+TEST(guest_mmap_two_holes)
+{
+	static const struct mem_range in[] = {
+		{ 0x100000, 0x7F000000 - 0x100000, MEM_USABLE, 1 },
+		{ 0x7F000000, 0x100000, MEM_ACPI_RECLAIM, 3 },
+		{ 0x7F100000, 0x700000, MEM_USABLE, 1 },
+	};
+	struct loader_memmap m = { in, ARRAY_SIZE(in), false, 0x7C000000,
+				   0x7E000000, 0x7F200000, 0x7F400000 };
+	struct mem_range out[16];
+	size_t n = loader_guest_mmap(&m, out, ARRAY_SIZE(out));
+	struct loader_err err;
+
+	CHECK_EQ(n, 7);
+	CHECK_EQ(out[0].base, 0x100000);
+	CHECK_EQ(out[1].base, 0x7C000000);
+	CHECK_EQ(out[1].raw_type, 2);
+	CHECK_EQ(out[2].base, 0x7E000000);
+	CHECK_EQ(out[2].raw_type, 1);
+	CHECK_EQ(out[3].base, 0x7F000000);
+	CHECK_EQ(out[3].raw_type, 3);
+	CHECK_EQ(out[4].base, 0x7F100000);
+	CHECK_EQ(out[4].len, 0x100000);
+	CHECK_EQ(out[5].base, 0x7F200000);
+	CHECK_EQ(out[5].raw_type, 2);
+	CHECK_EQ(out[6].base, 0x7F400000);
+	CHECK_EQ(out[6].raw_type, 1);
+	CHECK(loader_check_ram(&m, 0x7F300000, 0x7F301000, "segment", &err) ==
+	      LOADER_E_MEMORY);
+	CHECK(strstr(err.msg, "overlaps the hypervisor") != NULL);
 }

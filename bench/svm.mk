@@ -1,0 +1,47 @@
+# bench/svm.mk - `make bench-svm`: what exits cost as the guest sees them
+# (issue 6, "Benchmark"; method and results in docs/bench-svm.md).
+#
+# One ISO whose guest runs `bench exit` (guest/bench.c), booted three times
+# with -smp 1 under TCG (never KVM: the numbers are TCG's instruction
+# counts):
+#   icount1, icount2  -icount shift=0,sleep=off, -m 1G: round trips in
+#                     instructions (the TSC counts instructions) and idle
+#                     exits over 1000 PIT ticks of virtual time; two runs so
+#                     the script can show they are identical
+#   realtime          no icount, -m 4G: idle exits over 1 s of real time,
+#                     and the hypervisor's NPT line for a 4 GiB guest
+# tools/bench-svm.py parses the serial logs and prints one table.
+BENCH_RUNS += bench-svm
+.PHONY: bench-svm
+
+SVMB_DIR   := $(BUILD)/bench
+SVMB_ISO   := $(SVMB_DIR)/svm-bench.iso
+SVMB_QEMU  := timeout 600 $(QEMU) -M q35 -accel tcg -cpu qemu64,+svm,+npt \
+              -smp 1 -display none -no-reboot -monitor none \
+              -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+              -cdrom $(SVMB_ISO)
+SVMB_ICOUNT := -icount shift=0,sleep=off
+
+$(SVMB_ISO): $(KERNEL) $(GUEST) iso/grub.cfg tools/mkiso.sh
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  ISO     $@ (guest: bench exit)")
+	$(Q)TIMEOUT=0 GUEST_ARGS="bench exit" tools/mkiso.sh $@ iso/grub.cfg \
+	  $(KERNEL) $(GUEST)
+
+# QEMU's status is (guest code << 1) | 1 through isa-debug-exit, so it is
+# never 0: ignore it; the script judges the logs (it fails on missing lines,
+# a timeout or crash included).
+bench-svm: $(SVMB_ISO)
+	@echo "  QEMU    svm bench: 2 runs with -icount, 1 in real time (-m 4G)"
+	$(Q)rm -f $(SVMB_DIR)/svm-icount1.log $(SVMB_DIR)/svm-icount2.log \
+	  $(SVMB_DIR)/svm-realtime.log
+	$(Q)$(SVMB_QEMU) -m 1G $(SVMB_ICOUNT) \
+	  -serial file:$(SVMB_DIR)/svm-icount1.log >/dev/null 2>&1 || true
+	$(Q)$(SVMB_QEMU) -m 1G $(SVMB_ICOUNT) \
+	  -serial file:$(SVMB_DIR)/svm-icount2.log >/dev/null 2>&1 || true
+	$(Q)$(SVMB_QEMU) -m 4G \
+	  -serial file:$(SVMB_DIR)/svm-realtime.log >/dev/null 2>&1 || true
+	$(Q)$(PYTHON) tools/bench-svm.py \
+	  --icount $(SVMB_DIR)/svm-icount1.log \
+	  --icount $(SVMB_DIR)/svm-icount2.log \
+	  --realtime $(SVMB_DIR)/svm-realtime.log

@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""tools/bench-svm.py - the table of `make bench-svm` (docs/bench-svm.md).
+
+Reads the serial logs of the hypervisor booted with a guest running
+`bench exit` (guest/bench.c) and prints exit round trips, idle exits and
+the NPT size against the targets of issue 6, each row PASS, MISS or INFO.
+
+  tools/bench-svm.py --icount LOG [--icount LOG ...] --realtime LOG
+
+--icount: runs under `-icount shift=0,sleep=off -smp 1`; the round trips
+come from the first, and every further one must give the same numbers
+(the measurement is deterministic; a difference is reported as an error).
+--realtime: a run without icount (its idle exits are per second of real
+time) with -m 4G; its `hv: svm: NPT maps ...` line gives the NPT size.
+
+Exit status: 0 when every value was found (MISS rows included: they are
+results, not failures), 1 when a log lacks a line or runs disagree.
+Standard library only.
+"""
+import argparse
+import re
+import sys
+
+ROUND_TRIPS = [  # (guest name, row label, target in instructions)
+    ("cpuid", "CPUID leaf 0 round trip", 100),
+    ("vmmcall", "VMMCALL HC_VERSION round trip", 100),
+    ("apic_write", "APIC write (TPR, trapped)", 250),
+]
+NPT_TARGET_KIB = 64
+
+RE_TRIP = re.compile(r"^guest: bench (\w+) min (\d+) median (\d+) max (\d+)\s*$")
+RE_EPS = re.compile(r"^guest: bench idle_exits_per_sec (\d+)\s*$")
+RE_EPT = re.compile(r"^guest: bench exits_per_pit_tick (\d+)\.(\d{3})\s*$")
+RE_PERIOD = re.compile(r"^guest: bench idle period (\d+) ms \(TSC\), (\d+) PIT "
+                       r"ticks, (\d+) exits")
+RE_IDLE_EXIT = re.compile(r"^guest: bench idle exit (0x[0-9a-f]+): (\d+)\s*$")
+RE_NPT = re.compile(r"^hv: svm: NPT maps \[0, ([0-9a-fA-F]+)\) minus "
+                    r".*: (\d+) table pages \((\d+) KiB\)")
+
+
+class LogError(Exception):
+    pass
+
+
+def parse(path):
+    """Return a dict of what one serial log says; raise LogError if the
+    bench did not run to its end."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("ascii", "replace")
+    except OSError as e:
+        raise LogError(f"{path}: {e.strerror}")
+    r = {"path": path, "trips": {}, "idle_exits": {}}
+    for line in text.replace("\r", "").split("\n"):
+        m = RE_TRIP.match(line)
+        if m:
+            r["trips"][m.group(1)] = tuple(int(x) for x in m.group(2, 3, 4))
+        elif RE_EPS.match(line):
+            r["eps"] = int(RE_EPS.match(line).group(1))
+        elif RE_EPT.match(line):
+            m = RE_EPT.match(line)
+            r["ept_milli"] = int(m.group(1)) * 1000 + int(m.group(2))
+        elif RE_PERIOD.match(line):
+            m = RE_PERIOD.match(line)
+            r["period_ms"], r["ticks"], r["exits"] = (int(x) for x in m.groups())
+        elif RE_IDLE_EXIT.match(line):
+            m = RE_IDLE_EXIT.match(line)
+            r["idle_exits"][m.group(1)] = int(m.group(2))
+        elif RE_NPT.match(line):
+            m = RE_NPT.match(line)
+            r["npt_top"] = int(m.group(1), 16)
+            r["npt_pages"], r["npt_kib"] = int(m.group(2)), int(m.group(3))
+        elif "bench done" in line:
+            r["done"] = True
+        elif "boot cpu FAILED" in line:
+            r["checks_failed"] = line.strip()
+    if not r.get("done"):
+        tail = " | ".join(text.strip().split("\n")[-3:])
+        raise LogError(f"{path}: no 'guest: bench done' (last lines: {tail!r})")
+    return r
+
+
+def need(r, key):
+    if key not in r:
+        raise LogError(f"{r['path']}: no value for {key}")
+    return r[key]
+
+
+def verdict(ok):
+    return "PASS" if ok else "MISS"
+
+
+def fmt_milli(m):
+    return f"{m // 1000}.{m % 1000:03d}"
+
+
+def table(icount, realtime):
+    first = icount[0]
+    rows = []  # (label, min, median, max, target, result)
+    for name, label, target in ROUND_TRIPS:
+        if name not in first["trips"]:
+            raise LogError(f"{first['path']}: no 'bench {name}' line")
+        lo, med, hi = first["trips"][name]
+        rows.append((label, lo, med, hi, f"<= {target}", verdict(hi <= target)))
+    lo, med, hi = first["trips"].get("baseline", ("?", "?", "?"))
+    rows.append(("(RDTSC pair, subtracted above)", lo, med, hi, "", "INFO"))
+    for r, mode in ((first, "icount"), (realtime, "real time")):
+        rows.append((f"idle exits/s ({mode})", "", need(r, "eps"), "", "none",
+                     "INFO"))
+    for r, mode in ((first, "icount"), (realtime, "real time")):
+        m = need(r, "ept_milli")
+        rows.append((f"exits per PIT tick ({mode})", "", fmt_milli(m), "",
+                     "0", verdict(need(r, "exits") == 0)))
+    kib = need(realtime, "npt_kib")
+    gib = need(realtime, "npt_top") / (1 << 30)
+    rows.append((f"NPT KiB, -m 4G (maps [0, {gib:g} GiB), "
+                 f"{need(realtime, 'npt_pages')} pages)", "", kib, "",
+                 f"<= {NPT_TARGET_KIB}", verdict(kib <= NPT_TARGET_KIB)))
+
+    heads = ("metric", "min", "median", "max", "target", "result")
+    cols = list(zip(heads, *rows))
+    widths = [max(len(str(x)) for x in col) for col in cols]
+    out = []
+    for row in [heads] + rows:
+        cells = [str(x) for x in row]
+        out.append("  ".join([cells[0].ljust(widths[0])] +
+                             [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]))
+    out.insert(1, "-" * len(out[0]))
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--icount", action="append", required=True,
+                    help="serial log of a run with -icount shift=0,sleep=off")
+    ap.add_argument("--realtime", required=True,
+                    help="serial log of a run without icount, -m 4G")
+    args = ap.parse_args()
+    try:
+        icount = [parse(p) for p in args.icount]
+        realtime = parse(args.realtime)
+        for r in icount[1:]:
+            if r["trips"] != icount[0]["trips"]:
+                raise LogError(f"not deterministic: {icount[0]['path']} has "
+                               f"{icount[0]['trips']}, {r['path']} has "
+                               f"{r['trips']}")
+        print("SVM exit costs as the guest sees them (-smp 1, TCG); round "
+              "trips in instructions\n(-icount shift=0: the TSC counts "
+              "instructions; identical in "
+              f"{len(icount)} run{'s' if len(icount) > 1 else ''}), "
+              "1000 samples each, PASS judged on max")
+        print(table(icount, realtime))
+    except LogError as e:
+        print(f"bench-svm: {e}", file=sys.stderr)
+        return 1
+    for r, mode in [(icount[0], "icount"), (realtime, "real time")]:
+        idle = ", ".join(f"{c}: {n}" for c, n in sorted(r["idle_exits"].items()))
+        print(f"idle ({mode}): {r['ticks']} PIT ticks at 1 kHz (the TSC "
+              f"says {r['period_ms']} ms), {r['exits']} exits"
+              + (f" ({idle})" if idle else ""))
+        if "checks_failed" in r:
+            print(f"note: {r['path']}: {r['checks_failed']}")
+    trips = realtime["trips"]
+    if all(n in trips for n, _, _ in ROUND_TRIPS):
+        print("real time (no icount; host TSC counts, noisy, not judged): " +
+              ", ".join(f"{n} median {trips[n][1]}" for n, _, _ in ROUND_TRIPS))
+    print("logs: " + " ".join([r["path"] for r in icount] + [realtime["path"]]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
