@@ -51,7 +51,7 @@ KERNEL    := $(BUILD)/hv.elf
 ISO       := $(BUILD)/hv.iso
 
 .PHONY: all iso guest run run-uefi gdb test test-unit test-qemu fuzz bench \
-        deps clean help
+        deps clean help FORCE
 all: $(ISO)
 
 $(BUILD)/%.o: %.c
@@ -76,10 +76,21 @@ $(KERNEL): $(KOBJS) linker.ld
 -include guest/guest.mk
 
 # ---- ISO --------------------------------------------------------------------
+# The command lines are baked into grub.cfg: a stamp file holding them makes
+# the ISO rebuild when CMDLINE or GUEST_ARGS change.
+GUEST_ARGS ?= smp
+ISO_CFG   := $(BUILD)/iso-config.txt
+ISO_CFG_NOW := hv: $(CMDLINE) | guest: $(GUEST_ARGS)
+$(ISO_CFG): FORCE
+	@mkdir -p $(dir $@)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(ISO_CFG_NOW)' ] || echo '$(ISO_CFG_NOW)' > $@
+FORCE:
+
 iso: $(ISO)
-$(ISO): $(KERNEL) $(GUEST) iso/grub.cfg tools/mkiso.sh
+$(ISO): $(KERNEL) $(GUEST) iso/grub.cfg tools/mkiso.sh $(ISO_CFG)
 	@$(if $(Q),echo "  ISO     $@")
-	$(Q)tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST)
+	$(Q)CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' \
+	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST)
 
 # ---- running --------------------------------------------------------------
 # KVM only where kvm_amd says nested SVM works; TCG with SVM+NPT otherwise.
@@ -93,14 +104,17 @@ QEMU_ARGS := -M q35 $(ACCEL) -smp $(SMP) -m $(MEM) -serial mon:stdio \
              -display none -no-reboot \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA)
 
-run: deps $(ISO)
+run: deps
+	$(Q)$(MAKE) --no-print-directory $(ISO)
 	@echo "QEMU: $(ACCEL) -smp $(SMP) -m $(MEM) (quit: Ctrl-A X)"
 	-$(QEMU) $(QEMU_ARGS) -cdrom $(ISO)
 
-run-uefi: deps $(ISO)
+run-uefi: deps
+	$(Q)$(MAKE) --no-print-directory $(ISO)
 	-$(QEMU) $(QEMU_ARGS) -bios $(OVMF) -cdrom $(ISO)
 
-gdb: deps $(ISO)
+gdb: deps
+	$(Q)$(MAKE) --no-print-directory $(ISO)
 	@echo "QEMU waits for GDB on :1234; in another shell: gdb -x tools/gdbinit"
 	-$(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -s -S
 
@@ -124,7 +138,8 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 test-unit: $(UNIT_BINS)
 	$(Q)tools/run-unit.sh $(UNIT_BINS)
 
-test-qemu: deps $(ISO)
+test-qemu: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GUEST)
 	$(Q)$(PYTHON) -m pytest -q tests/qemu $(PYTEST_ARGS)
 
 test: deps
@@ -168,4 +183,4 @@ clean:
 help:
 	@sed -n '1,10p' Makefile
 	@echo "targets: all iso guest run run-uefi gdb test test-unit test-qemu fuzz bench deps clean"
-	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="
+	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="
