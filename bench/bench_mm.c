@@ -239,7 +239,9 @@ int main(int argc, char **argv)
 	if (!heap_only)
 		ok[2] = run_preloaded("libjemalloc.so.2", &lifo[2], &rnd[2]);
 	ok[3] = load(&impl[3], "libmimalloc.so.2", "mi_malloc", "mi_free");
-	ok[4] = load(&impl[4], "libtcmalloc.so.4", "tc_malloc", "tc_free");
+	if (!heap_only)
+		ok[4] = load(&impl[4], "libtcmalloc.so.4", "tc_malloc",
+			     "tc_free");
 
 	if (heap_only)
 		pool = 64 * MiB;        /* no 1 GiB frame test: start faster */
@@ -257,22 +259,24 @@ int main(int argc, char **argv)
 	printf("mm benchmark (single thread pinned, -O2, checks on: "
 	       "validation, poison, redzones=%d; per-CPU cache %u objects per "
 	       "class; median of %d runs)\n\n", HEAP_REDZONE, HEAP_MAG, RUNS);
-	measure(impl, ok, heap_only ? 1 : 5, lifo, rnd);
+	measure(impl, ok, heap_only ? 4 : 5, lifo, rnd);
 	printf("%-20s %14s %14s\n", "allocator", "LIFO Mops/s", "random Mops/s");
-	for (unsigned i = 0; i < (heap_only ? 1u : 5u); i++) {
+	for (unsigned i = 0; i < 5; i++) {
+		if (heap_only && !ok[i])
+			continue;
 		if (!ok[i])
 			printf("%-20s %14s %14s\n", impl[i].name, "n/a", "n/a");
 		else
 			printf("%-20s %14.1f %14.1f\n", impl[i].name, lifo[i],
 			       rnd[i]);
 	}
-	if (heap_only)
-		return 0;
 	printf("\nhv heap vs glibc:    %.2fx LIFO, %.2fx random (target >= 1.0)\n",
 	       lifo[0] / lifo[1], rnd[0] / rnd[1]);
 	if (ok[3])
 		printf("hv heap vs mimalloc: %.2fx LIFO, %.2fx random "
 		       "(target >= 0.7)\n", lifo[0] / lifo[3], rnd[0] / rnd[3]);
+	if (heap_only)
+		return 0;
 
 	heap_trim();
 	printf("\n%-20s %14s\n", "frame order", "alloc+free/s");

@@ -307,6 +307,23 @@ void cpu_setup(struct cpu *c, uint32_t index);     /* self, GS base */
 /* bench_run: exit round trips (RDTSC deltas) and idle exits, printed as
  * "bench ..." lines; needs the boot CPU's checks done (PIC, PIT, TSC rate). */
 void bench_run(void);
+/* The SMP part (`smp bench`, issue 7; docs/bench-svm.md):
+ * bench_sipi_write: write LOW (a STARTUP IPI) to the ICR low word, whose
+ *   high word already holds the destination; returns the TSC read right
+ *   before the write.
+ * bench_sipi_sample: record one SIPI latency: CPU's trampoline read
+ *   FIRST_INSN, the boot CPU wrote the ICR at SENT.
+ * bench_win_snap: on any CPU: begin (first call) or end (second) its own
+ *   idle window with HC_EXIT_STATS.
+ * bench_smp: on the boot CPU with NR_CPUS online: idle every CPU for
+ *   1000 PIT ticks (SNAP_APS makes every AP call bench_win_snap and
+ *   returns when they have) and print "bench smp ..." lines, the SIPI
+ *   samples included. */
+extern bool smp_bench;                /* `bench` and `smp`: set by main.c */
+uint64_t bench_sipi_write(uint32_t low);
+void bench_sipi_sample(uint32_t cpu, uint64_t sent, uint64_t first_insn);
+void bench_win_snap(void);
+void bench_smp(uint32_t nr_cpus, void (*snap_aps)(void));
 
 /* ---- SMP (guest/smp.c) ----------------------------------------------------- */
 /* smp_run: start every CPU the MADT lists, run the SMP checks, print

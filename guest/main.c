@@ -9,7 +9,8 @@
  *   triplefault     triple-fault after the checks (empty IDT + int3)
  *   smp             start the other CPUs and run the SMP checks
  *   bench           after the boot CPU's checks, measure exit round trips
- *                   and idle exits (guest/bench.c)
+ *                   and idle exits (guest/bench.c); with smp also SIPI
+ *                   latency and every CPU's idle exits
  *   hv_hole=B:L     the hypervisor's hole for the hv_hole check
  */
 #include "guest/guest.h"
@@ -128,6 +129,7 @@ void guest_main(uint32_t magic, uint32_t info)
 
 	if (opt.bench)
 		bench_run();                    /* before the APs add exits */
+	smp_bench = opt.bench;                  /* with smp: the SMP bench too */
 	if (opt.smp)
 		failed = (uint32_t)smp_run(&boot);
 	if (opt.triplefault) {

@@ -18,13 +18,16 @@
 #define CMD_NONE        0
 #define CMD_IPI_BSP     1
 #define CMD_NMI_BSP     2
+#define CMD_BENCH_SNAP  3               /* bench_win_snap() on the AP */
+#define BENCH_SIPI_ROUNDS 3             /* extra INIT-SIPI rounds per AP */
 
-extern char tramp_start[], tramp_end[];
+extern char tramp_start[], tramp_end[], tramp_tsc[];
 extern volatile uint64_t ap_boot_stack;         /* guest/entry.S */
 static volatile uint32_t ap_boot_index;
 static volatile uint32_t ap_cmd[GUEST_MAX_CPUS];
 static uint8_t ap_stacks[GUEST_MAX_CPUS][GUEST_STACK_SIZE] __aligned(16);
 static uint32_t nr_cpus;
+bool smp_bench;
 
 /* Wait up to MS milliseconds for *P >= TARGET, halting in between. */
 static bool wait_for(const volatile uint64_t *p, uint64_t target, uint64_t ms)
@@ -66,6 +69,8 @@ void ap_main(void)
 			lapic_send(cpus[0].apic_id, ICR_FIXED | ICR_ASSERT | VEC_IPI);
 		else if (cmd == CMD_NMI_BSP)
 			lapic_send(cpus[0].apic_id, ICR_NMI | ICR_ASSERT);
+		else if (cmd == CMD_BENCH_SNAP)
+			bench_win_snap();
 		/* Clear only the command handled: the BSP may already have
 		 * posted the next one (it waits for our IPI, not for this). */
 		if (cmd != CMD_NONE)
@@ -76,29 +81,55 @@ void ap_main(void)
 	}
 }
 
-/* INIT-SIPI-SIPI (Intel SDM Vol. 3, 8.4.4.1); true when the AP reports in. */
-static bool start_ap(uint32_t i)
+/* Wait up to MS milliseconds for cpu I to report in once more than ONLINE
+ * (halting); true when it did. */
+static bool wait_for_online(uint32_t i, uint32_t online, uint64_t ms)
+{
+	uint64_t end = rdtsc() + ms * tsc_per_ms;
+	while (cpus[i].online == online && rdtsc() < end)
+		safe_halt();
+	return cpus[i].online != online;
+}
+
+/* INIT-SIPI-SIPI (Intel SDM Vol. 3, 8.4.4.1); true when the AP reports in.
+ * The first SIPI is timed: the TSC right before its ICR write against the
+ * TSC the trampoline reads first (guest/trampoline.S), for the bench.
+ * NR_SIPIS: 2 as the SDM's sequence, 1 in the bench's extra rounds. */
+static bool start_ap(uint32_t i, int nr_sipis)
 {
 	struct cpu *c = &cpus[i];
 	uint64_t online = c->online;
 	uint32_t id = c->apic_id;
 	uint32_t vector = TRAMP_BASE >> 12;
+	volatile uint64_t *first_insn = (volatile uint64_t *)(uintptr_t)
+		(TRAMP_BASE + (uintptr_t)(tramp_tsc - tramp_start));
 
 	ap_boot_stack = (uintptr_t)&ap_stacks[i][GUEST_STACK_SIZE];
 	ap_boot_index = i;
+	*first_insn = 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!lapic_send(id, ICR_INIT | ICR_ASSERT | ICR_LEVEL))
 		return false;
 	udelay(10000);
-	lapic_send(id, ICR_INIT | ICR_LEVEL);   /* de-assert */
-	for (int n = 0; n < 2; n++) {
+	lapic_send(id, ICR_INIT | ICR_LEVEL);   /* de-assert; ICR high = id */
+	uint64_t sent = bench_sipi_write(ICR_STARTUP | ICR_ASSERT | vector);
+	udelay(200);
+	if (nr_sipis > 1) {
 		lapic_send(id, ICR_STARTUP | ICR_ASSERT | vector);
 		udelay(200);
 	}
-	uint64_t end = rdtsc() + 5000 * tsc_per_ms;
-	while (c->online == online && rdtsc() < end)
-		safe_halt();
-	return c->online != online;
+	if (!wait_for_online(i, online, 5000))
+		return false;
+	bench_sipi_sample(i, sent, *first_insn);
+	return true;
+}
+
+/* INIT (assert, then the legacy de-assert) to cpu K: it waits for SIPI. */
+static void offline_ap(uint32_t k)
+{
+	lapic_send(cpus[k].apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+	udelay(10000);
+	lapic_send(cpus[k].apic_id, ICR_INIT | ICR_LEVEL);
 }
 
 static bool trampoline_page_usable(const struct guest_boot *b)
@@ -163,9 +194,7 @@ static void test_reonline(void)
 	uint32_t k = nr_cpus - 1;
 	struct cpu *c = &cpus[k];
 
-	lapic_send(c->apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
-	udelay(10000);
-	lapic_send(c->apic_id, ICR_INIT | ICR_LEVEL);
+	offline_ap(k);
 	delay_ms_halting(20);
 	uint64_t t = c->lapic_ticks;
 	delay_ms_halting(100);
@@ -174,13 +203,60 @@ static void test_reonline(void)
 		return;
 	}
 	printk("cpu %u offline (INIT), starting it again\n", k);
-	if (!start_ap(k)) {
+	if (!start_ap(k, 2)) {
 		check_report("reonline", false, "cpu %u did not come back", k);
 		return;
 	}
 	t = c->lapic_ticks;
 	check_report("reonline", wait_for(&c->lapic_ticks, t + 5, 1000),
 		     "cpu %u: no timer ticks after re-online", k);
+}
+
+/* Every AP calls bench_win_snap() (at its next LAPIC tick, when it looks
+ * at its mailbox); returns when all did or after a second each. */
+static void bench_snap_aps(void)
+{
+	for (uint32_t i = 1; i < nr_cpus; i++)
+		__atomic_store_n(&ap_cmd[i], CMD_BENCH_SNAP, __ATOMIC_RELEASE);
+	for (uint32_t i = 1; i < nr_cpus; i++) {
+		uint64_t end = rdtsc() + 1000 * tsc_per_ms;
+		while (__atomic_load_n(&ap_cmd[i], __ATOMIC_ACQUIRE) != CMD_NONE &&
+		       rdtsc() < end)
+			safe_halt();
+	}
+}
+
+/* The `bench` step (docs/bench-svm.md): BENCH_SIPI_ROUNDS more INIT-SIPI
+ * rounds on every AP (SIPI latency samples), then the idle window.
+ * A round sends one SIPI, after two INITs and a pause: today's hypervisor
+ * keeps a SIPI that arrived while the vCPU ran (the ignored second one)
+ * and starts the vCPU with it at the first kick after its next INIT, i.e.
+ * before our SIPI. The pause lets such a start finish (the AP reports
+ * in), so the INIT of start_ap finds the AP idle, not inside printk. */
+static void bench_step(void)
+{
+	uint32_t early = 0;
+
+	for (int r = 0; r < BENCH_SIPI_ROUNDS; r++) {
+		for (uint32_t k = 1; k < nr_cpus; k++) {
+			uint32_t online = cpus[k].online;
+
+			ap_boot_stack = (uintptr_t)&ap_stacks[k][GUEST_STACK_SIZE];
+			ap_boot_index = k;
+			offline_ap(k);
+			offline_ap(k);
+			if (wait_for_online(k, online, 100))
+				early++;
+			if (!start_ap(k, 1)) {
+				check_report("bench_restart", false, "cpu %u did "
+					     "not come back", k);
+				return;
+			}
+		}
+	}
+	printk("bench smp: %u of the APs' restarts began before their SIPI "
+	       "(a SIPI kept from an earlier round)\n", early);
+	bench_smp(nr_cpus, bench_snap_aps);
 }
 
 int smp_run(const struct guest_boot *b)
@@ -211,7 +287,7 @@ int smp_run(const struct guest_boot *b)
 			continue;
 		uint32_t i = nr_cpus;
 		cpus[i].apic_id = madt.apic_ids[m];
-		bool up = start_ap(i);
+		bool up = start_ap(i, 2);
 		check_report("ap_start", up, "cpu %u (APIC ID %u) did not start",
 			     i, cpus[i].apic_id);
 		if (!up)
@@ -224,6 +300,8 @@ int smp_run(const struct guest_boot *b)
 		test_ipis();
 		test_reonline();
 	}
+	if (smp_bench)
+		bench_step();
 	uint32_t failed = cpus[0].checks_failed;  /* boot checks included */
 	for (uint32_t i = 0; i < nr_cpus; i++) {
 		const struct cpu *c = &cpus[i];

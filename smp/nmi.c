@@ -29,10 +29,12 @@ static void nmi_handler(struct trap_frame *f)
 		c->nmi_count++;
 		/* Every kick is announced (kicks_sent) before its NMI is
 		 * sent; an NMI with nothing announced is the guest's. */
-		if (c->kicks_sent != c->kicks_taken)
+		if (c->kicks_sent != c->kicks_taken) {
 			c->kicks_taken = c->kicks_sent;
-		else
+		} else {
 			c->foreign_nmis++;
+			c->kick_pending = 1; /* the vCPU loop queues it */
+		}
 	}
 	if (f->rip == (uint64_t)smp_park_hlt)
 		f->rip = (uint64_t)smp_park_resume;

@@ -111,6 +111,38 @@ int vcpu_decode(struct vcpu *v, struct insn *out)
 				 read_gpa, NULL, out);
 }
 
+/* Teach the fast path (svm/vmrun.S) where this CPUID or VMMCALL lives,
+ * when it has no prefixes and does not cross a page. */
+static void remember_site(struct vcpu *v, const struct insn *in)
+{
+	const struct vmcb_save *s = &v->vmcb->save;
+	struct guest_view gv;
+	uint64_t lin = s->cs.base + s->rip, gpa;
+	const uint8_t *va;
+	bool cpuid = in->cls == INSN_CPUID && in->len == 2;
+	bool vmmcall = in->cls == INSN_VMMCALL && in->len == 3;
+
+	if ((!cpuid && !vmmcall) || (lin & 0xFFF) > 0x1000u - in->len)
+		return;
+	guest_view_of(v, &gv);
+	if (guest_translate(&gv.pg, lin, GUEST_ACCESS_FETCH, read_gpa, NULL, &gpa))
+		return;
+	va = guest_ptr(gpa, in->len);
+	if (!va)
+		return;
+	if (cpuid) {
+		v->fast.cpuid_lin = lin;
+		v->fast.cpuid_cr3 = s->cr3;
+		v->fast.cpuid_cr0 = s->cr0;
+		v->fast.cpuid_va = va;
+	} else {
+		v->fast.vmmcall_lin = lin;
+		v->fast.vmmcall_cr3 = s->cr3;
+		v->fast.vmmcall_cr0 = s->cr0;
+		v->fast.vmmcall_va = va;
+	}
+}
+
 bool vcpu_skip_insn(struct vcpu *v)
 {
 	struct vmcb *vm = v->vmcb;
@@ -129,8 +161,110 @@ bool vcpu_skip_insn(struct vcpu *v)
 		vcpu_stop(v, "undecodable intercepted instruction");
 		return false;
 	}
+	remember_site(v, &in);
 	vm->save.rip = insn_next_rip(&in, vm->save.rip);
 	return true;
+}
+
+/* Where guest register @reg lives while the vCPU is out (enum x86_gpr). */
+static const uint64_t *gpr_slot(const struct vcpu *v, unsigned reg)
+{
+	const struct guest_gprs *g = &v->regs;
+	static const uint8_t off[16] = {
+		[GPR_RCX] = offsetof(struct guest_gprs, rcx),
+		[GPR_RDX] = offsetof(struct guest_gprs, rdx),
+		[GPR_RBX] = offsetof(struct guest_gprs, rbx),
+		[GPR_RBP] = offsetof(struct guest_gprs, rbp),
+		[GPR_RSI] = offsetof(struct guest_gprs, rsi),
+		[GPR_RDI] = offsetof(struct guest_gprs, rdi),
+		[GPR_R8] = offsetof(struct guest_gprs, r8),
+		[GPR_R9] = offsetof(struct guest_gprs, r9),
+		[GPR_R10] = offsetof(struct guest_gprs, r10),
+		[GPR_R11] = offsetof(struct guest_gprs, r11),
+		[GPR_R12] = offsetof(struct guest_gprs, r12),
+		[GPR_R13] = offsetof(struct guest_gprs, r13),
+		[GPR_R14] = offsetof(struct guest_gprs, r14),
+		[GPR_R15] = offsetof(struct guest_gprs, r15),
+	};
+
+	if (reg == GPR_RAX)
+		return (const uint64_t *)((const uint8_t *)v->vmcb +
+					  offsetof(struct vmcb, save.rax));
+	if (reg == GPR_RSP)
+		return (const uint64_t *)((const uint8_t *)v->vmcb +
+					  offsetof(struct vmcb, save.rsp));
+	return (const uint64_t *)((const uint8_t *)g + off[reg & 15]);
+}
+
+bool vcpu_mmio_site_store(struct vcpu *v, uint64_t gpa,
+			  const struct mmio_ops *ops, void *ctx)
+{
+	struct mmio_site *m = &v->mmio_site;
+	struct vmcb_save *s = &v->vmcb->save;
+	uint64_t ea, val;
+
+	if (!m->valid || m->lin != s->cs.base + s->rip || m->cr3 != s->cr3 ||
+	    m->cr0 != s->cr0 ||
+	    (*(const volatile uint64_t *)m->va & m->mask) != m->bytes8)
+		return false;
+	ea = (uint64_t)m->disp;
+	if (m->base)
+		ea += *m->base;
+	if (m->index)
+		ea += *m->index * m->scale;
+	ea = (ea & m->amask) + *m->seg_base;
+	if ((ea & ~0xFFFULL) != m->op_lin_page ||
+	    (m->op_gpa_page | (ea & 0xFFF)) != gpa || (ea & 0xFFF) > 0x1000u - m->opsize)
+		return false;
+	val = (m->src ? *m->src : m->imm) & m->vmask;
+	if (ops->write(ctx, gpa, m->opsize, val))
+		return false;
+	s->rip += m->len;
+	v->mmio_site_hits++;
+	return true;
+}
+
+/* After a full decode of a plain MOV store, remember the site. */
+static void mmio_site_learn(struct vcpu *v, const struct insn *in,
+			    const struct guest_view *gv, uint64_t rip_before,
+			    uint64_t op_lin, uint64_t gpa)
+{
+	struct mmio_site *m = &v->mmio_site;
+	const struct vmcb_save *s = &v->vmcb->save;
+	uint64_t lin = s->cs.base + rip_before, ipa;
+	const uint8_t *va;
+
+	m->valid = false;
+	/* One 8-byte compare checks the bytes: instructions of up to 8
+	 * bytes that leave 8 readable bytes in their page. */
+	if (in->cls != INSN_MOV || in->dir != INSN_DIR_STORE ||
+	    (in->opsize != 4 && in->opsize != 8) || in->rip_rel ||
+	    in->len > 8 || (lin & 0xFFF) > 0x1000u - 8 || in->seg >= SEG_COUNT)
+		return;
+	if (guest_translate(&gv->pg, lin, GUEST_ACCESS_FETCH, read_gpa, NULL, &ipa))
+		return;
+	va = guest_ptr(ipa, in->len);
+	if (!va)
+		return;
+	*m = (struct mmio_site){
+		.len = in->len, .lin = lin, .cr3 = s->cr3, .cr0 = s->cr0, .va = va,
+		.op_lin_page = op_lin & ~0xFFFULL, .op_gpa_page = gpa & ~0xFFFULL,
+		.base = in->base == GPR_NONE ? NULL : gpr_slot(v, in->base),
+		.index = in->index == GPR_NONE ? NULL : gpr_slot(v, in->index),
+		.src = in->has_imm ? NULL : gpr_slot(v, in->reg),
+		/* VMCB segments: ES CS SS DS FS GS from 0x400, base at +8 */
+		.seg_base = (const uint64_t *)((const uint8_t *)v->vmcb + 0x408 +
+					       in->seg * 16),
+		.amask = in->addrsize == 8 ? ~0ULL :
+			 in->addrsize == 4 ? 0xFFFFFFFFULL : 0xFFFF,
+		.scale = in->scale, .imm = in->imm,
+		.vmask = in->opsize == 8 ? ~0ULL : 0xFFFFFFFFULL,
+		.disp = in->disp, .opsize = in->opsize,
+	};
+	m->mask = in->len == 8 ? ~0ULL : (1ULL << (in->len * 8)) - 1;
+	memcpy(&m->bytes8, va, 8);
+	m->bytes8 &= m->mask;
+	m->valid = true;
 }
 
 /* Emulate the MMIO access that faulted at @gpa with @ops; the decoded
@@ -141,12 +275,24 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct mmio_ops *ops,
 {
 	struct guest_view gv;
 	struct guest_regs_view r;
+	uint64_t rip = v->vmcb->save.rip, op_lin;
 	int rc;
 
+	if (vcpu_mmio_site_store(v, gpa, ops, ctx))
+		return DEC_OK;
 	guest_view_of(v, &gv);
 	regs_view(v, &r);
 	rc = insn_mmio_at(&gv, &r, gpa, ops, ctx, in);
-	if (rc == DEC_OK)
-		regs_store(v, &r);
+	if (rc != DEC_OK)
+		return rc;
+	{
+		struct guest_regs_view before;
+
+		regs_view(v, &before);
+		if (insn_mem_address(in, &before, &op_lin) == DEC_OK &&
+		    gv.mode != CPU_MODE_REAL16)
+			mmio_site_learn(v, in, &gv, rip, op_lin, gpa);
+	}
+	regs_store(v, &r);
 	return rc;
 }

@@ -88,9 +88,9 @@ static int64_t hc_exit_stats(struct vcpu *v, uint64_t gpa, uint64_t size)
 	if (!dst)
 		return HC_EFAULT;
 	cap = (uint32_t)((size - sizeof(hdr)) / sizeof(struct hc_exit_stat));
-	hdr.total_exits = v->exits_total;
+	hdr.total_exits = vcpu_exits_total(v);
 	for (unsigned s = 0; s < SVM_EXIT_SLOT_OTHER; s++) {
-		struct hc_exit_stat e = { slot_code(s), v->exit_counts[s] };
+		struct hc_exit_stat e = { slot_code(s), vcpu_exit_count(v, s) };
 
 		if (!e.count)
 			continue;

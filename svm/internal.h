@@ -18,6 +18,52 @@ _Static_assert(offsetof(struct guest_gprs, rdi) == 0x20, "vmrun.S");
 _Static_assert(offsetof(struct guest_gprs, r8) == 0x30, "vmrun.S");
 _Static_assert(offsetof(struct guest_gprs, r15) == 0x68, "vmrun.S");
 
+/* The assembly fast path (svm/vmrun.S, docs/bench-svm.md): CPUID and
+ * VMMCALL HC_VERSION handled without leaving the run stub. Without NRIPS
+ * the instruction length comes from a one-entry cache per instruction
+ * kind, filled by the C path after a full decode: the site's linear
+ * address, CR3 and CR0 (the address space), and a direct-map pointer to
+ * the bytes, which the fast path compares with the exact opcode (no
+ * prefixes) before it trusts the length. Layout shared with vmrun.S. */
+struct vcpu_fast {
+	uint64_t cpuid_lin, cpuid_cr3, cpuid_cr0;
+	const uint8_t *cpuid_va;
+	uint64_t vmmcall_lin, vmmcall_cr3, vmmcall_cr0;
+	const uint8_t *vmmcall_va;
+	uint64_t cpuid_exits, vmmcall_exits;   /* handled by the fast path */
+};
+_Static_assert(offsetof(struct vcpu_fast, cpuid_lin) == 0x00, "vmrun.S");
+_Static_assert(offsetof(struct vcpu_fast, cpuid_cr3) == 0x08, "vmrun.S");
+_Static_assert(offsetof(struct vcpu_fast, cpuid_cr0) == 0x10, "vmrun.S");
+_Static_assert(offsetof(struct vcpu_fast, cpuid_va) == 0x18, "vmrun.S");
+_Static_assert(offsetof(struct vcpu_fast, vmmcall_lin) == 0x20, "vmrun.S");
+_Static_assert(offsetof(struct vcpu_fast, vmmcall_cr3) == 0x28, "vmrun.S");
+_Static_assert(offsetof(struct vcpu_fast, vmmcall_cr0) == 0x30, "vmrun.S");
+_Static_assert(offsetof(struct vcpu_fast, vmmcall_va) == 0x38, "vmrun.S");
+_Static_assert(offsetof(struct vcpu_fast, cpuid_exits) == 0x40, "vmrun.S");
+_Static_assert(offsetof(struct vcpu_fast, vmmcall_exits) == 0x48, "vmrun.S");
+
+/* The last MMIO store site the C path decoded (svm/guestmem.c), so a
+ * guest writing its APIC in a loop (EOI, timer) skips the fetch, the
+ * decode and the operand's page walk: valid while the instruction's
+ * linear address, CR3 and CR0 are the same, its bytes unchanged, and the
+ * operand's page translates as it did (checked against EXITINFO2). */
+struct mmio_site {
+	bool valid;
+	uint8_t len;
+	uint64_t lin, cr3, cr0;
+	const uint8_t *va;            /* the instruction bytes, direct map */
+	uint64_t bytes8, mask;        /* its bytes (up to 8) and their mask */
+	uint64_t op_lin_page, op_gpa_page;
+	/* The decoded operand, resolved to where its parts live. */
+	const uint64_t *base, *index;     /* guest GPR slots, or NULL */
+	const uint64_t *src;              /* source GPR slot, NULL: imm */
+	const uint64_t *seg_base;         /* in the VMCB */
+	uint64_t amask, scale, imm, vmask;
+	int64_t disp;
+	uint8_t opsize;
+};
+
 enum vcpu_state {
 	VCPU_WAIT_SIPI,   /* parked in the hypervisor until a SIPI */
 	VCPU_RUNNING,
@@ -45,8 +91,11 @@ struct vcpu {
 	uint64_t vm_hsave_shadow;     /* the guest's own VM_HSAVE_PA */
 	bool tlb_flush;               /* TLB_CONTROL=1 on the next VMRUN */
 	const char *stop_reason;
-	uint64_t exits_total;
+	uint64_t exits_total;         /* slow path only: see vcpu_exit_count */
 	uint64_t exit_counts[SVM_EXIT_SLOTS];
+	struct vcpu_fast fast;
+	struct mmio_site mmio_site;
+	uint64_t mmio_site_hits;
 	uint64_t npf_hv_hits;         /* accesses to the hypervisor's hole */
 	bool a20_warned;
 	uint32_t icr_high;            /* the guest's ICR high half (shadow) */
@@ -109,10 +158,15 @@ extern struct svm_global svm;
 #define VM_CR_LOCK    BIT(3)
 #define VM_CR_SVMDIS  BIT(4)
 
-/* vmrun.S: VMLOAD guest; VMRUN; VMSAVE guest; VMLOAD host. Called and
- * returning with GIF = 0; the caller handles the exit, then STGI. */
+/* vmrun.S: VMLOAD guest; VMRUN (again at once for fast-path exits);
+ * VMSAVE guest; VMLOAD host. Called and returning with GIF = 0; the
+ * caller handles the exit, then STGI. */
 void svm_vmrun(struct guest_gprs *regs, uint64_t vmcb_pa,
-	       uint64_t host_state_pa);
+	       uint64_t host_state_pa, struct vcpu_fast *fast);
+
+/* Exit counts including the fast path's. */
+uint64_t vcpu_exit_count(const struct vcpu *v, unsigned slot);
+uint64_t vcpu_exits_total(const struct vcpu *v);
 
 /* exit.c */
 enum exit_action svm_handle_exit(struct vcpu *v);
@@ -151,6 +205,11 @@ struct mmio_ops;
 int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct mmio_ops *ops,
 		      void *ctx, struct insn *in);
 
+/* The cached path of vcpu_emulate_mmio: true when the store at RIP is
+ * the remembered site and was performed (RIP advanced). */
+bool vcpu_mmio_site_store(struct vcpu *v, uint64_t gpa,
+			  const struct mmio_ops *ops, void *ctx);
+
 /* handlers in insn.c, msr.c, io.c, npf.c */
 enum exit_action handle_cpuid(struct vcpu *v);
 enum exit_action handle_vmmcall(struct vcpu *v);
@@ -160,6 +219,15 @@ enum exit_action handle_msr(struct vcpu *v);
 enum exit_action handle_ioio(struct vcpu *v);
 enum exit_action handle_npf(struct vcpu *v);
 enum exit_action apic_write_fault(struct vcpu *v, uint64_t gpa);
+bool apic_fast_write(struct vcpu *v);
+
+/* Nested page fault error code (EXITINFO1, APM Vol. 2, 15.25.6). */
+#define NPF_ERR_P      BIT(0)
+#define NPF_ERR_WRITE  BIT(1)
+#define NPF_ERR_FETCH  BIT(4)
+#define NPF_ERR_FINAL  BIT(32)   /* on the final guest-physical access */
+#define NPF_ERR_WALK   BIT(33)   /* on a guest page-table access */
+#define APIC_PAGE_GPA  0xFEE00000ULL
 void msrpm_setup(uint8_t *msrpm);
 void iopm_setup(uint8_t *iopm);
 

@@ -15,12 +15,6 @@
 #include "arch/x86.h"
 #include "decode/decode.h"
 
-#define NPF_P        BIT(0)
-#define NPF_WRITE    BIT(1)
-#define NPF_FETCH    BIT(4)
-#define NPF_FINAL    BIT(32)  /* fault on the final guest-physical access */
-#define NPF_WALK     BIT(33)  /* fault on a guest page-table access */
-#define APIC_PAGE    0xFEE00000ULL
 
 static struct spinlock npt_lock = SPINLOCK_INIT;
 
@@ -46,13 +40,13 @@ static enum exit_action hole_access(struct vcpu *v, uint64_t gpa, uint64_t err)
 	if (v->npf_hv_hits <= 8 || (v->npf_hv_hits & 1023) == 0)
 		printk("vcpu %u: %s of hypervisor memory at gpa %llx from rip %llx "
 		       "(%llu so far)\n", v->index,
-		       err & NPF_WALK ? "page-table walk" :
-		       err & NPF_FETCH ? "instruction fetch" :
-		       err & NPF_WRITE ? "write" : "read",
+		       err & NPF_ERR_WALK ? "page-table walk" :
+		       err & NPF_ERR_FETCH ? "instruction fetch" :
+		       err & NPF_ERR_WRITE ? "write" : "read",
 		       (unsigned long long)gpa,
 		       (unsigned long long)v->vmcb->save.rip,
 		       (unsigned long long)v->npf_hv_hits);
-	if (err & (NPF_WALK | NPF_FETCH)) {
+	if (err & (NPF_ERR_WALK | NPF_ERR_FETCH)) {
 		vcpu_stop(v, "guest page walk or fetch in hypervisor memory");
 		return EXIT_STOP;
 	}
@@ -98,11 +92,13 @@ enum exit_action handle_npf(struct vcpu *v)
 	uint64_t err = v->vmcb->ctl.exit_info1;
 	uint64_t gpa = v->vmcb->ctl.exit_info2;
 
+	/* The common case first: a write to the read-only APIC page. */
+	if ((gpa & ~0xFFFULL) == APIC_PAGE_GPA &&
+	    (err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
+	    (NPF_ERR_P | NPF_ERR_WRITE))
+		return apic_write_fault(v, gpa);
 	if (in_hv_hole(gpa, 1))
 		return hole_access(v, gpa, err);
-	if ((gpa & ~0xFFFULL) == APIC_PAGE && (err & NPF_P) && (err & NPF_WRITE) &&
-	    !(err & NPF_WALK))
-		return apic_write_fault(v, gpa);
 	if (gpa >= svm.guest_top)
 		return map_on_demand(v, gpa);
 	printk("vcpu %u: unexpected nested page fault at gpa %llx, error %llx\n",

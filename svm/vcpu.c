@@ -249,6 +249,22 @@ enum exit_action handle_iret(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+uint64_t vcpu_exit_count(const struct vcpu *v, unsigned slot)
+{
+	uint64_t n = v->exit_counts[slot];
+
+	if (slot == VMEXIT_CPUID)
+		n += v->fast.cpuid_exits;
+	else if (slot == VMEXIT_VMMCALL)
+		n += v->fast.vmmcall_exits;
+	return n;
+}
+
+uint64_t vcpu_exits_total(const struct vcpu *v)
+{
+	return v->exits_total + v->fast.cpuid_exits + v->fast.vmmcall_exits;
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct vmcb *vm = v->vmcb;
@@ -259,7 +275,9 @@ void vcpu_run(struct vcpu *v)
 	for (;;) {
 		enum exit_action act;
 
-		if (vcpu_take_requests(v))
+		/* Every request comes with kick_pending set (smp_kick, or
+		 * the NMI handler for the guest's own NMIs). */
+		if (READ_ONCE(c->kick_pending) && vcpu_take_requests(v))
 			break; /* INIT: wait for SIPI in the idle loop */
 		prepare_events(v);
 		/* QEMU's SMM emulation clears SVME in the saved EFER
@@ -275,10 +293,11 @@ void vcpu_run(struct vcpu *v)
 			__asm__ __volatile__("stgi" ::: "memory");
 			continue;
 		}
-		svm_vmrun(&v->regs, v->vmcb_pa.pa, v->host_state_pa.pa);
+		svm_vmrun(&v->regs, v->vmcb_pa.pa, v->host_state_pa.pa, &v->fast);
 		v->exits_total++;
 		v->exit_counts[svm_exit_slot(vm->ctl.exit_code)]++;
-		act = svm_handle_exit(v);
+		act = vm->ctl.exit_code == VMEXIT_NPF && apic_fast_write(v) ?
+		      EXIT_RESUME : svm_handle_exit(v);
 		__asm__ __volatile__("stgi" ::: "memory");
 		if (act == EXIT_STOP) {
 			v->state = VCPU_STOPPED;
