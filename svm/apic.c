@@ -18,53 +18,18 @@
 #include "svm/internal.h"
 #include "decode/decode.h"
 
-#define ICR_MODE(lo)      (((lo) >> 8) & 7)
-#define ICR_LOGICAL       BIT(11)
-#define ICR_SHORTHAND(lo) (((lo) >> 18) & 3)
-#define MODE_NMI     4
-#define MODE_INIT    5
-#define MODE_STARTUP 6
-#define DFR_FLAT     0xF
-
-static bool logical_match(const struct vcpu *t, uint8_t mda)
-{
-	uint8_t ldr = (uint8_t)(t->ldr >> 24);
-
-	if (mda == 0xFF)
-		return true;
-	if ((t->dfr >> 28) == DFR_FLAT)
-		return (ldr & mda) != 0;
-	/* Cluster model: high nibble cluster, low nibble member mask. */
-	return (ldr >> 4) == (mda >> 4) && (ldr & mda & 0xF) != 0;
-}
-
-static bool is_target(const struct vcpu *from, const struct vcpu *t,
-		      uint32_t lo, uint32_t hi)
-{
-	uint8_t dest = (uint8_t)(hi >> 24);
-
-	switch (ICR_SHORTHAND(lo)) {
-	case 1: return t == from;
-	case 2: return true;
-	case 3: return t != from;
-	default: break;
-	}
-	if (lo & ICR_LOGICAL)
-		return logical_match(t, dest);
-	return dest == 0xFF || t->cpu->apic_id == dest;
-}
 
 void vcpu_post_ipi(struct vcpu *from, struct vcpu *to, unsigned mode,
 		   uint8_t vector)
 {
-	if (mode == MODE_INIT) {
+	if (mode == ICR_MODE_INIT) {
 		/* A SIPI that reached the target while it ran (the ignored
 		 * second SIPI of a pair) must not start it after this INIT:
 		 * hardware drops SIPIs outside wait-for-SIPI. */
 		__atomic_store_n(&to->sipi_req, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&to->init_req, 1, __ATOMIC_RELEASE);
 	}
-	else if (mode == MODE_STARTUP)
+	else if (mode == ICR_MODE_STARTUP)
 		__atomic_store_n(&to->sipi_req, SIPI_VALID | vector, __ATOMIC_RELEASE);
 	else
 		__atomic_fetch_add(&to->nmi_req, 1, __ATOMIC_ACQ_REL);
@@ -77,21 +42,22 @@ void vcpu_post_ipi(struct vcpu *from, struct vcpu *to, unsigned mode,
 /* Kept out of line: the common APIC writes (EOI, TPR, timer) stay cheap. */
 static __attribute__((noinline)) void icr_write(struct vcpu *v, uint32_t lo)
 {
-	unsigned mode = ICR_MODE(lo);
-
-	if (mode != MODE_INIT && mode != MODE_STARTUP && mode != MODE_NMI) {
+	switch (icr_classify(lo)) {
+	case ICR_FORWARD:
 		lapic_write(APIC_REG_ICR_HI, v->icr_high);
 		lapic_write(APIC_REG_ICR_LO, lo);
 		return;
+	case ICR_IGNORE:
+		return; /* INIT level de-assert does nothing on this APIC */
+	case ICR_EMULATE:
+		break;
 	}
-	/* INIT level de-assert (legacy) does nothing on this APIC. */
-	if (mode == MODE_INIT && !(lo & ICR_ASSERT))
-		return;
 	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
 		struct vcpu *t = cpus[i] ? cpus[i]->vcpu : NULL;
 
-		if (t && is_target(v, t, lo, v->icr_high))
-			vcpu_post_ipi(v, t, mode, (uint8_t)lo);
+		if (t && icr_targets(lo, v->icr_high, t == v, t->cpu->apic_id,
+				     t->ldr, t->dfr))
+			vcpu_post_ipi(v, t, ICR_MODE(lo), (uint8_t)lo);
 	}
 }
 

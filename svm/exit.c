@@ -109,9 +109,7 @@ void vcpu_stop(struct vcpu *v, const char *reason)
 void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error,
 			   uint32_t error)
 {
-	v->inject = EVENT_VALID | EVENT_TYPE_EXCEPTION | (vector & 0xFF) |
-		    (has_error ? EVENT_ERROR_VALID |
-				 ((uint64_t)error << EVENT_ERROR_SHIFT) : 0);
+	v->ev.inject = events_exception(vector, has_error, error);
 }
 
 static void dump_seg(const char *name, const struct vmcb_seg *s)

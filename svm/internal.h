@@ -4,6 +4,7 @@
 
 #include "svm/svm.h"
 #include "svm/vmcb.h"
+#include "svm/events.h"
 #include "mm/mm.h"
 #include "smp/smp.h"
 
@@ -73,7 +74,7 @@ enum vcpu_state {
 /* What an exit handler decided. */
 enum exit_action {
 	EXIT_RESUME,      /* state updated (RIP advanced if needed): run on */
-	EXIT_INJECT,      /* vcpu->inject holds an event for the guest */
+	EXIT_INJECT,      /* vcpu->ev.inject holds an event for the guest */
 	EXIT_STOP,        /* stop this vCPU; vcpu->stop_reason says why */
 };
 
@@ -86,8 +87,7 @@ struct vcpu {
 	struct percpu *cpu;
 	uint32_t index;
 	volatile uint32_t state;      /* enum vcpu_state */
-	uint64_t inject;              /* EVENTINJ the handler wants */
-	uint64_t pending_event;       /* queued behind a re-injected one */
+	struct event_state ev;        /* events for the guest (events.h) */
 	uint64_t vm_hsave_shadow;     /* the guest's own VM_HSAVE_PA */
 	bool tlb_flush;               /* TLB_CONTROL=1 on the next VMRUN */
 	const char *stop_reason;
@@ -111,13 +111,7 @@ struct vcpu {
 	uint64_t foreign_nmis_seen;
 	bool sipi_accepted;           /* a second SIPI is ignored (16.5) */
 
-	/* Virtual NMI delivery (the guest's NMI blocking, tracked by us). */
-	uint32_t nmi_queued;          /* 0 or 1: NMIs latch, they do not queue */
-	bool nmi_blocked;             /* in the guest's NMI handler */
-	bool awaiting_iret;           /* IRET intercepted, not yet retired */
-	uint64_t iret_rip;
-
-	uint64_t inits, sipis, nmis_injected;
+	uint64_t inits, sipis;
 };
 #define SIPI_VALID 0x100
 
@@ -163,6 +157,8 @@ extern struct svm_global svm;
  * caller handles the exit, then STGI. */
 void svm_vmrun(struct guest_gprs *regs, uint64_t vmcb_pa,
 	       uint64_t host_state_pa, struct vcpu_fast *fast);
+
+void svm_print_vcpus(void);
 
 /* Exit counts including the fast path's. */
 uint64_t vcpu_exit_count(const struct vcpu *v, unsigned slot);

@@ -149,9 +149,7 @@ static void vcpu_do_init(struct vcpu *v)
 	v->state = VCPU_WAIT_SIPI;
 	v->sipi_accepted = false;
 	v->stop_reason = NULL;
-	v->nmi_queued = 0;
-	v->nmi_blocked = v->awaiting_iret = false;
-	v->inject = v->pending_event = 0;
+	events_reset(&v->ev);
 	v->ldr = 0;
 	v->dfr = 0xFFFFFFFF;
 	v->icr_high = 0;
@@ -187,7 +185,7 @@ static bool vcpu_take_requests(struct vcpu *v)
 	nmis = READ_ONCE(v->nmi_req);
 	foreign = READ_ONCE(c->foreign_nmis);
 	if (nmis != v->nmi_req_seen || foreign != v->foreign_nmis_seen)
-		v->nmi_queued = 1; /* NMIs latch: one pending at most */
+		events_queue_nmi(&v->ev);
 	v->nmi_req_seen = nmis;
 	v->foreign_nmis_seen = foreign;
 	if (c->call_fn) {
@@ -200,53 +198,56 @@ static bool vcpu_take_requests(struct vcpu *v)
 	return false;
 }
 
-/* Queue/merge events: a re-injected EXITINTINFO event goes first (it was
- * being delivered when the exit happened, APM Vol. 2, 15.7.2); an event
- * the hypervisor injects waits for the next VMRUN with EVENTINJ free. */
+/* EVENTINJ for the next VMRUN (the rules are in svm/events.c). */
 static void prepare_events(struct vcpu *v)
 {
 	struct vmcb *vm = v->vmcb;
-	uint64_t exitint = vm->ctl.exit_int_info;
+	bool iret;
 
-	vm->ctl.event_inj = 0;
-	if (exitint & EVENT_VALID) {
-		/* Re-inject verbatim: type, vector and error-code bit as the
-		 * CPU recorded them (docs/interrupts.md on vectors < 32). */
-		vm->ctl.event_inj = exitint;
-		vm->ctl.exit_int_info = 0;
-		if (v->inject)
-			v->pending_event = v->inject;
-	} else if (v->pending_event) {
-		vm->ctl.event_inj = v->pending_event;
-		v->pending_event = v->inject;
-	} else {
-		vm->ctl.event_inj = v->inject;
+	/* The common case, nothing at all to deliver, without a call. */
+	if (!(vm->ctl.exit_int_info & EVENT_VALID) && !v->ev.inject &&
+	    !v->ev.pending && !v->ev.nmi_queued && !v->ev.awaiting_iret) {
+		vm->ctl.event_inj = 0;
+		return;
 	}
-	v->inject = 0;
-	/* A virtual NMI when the guest can take one: not in its NMI handler
-	 * (IRET not yet retired), no interrupt shadow (15.20, 15.21.4). */
-	if (v->awaiting_iret && vm->save.rip != v->iret_rip)
-		v->nmi_blocked = v->awaiting_iret = false;
-	if (v->nmi_queued && !v->nmi_blocked && !vm->ctl.event_inj &&
-	    !(vm->ctl.interrupt_shadow & 1)) {
-		vm->ctl.event_inj = EVENT_VALID | EVENT_TYPE_NMI | 2;
-		v->nmi_queued = 0;
-		v->nmi_blocked = true;
-		v->nmis_injected++;
+	vm->ctl.event_inj = events_prepare(&v->ev, vm->ctl.exit_int_info,
+					   vm->save.rip,
+					   vm->ctl.interrupt_shadow & 1, &iret);
+	vm->ctl.exit_int_info = 0;
+	if (iret)
 		vmcb_set_intercept(vm, INTERCEPT_IRET);
-	}
 }
 
-/* IRET while the guest handles our NMI: NMIs are blocked until it
- * retires, which the next exit with a different RIP shows (KVM does so). */
+/* IRET while the guest handles our NMI: intercepted once per NMI. */
 enum exit_action handle_iret(struct vcpu *v)
 {
 	vmcb_clear_intercept(v->vmcb, INTERCEPT_IRET);
-	if (v->nmi_blocked) {
-		v->awaiting_iret = true;
-		v->iret_rip = v->vmcb->save.rip;
-	}
+	events_iret(&v->ev, v->vmcb->save.rip);
 	return EXIT_RESUME;
+}
+
+/* One line per vCPU: where it is and what it cost (shutdown, console). */
+void svm_print_vcpus(void)
+{
+	static const char *const states[] = { "wait-for-SIPI", "running", "stopped" };
+
+	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+		const struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
+
+		if (!v)
+			continue;
+		printk("vcpu %u: %s, %llu exits (%llu fast), %llu APIC writes, "
+		       "INIT %llu SIPI %llu, NMIs asked %u injected %llu queued %u%s%s, "
+		       "host NMIs %u (guest's %llu)\n", v->index,
+		       states[v->state % 3], (unsigned long long)vcpu_exits_total(v),
+		       (unsigned long long)(v->fast.cpuid_exits + v->fast.vmmcall_exits),
+		       (unsigned long long)v->apic_writes,
+		       (unsigned long long)v->inits, (unsigned long long)v->sipis,
+		       v->nmi_req, (unsigned long long)v->ev.nmis_injected,
+		       v->ev.nmi_queued, v->ev.nmi_blocked ? " blocked" : "",
+		       v->ev.awaiting_iret ? " awaiting-iret" : "",
+		       v->cpu->nmi_count, (unsigned long long)v->cpu->foreign_nmis);
+	}
 }
 
 uint64_t vcpu_exit_count(const struct vcpu *v, unsigned slot)

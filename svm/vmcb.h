@@ -175,17 +175,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define TLB_CONTROL_FLUSH_ALL 1
 /* NP_ENABLE (0x090) */
 #define NP_ENABLE             BIT(0)
-/* EVENTINJ / EXITINTINFO (APM Vol. 2, 15.20) */
-#define EVENT_VECTOR_MASK     0xFFULL
-#define EVENT_TYPE_SHIFT      8
-#define EVENT_TYPE_INTR       (0ULL << 8)
-#define EVENT_TYPE_NMI        (2ULL << 8)
-#define EVENT_TYPE_EXCEPTION  (3ULL << 8)
-#define EVENT_TYPE_SOFTINT    (4ULL << 8)
-#define EVENT_TYPE_MASK       (7ULL << 8)
-#define EVENT_ERROR_VALID     BIT(11)
-#define EVENT_VALID           BIT(31)
-#define EVENT_ERROR_SHIFT     32
+/* EVENTINJ / EXITINTINFO bits: svm/events.h */
 
 /* Exit codes (APM Vol. 2, appendix C, table C-1). */
 enum svm_exit_code {

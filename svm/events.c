@@ -1,0 +1,109 @@
+/*
+ * svm/events.c - event merging, virtual NMI windows and IPI routing: the
+ * rules of svm/events.h, free of hardware access (host-tested).
+ */
+#include "svm/events.h"
+
+uint64_t events_exception(unsigned vector, bool has_error, uint32_t error)
+{
+	return EVENT_VALID | EVENT_TYPE_EXCEPTION | (vector & 0xFF) |
+	       (has_error ? EVENT_ERROR_VALID |
+			    ((uint64_t)error << EVENT_ERROR_SHIFT) : 0);
+}
+
+uint64_t events_prepare(struct event_state *es, uint64_t exitintinfo,
+			uint64_t rip, bool shadow, bool *iret_intercept)
+{
+	uint64_t inj;
+
+	*iret_intercept = false;
+	if (exitintinfo & EVENT_VALID) {
+		/* Verbatim: type, vector, error-code bit and error code as
+		 * the CPU recorded them (docs/interrupts.md, vectors < 32). */
+		inj = exitintinfo;
+		if (es->inject) {
+			if (es->pending)
+				es->dropped++;
+			else
+				es->pending = es->inject;
+		}
+	} else if (es->pending) {
+		inj = es->pending;
+		es->pending = es->inject;
+	} else {
+		inj = es->inject;
+	}
+	es->inject = 0;
+
+	if (es->awaiting_iret && rip != es->iret_rip)
+		es->nmi_blocked = es->awaiting_iret = false;
+	if (es->nmi_queued && !es->nmi_blocked && !inj && !shadow) {
+		inj = EVENT_NMI;
+		es->nmi_queued = 0;
+		es->nmi_blocked = true;
+		es->nmis_injected++;
+		*iret_intercept = true;
+	}
+	return inj;
+}
+
+void events_iret(struct event_state *es, uint64_t rip)
+{
+	if (es->nmi_blocked) {
+		es->awaiting_iret = true;
+		es->iret_rip = rip;
+	}
+}
+
+void events_queue_nmi(struct event_state *es)
+{
+	es->nmi_queued = 1;
+}
+
+void events_reset(struct event_state *es)
+{
+	uint64_t injected = es->nmis_injected, dropped = es->dropped;
+
+	*es = (struct event_state){ .nmis_injected = injected, .dropped = dropped };
+}
+
+enum icr_action icr_classify(uint32_t lo)
+{
+	switch (ICR_MODE(lo)) {
+	case ICR_MODE_INIT:
+		return (lo & ICR_LEVEL_ASSERT) ? ICR_EMULATE : ICR_IGNORE;
+	case ICR_MODE_STARTUP:
+	case ICR_MODE_NMI:
+		return ICR_EMULATE;
+	default:
+		return ICR_FORWARD;
+	}
+}
+
+static bool logical_match(uint8_t mda, uint32_t ldr, uint32_t dfr)
+{
+	uint8_t id = (uint8_t)(ldr >> 24);
+
+	if (mda == 0xFF)
+		return true;
+	if ((dfr >> 28) == APIC_DFR_FLAT)
+		return (id & mda) != 0;
+	/* Cluster model: high nibble cluster, low nibble member mask. */
+	return (id >> 4) == (mda >> 4) && (id & mda & 0xF) != 0;
+}
+
+bool icr_targets(uint32_t lo, uint32_t hi, bool self, uint32_t apic_id,
+		 uint32_t ldr, uint32_t dfr)
+{
+	uint8_t dest = (uint8_t)(hi >> 24);
+
+	switch (ICR_SHORTHAND(lo)) {
+	case 1: return self;
+	case 2: return true;
+	case 3: return !self;
+	default: break;
+	}
+	if (lo & ICR_DEST_LOGICAL)
+		return logical_match(dest, ldr, dfr);
+	return dest == 0xFF || apic_id == dest;
+}
