@@ -1,6 +1,7 @@
 /*
  * guest/bootchecks.c - the checks only the boot CPU runs: memory map,
- * the hypervisor's hole, the hypercalls with buffers, PIT and HLT.
+ * the hypervisor's hole, the hypercalls with buffers, PIT and HLT, and two
+ * machine policies: an SMI does not break the vCPU, A20 stays on.
  */
 #include "guest/guest.h"
 
@@ -227,6 +228,125 @@ static void check_hlt(void)
 	check_report("hlt_wakes", true, " ");
 }
 
+/* ICH9 LPC (00:1f.0): PMBASE at config 0x40, SMI_EN at PMBASE + 0x30 with
+ * APMC_EN (bit 5): a write to the APM control port raises an SMI only when
+ * it is set (ICH9 datasheet 13.1.17, 13.8.3.12). Returns -1 when the
+ * chipset is not an ICH9 (nothing is known), else whether it is set. */
+#define PCI_CONF_ADDR     0xcf8
+#define PCI_CONF_DATA     0xcfc
+#define ICH9_LPC_BDF      ((0u << 16) | (31u << 11) | (0u << 8))
+#define ICH9_LPC_ID       0x29188086u  /* device 2918, vendor 8086 */
+#define ICH9_PMBASE       0x40
+#define ICH9_PMBASE_MASK  0xff80u
+#define ICH9_SMI_EN       0x30
+#define SMI_EN_APMC       BIT(5)
+#define APM_CMD_NOP       0x00         /* no firmware acts on command 0 */
+
+static uint32_t pci_read(uint32_t bdf, uint8_t reg)
+{
+	outl(PCI_CONF_ADDR, BIT(31) | bdf | reg);
+	return inl(PCI_CONF_DATA);
+}
+
+static int apmc_smi_enabled(void)
+{
+	if (pci_read(ICH9_LPC_BDF, 0) != ICH9_LPC_ID)
+		return -1;
+	uint16_t pmbase = (uint16_t)(pci_read(ICH9_LPC_BDF, ICH9_PMBASE) &
+				     ICH9_PMBASE_MASK);
+	if (pmbase == 0)
+		return -1;
+	return (inl((uint16_t)(pmbase + ICH9_SMI_EN)) & SMI_EN_APMC) != 0;
+}
+
+/* An SMI taken while the guest runs makes QEMU clear EFER.SVME in the
+ * VMCB; the hypervisor must set it again or the next VMRUN fails and this
+ * vCPU stops (shared notes: "SMM wipes SVME"). The exits after the SMI
+ * (CPUID, VMMCALL) prove the vCPU still runs. The delay after the write
+ * matters under QEMU TCG: the SMI is taken at the next translation-block
+ * boundary, and an intercepted instruction in the same block would exit
+ * first, so the SMI would land in the hypervisor (after its STGI) instead
+ * of the guest. Without a hypervisor the
+ * CPUID part still applies; VMMCALL is skipped. */
+static void check_smi_svme(void)
+{
+	bool hv = hv_present();
+	uint32_t max_leaf = cpuid(0, 0).eax;
+	int apmc = apmc_smi_enabled();
+
+	printk("APM command %#x to port %#x: %s\n", APM_CMD_NOP, PORT_APM_CNT,
+	       apmc < 0 ? "not an ICH9, SMI unknown" : apmc ?
+	       "raises an SMI (APMC_EN set)" : "no SMI (APMC_EN clear)");
+	outb(PORT_APM_CNT, APM_CMD_NOP);
+	udelay(1000);                   /* take the SMI here, not in an exit */
+	if (cpuid(0, 0).eax != max_leaf || hv_present() != hv) {
+		check_report("smi_svme", false, "CPUID changed after the SMI");
+		return;
+	}
+	if (!hv) {
+		check_report("smi_svme", true, " ");
+		return;
+	}
+	long v = hypercall(HC_VERSION, 0, 0);
+	check_report("smi_svme", v == HC_ABI_VERSION, "VMMCALL after the SMI "
+		     "returned %ld", v);
+}
+
+/* A20: a write of port 0x92 with the A20 gate clear must leave A20 on
+ * (the hypervisor keeps it: QEMU masks address bit 20 of every access of
+ * the CPU, the hypervisor's included). Checked by reading the port back
+ * and by a pair of bytes 1 MiB apart that must not alias: two usable bytes
+ * outside our image, LO with bit 20 clear and LO + 1 MiB; both are saved
+ * and restored. Without the hypervisor A20 would really go off and alias
+ * our own image (linked at 1 MiB) onto low memory: not tried, FAIL. */
+#define A20_SCAN_LIMIT    (64 * MiB)
+
+static bool usable_scratch(const struct guest_boot *b, uint64_t a)
+{
+	if (a + 1 > (uintptr_t)_start_image && a < (uintptr_t)_end)
+		return false;
+	for (size_t i = 0; i < b->nr_ranges; i++)
+		if (b->ranges[i].type == MB2_MEM_USABLE && b->ranges[i].base <= a &&
+		    a < b->ranges[i].base + b->ranges[i].len)
+			return true;
+	return false;
+}
+
+static void check_a20_kept(const struct guest_boot *b)
+{
+	uint64_t lo;
+
+	if (!hv_present()) {
+		check_report("a20_kept", false, "no hypervisor: A20 would go off");
+		return;
+	}
+	for (lo = 2 * MiB; lo < A20_SCAN_LIMIT; lo += 2 * MiB)
+		if (usable_scratch(b, lo) && usable_scratch(b, lo + MiB))
+			break;
+	if (lo >= A20_SCAN_LIMIT) {
+		check_report("a20_kept", false, "no usable scratch pair below "
+			     "%llu MiB", A20_SCAN_LIMIT / MiB);
+		return;
+	}
+	volatile uint8_t *p_lo = (volatile uint8_t *)(uintptr_t)lo;
+	volatile uint8_t *p_hi = (volatile uint8_t *)(uintptr_t)(lo + MiB);
+	uint8_t old = inb(PORT_SYSCTL_A), save_lo = *p_lo, save_hi = *p_hi;
+
+	outb(PORT_SYSCTL_A, (uint8_t)(old & ~(SYSCTL_A_A20 | SYSCTL_A_RESET)));
+	uint8_t now = inb(PORT_SYSCTL_A);
+	*p_lo = 0xa5;
+	*p_hi = 0x5a;
+	bool alias = *p_lo != 0xa5;
+	*p_hi = save_hi;                /* if aliased, this lands on LO... */
+	*p_lo = save_lo;                /* ...which is restored last */
+	outb(PORT_SYSCTL_A, (uint8_t)((old | SYSCTL_A_A20) & ~SYSCTL_A_RESET));
+	if (!(now & SYSCTL_A_A20))
+		check_report("a20_kept", false, "port 0x92 reads %#x: A20 off", now);
+	else
+		check_report("a20_kept", !alias, "%#lx aliases %#lx",
+			     (uint64_t)(lo + MiB), lo);
+}
+
 void checks_boot(const struct guest_boot *b, const char *hole_opt)
 {
 	check_memmap(b);
@@ -235,4 +355,6 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt)
 	check_hc_exit_stats();
 	check_pit();
 	check_hlt();
+	check_smi_svme();
+	check_a20_kept(b);
 }

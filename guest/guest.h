@@ -105,6 +105,12 @@ static inline void outl(uint16_t port, uint32_t v)
 {
 	__asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port));
 }
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
@@ -140,6 +146,15 @@ static inline void safe_halt(void)
 }
 
 #define EFER_SVME         BIT(12)
+
+/* Legacy machine ports (ICH9 datasheet 13.7.2, 13.8.3.5; 8042). */
+#define PORT_SYSCTL_A     0x92         /* bit 0 fast reset, bit 1 A20 gate */
+#define SYSCTL_A_RESET    BIT(0)
+#define SYSCTL_A_A20      BIT(1)
+#define PORT_APM_CNT      0xb2         /* write: APMC SMI when enabled */
+#define PORT_RST_CNT      0xcf9        /* 0x06: SYS_RST | RST_CPU */
+#define PORT_KBC_DATA     0x60
+#define PORT_KBC_CMD      0x64         /* read: status, bit 1 input full */
 #define MSR_GS_BASE       0xc0000101u
 #define MSR_APIC_BASE     0x1bu
 
@@ -298,6 +313,14 @@ void check_report(const char *name, bool ok, const char *fmt, ...)
 	__printf(3, 4);
 void checks_cpu(void);                /* CPUID, EFER, VMMCALL, VMRUN: any CPU */
 void checks_boot(const struct guest_boot *b, const char *hole_opt);
+
+/* ---- reset=METHOD (guest/reset.c) ----------------------------------------- */
+/* reset_method: the index of the method named by the N characters at NAME
+ * (92, cf9, kbc, kbcout), or -1. reset_machine: print "resetting via
+ * NAME" and reset the machine that way; returns only when the machine was
+ * not reset (after printing so). */
+int reset_method(const char *name, size_t n);
+void reset_machine(int method);
 
 /* ---- main (guest/main.c) --------------------------------------------- */
 void guest_main(uint32_t magic, uint32_t info);   /* from entry.S */

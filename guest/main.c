@@ -12,6 +12,8 @@
  *                   and idle exits (guest/bench.c); with smp also SIPI
  *                   latency and every CPU's idle exits
  *   hv_hole=B:L     the hypervisor's hole for the hv_hole check
+ *   reset=METHOD    after the checks, reset the machine through METHOD
+ *                   (92, cf9, kbc, kbcout: guest/reset.c)
  */
 #include "guest/guest.h"
 
@@ -25,6 +27,7 @@ static struct guest_boot boot;
 struct options {
 	bool exit, triplefault, smp, bench;
 	const char *hv_hole;            /* points after "hv_hole=" */
+	int reset;                      /* reset_method() index, -1 none */
 };
 
 void cpu_setup(struct cpu *c, uint32_t index)
@@ -58,6 +61,10 @@ static void parse_options(const char *s, struct options *o)
 			o->bench = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
+		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
+			 (o->reset = reset_method(s + 6, n - 6)) < 0)
+			printk("reset=%.*s: unknown method, ignored\n",
+			       (int)(n - 6), s + 6);
 		s += n;
 	}
 }
@@ -98,9 +105,16 @@ static _Noreturn void shutdown(int code)
 		__asm__ __volatile__("cli; hlt");
 }
 
+static _Noreturn void idle(void)
+{
+	printk("idle\n");
+	for (;;)
+		safe_halt();
+}
+
 void guest_main(uint32_t magic, uint32_t info)
 {
-	struct options opt = { 0 };
+	struct options opt = { .reset = -1 };
 	const char *why;
 
 	cpu_setup(&cpus[0], 0);                 /* GS base: this_cpu() */
@@ -120,7 +134,7 @@ void guest_main(uint32_t magic, uint32_t info)
 	cpus[0].apic_id = cpuid(1, 0).ebx >> 24;
 
 	checks_cpu();                           /* CPUID, EFER, VMMCALL, VMRUN */
-	checks_boot(&boot, opt.hv_hole);        /* memory, hole, PIT, HLT */
+	checks_boot(&boot, opt.hv_hole);        /* memory, hole, PIT, HLT, SMI, A20 */
 	uint32_t failed = cpus[0].checks_failed;
 	if (failed == 0)
 		printk("boot cpu ok\n");
@@ -132,13 +146,15 @@ void guest_main(uint32_t magic, uint32_t info)
 	smp_bench = opt.bench;                  /* with smp: the SMP bench too */
 	if (opt.smp)
 		failed = (uint32_t)smp_run(&boot);
+	if (opt.reset >= 0) {
+		reset_machine(opt.reset);       /* returns if it did not happen */
+		idle();
+	}
 	if (opt.triplefault) {
 		printk("triple-faulting now, as asked\n");
 		triple_fault();
 	}
 	if (opt.exit)
 		shutdown(failed ? 1 : 0);
-	printk("idle\n");
-	for (;;)
-		safe_halt();
+	idle();
 }
