@@ -18,8 +18,8 @@
  *   PML4[511] -> KERNEL_VMA + KERNEL_LINK_PHYS maps onto the load address.
  */
 #include "arch/x86.h"
+#include "boot/multiboot2.h"
 
-#define MB2_BOOT_MAGIC 0x36d76289
 #define PHYS(sym) ((sym) - KERNEL_VMA)
 #define COM1 0x3F8
 
@@ -39,7 +39,7 @@ _start32:
 	movl $0, 4(%ebx)
 	subl $PHYS(1b), %ebp            /* EBP = delta */
 
-	cmpl $MB2_BOOT_MAGIC, %eax
+	cmpl $MB2_BOOTLOADER_MAGIC, %eax
 	jne .Lno_mb2
 
 	/* Long mode available? (CPUID Fn8000_0001 EDX[29]) */

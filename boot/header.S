@@ -10,35 +10,28 @@
  *    below 4 GiB and above 16 MiB: low memory stays free for the guest.
  */
 #include "arch/x86.h"
-
-#define MB2_MAGIC        0xE85250D6
-#define MB2_ARCH_I386    0
-#define MB2_TAG_END      0
-#define MB2_TAG_ENTRY    3
-#define MB2_TAG_MODALIGN 6
-#define MB2_TAG_RELOC    10
-#define MB2_RELOC_HIGHEST 2
+#include "boot/multiboot2.h"
 
 	.section .multiboot, "a"
 	.balign 8
 	.globl mb2_header
 mb2_header:
-	.long MB2_MAGIC
+	.long MB2_HEADER_MAGIC
 	.long MB2_ARCH_I386
 	.long mb2_header_end - mb2_header
-	.long -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+	.long -(MB2_HEADER_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
 
 	.balign 8
-	.short MB2_TAG_ENTRY, 0
+	.short MB2_HTAG_ENTRY, 0
 	.long 12
 	.long _start32 - KERNEL_VMA
 
 	.balign 8
-	.short MB2_TAG_MODALIGN, 0
+	.short MB2_HTAG_MODULE_ALIGN, 0
 	.long 8
 
 	.balign 8
-	.short MB2_TAG_RELOC, 0
+	.short MB2_HTAG_RELOCATABLE, 0
 	.long 24
 	.long 0x01000000         /* min_addr: keep the first 16 MiB free */
 	.long 0xFFFFFFFF         /* max_addr */
@@ -46,6 +39,6 @@ mb2_header:
 	.long MB2_RELOC_HIGHEST  /* preference */
 
 	.balign 8
-	.short MB2_TAG_END, 0
+	.short MB2_HTAG_END, 0
 	.long 8
 mb2_header_end:

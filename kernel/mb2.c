@@ -6,95 +6,26 @@
  * parse with a message naming the tag (check, then act). Built for the
  * kernel and for the host tests (tests/unit/test_mb2.c, fuzz_mb2.c).
  */
+#include "boot/multiboot2.h"
 #include "kernel/kernel.h"
 #include "lib/lib.h"
-
-/* Tag layouts (spec 3.6.1 - 3.6.17). */
-struct mb2_fixed {
-	uint32_t total_size;
-	uint32_t reserved;
-} __packed;
-_Static_assert(sizeof(struct mb2_fixed) == 8, "mb2 fixed part");
-
-struct mb2_tag {
-	uint32_t type;
-	uint32_t size;
-} __packed;
-_Static_assert(sizeof(struct mb2_tag) == 8, "mb2 tag header");
-
-struct mb2_tag_module {
-	uint32_t type, size;
-	uint32_t mod_start;
-	uint32_t mod_end;
-	char string[];
-} __packed;
-_Static_assert(offsetof(struct mb2_tag_module, string) == 16, "module tag");
-
-struct mb2_tag_meminfo {
-	uint32_t type, size;
-	uint32_t mem_lower;
-	uint32_t mem_upper;
-} __packed;
-_Static_assert(sizeof(struct mb2_tag_meminfo) == 16, "meminfo tag");
-
-struct mb2_tag_mmap {
-	uint32_t type, size;
-	uint32_t entry_size;
-	uint32_t entry_version;
-} __packed;
-_Static_assert(sizeof(struct mb2_tag_mmap) == 16, "mmap tag");
-
-struct mb2_mmap_entry {
-	uint64_t base_addr;
-	uint64_t length;
-	uint32_t type;
-	uint32_t reserved;
-} __packed;
-_Static_assert(sizeof(struct mb2_mmap_entry) == 24, "mmap entry");
-
-struct mb2_tag_efi_mmap {
-	uint32_t type, size;
-	uint32_t descr_size;
-	uint32_t descr_vers;
-} __packed;
-_Static_assert(sizeof(struct mb2_tag_efi_mmap) == 16, "efi mmap tag");
-
-/* UEFI 2.x, 7.2 EFI_MEMORY_DESCRIPTOR */
-struct efi_mem_desc {
-	uint32_t type;
-	uint32_t pad;
-	uint64_t phys_start;
-	uint64_t virt_start;
-	uint64_t num_pages;
-	uint64_t attribute;
-} __packed;
-_Static_assert(offsetof(struct efi_mem_desc, phys_start) == 8, "efi desc");
-_Static_assert(offsetof(struct efi_mem_desc, num_pages) == 24, "efi desc");
-_Static_assert(sizeof(struct efi_mem_desc) == 40, "efi desc");
-
-enum {
-	TAG_END = 0, TAG_CMDLINE = 1, TAG_LOADER = 2, TAG_MODULE = 3,
-	TAG_MEMINFO = 4, TAG_BOOTDEV = 5, TAG_MMAP = 6, TAG_FRAMEBUFFER = 8,
-	TAG_EFI32 = 11, TAG_EFI64 = 12, TAG_ACPI_OLD = 14, TAG_ACPI_NEW = 15,
-	TAG_EFI_MMAP = 17, TAG_EFI_BS = 18, TAG_LOAD_BASE = 21,
-};
 
 #define MB2_MAX_SIZE (4 * MiB)
 
 static const char *tag_name(uint32_t t)
 {
 	switch (t) {
-	case TAG_END: return "end";
-	case TAG_CMDLINE: return "command line";
-	case TAG_LOADER: return "boot loader name";
-	case TAG_MODULE: return "module";
-	case TAG_MEMINFO: return "basic memory information";
-	case TAG_MMAP: return "memory map";
-	case TAG_EFI64: return "EFI64 system table";
-	case TAG_ACPI_OLD: return "ACPI old RSDP";
-	case TAG_ACPI_NEW: return "ACPI new RSDP";
-	case TAG_EFI_MMAP: return "EFI memory map";
-	case TAG_LOAD_BASE: return "image load base";
+	case MB2_TAG_END: return "end";
+	case MB2_TAG_CMDLINE: return "command line";
+	case MB2_TAG_LOADER_NAME: return "boot loader name";
+	case MB2_TAG_MODULE: return "module";
+	case MB2_TAG_MEMINFO: return "basic memory information";
+	case MB2_TAG_MMAP: return "memory map";
+	case MB2_TAG_EFI64: return "EFI64 system table";
+	case MB2_TAG_ACPI_OLD: return "ACPI old RSDP";
+	case MB2_TAG_ACPI_NEW: return "ACPI new RSDP";
+	case MB2_TAG_EFI_MMAP: return "EFI memory map";
+	case MB2_TAG_LOAD_BASE: return "image load base";
 	default: return "tag";
 	}
 }
@@ -233,23 +164,23 @@ static int parse_tag(const uint8_t *t, uint32_t type, uint32_t size,
 	const char *s;
 
 	switch (type) {
-	case TAG_CMDLINE:
-	case TAG_LOADER:
+	case MB2_TAG_CMDLINE:
+	case MB2_TAG_LOADER_NAME:
 		s = tag_string(payload, plen);
 		if (!s)
 			return fail(err, errlen, "%s tag: string not terminated",
 				    tag_name(type));
-		if (type == TAG_CMDLINE)
+		if (type == MB2_TAG_CMDLINE)
 			bi->cmdline = s;
 		else
 			bi->loader_name = s;
 		return 0;
-	case TAG_MODULE: {
+	case MB2_TAG_MODULE: {
 		const struct mb2_tag_module *m = (const void *)t;
 
 		if (size < sizeof(*m) + 1)
 			return fail(err, errlen, "module tag: size %u too small", size);
-		s = tag_string((const uint8_t *)m->string, size - (uint32_t)sizeof(*m));
+		s = tag_string((const uint8_t *)(m + 1), size - (uint32_t)sizeof(*m));
 		if (!s)
 			return fail(err, errlen, "module tag: string not terminated");
 		if (m->mod_end < m->mod_start)
@@ -262,7 +193,7 @@ static int parse_tag(const uint8_t *t, uint32_t type, uint32_t size,
 							      m->mod_end, s };
 		return 0;
 	}
-	case TAG_MEMINFO: {
+	case MB2_TAG_MEMINFO: {
 		const struct mb2_tag_meminfo *m = (const void *)t;
 
 		if (size < sizeof(*m))
@@ -272,36 +203,36 @@ static int parse_tag(const uint8_t *t, uint32_t type, uint32_t size,
 		bi->mem_upper_kib = m->mem_upper;
 		return 0;
 	}
-	case TAG_MMAP:
+	case MB2_TAG_MMAP:
 		return parse_mmap(t, size, bi, err, errlen);
-	case TAG_EFI_MMAP:
+	case MB2_TAG_EFI_MMAP:
 		return parse_efi_mmap(t, size, bi, err, errlen);
-	case TAG_EFI32:
-	case TAG_EFI64:
-		if (plen < (type == TAG_EFI64 ? 8u : 4u))
+	case MB2_TAG_EFI32:
+	case MB2_TAG_EFI64:
+		if (plen < (type == MB2_TAG_EFI64 ? 8u : 4u))
 			return fail(err, errlen, "%s tag: size %u", tag_name(type), size);
 		bi->uefi = true;
 		return 0;
-	case TAG_ACPI_OLD:
+	case MB2_TAG_ACPI_OLD:
 		if (plen < 20)
 			return fail(err, errlen, "ACPI old RSDP tag: size %u", size);
 		bi->rsdp_old = payload;
 		bi->rsdp_old_len = plen;
 		return 0;
-	case TAG_ACPI_NEW:
+	case MB2_TAG_ACPI_NEW:
 		if (plen < 36)
 			return fail(err, errlen, "ACPI new RSDP tag: size %u", size);
 		bi->rsdp_new = payload;
 		bi->rsdp_new_len = plen;
 		return 0;
-	case TAG_LOAD_BASE:
+	case MB2_TAG_LOAD_BASE:
 		if (plen < 4)
 			return fail(err, errlen, "image load base tag: size %u", size);
 		bi->has_load_base = true;
 		bi->load_base = (uint64_t)payload[0] | (uint64_t)payload[1] << 8 |
 				(uint64_t)payload[2] << 16 | (uint64_t)payload[3] << 24;
 		return 0;
-	case TAG_FRAMEBUFFER:
+	case MB2_TAG_FRAMEBUFFER:
 		bi->has_framebuffer = true;
 		return 0;
 	default:
@@ -313,7 +244,7 @@ int mb2_parse(const void *mbi, size_t avail, uint64_t mbi_pa,
 	      struct bootinfo *bi, char *err, size_t errlen)
 {
 	const uint8_t *base = mbi;
-	struct mb2_fixed fx;
+	struct mb2_info_hdr fx;
 	uint32_t off, seen = 0;
 	bool end = false;
 
@@ -341,14 +272,14 @@ int mb2_parse(const void *mbi, size_t avail, uint64_t mbi_pa,
 			return fail(err, errlen,
 				    "%s tag (type %u) at offset %u: size %u runs past the end",
 				    tag_name(tag.type), tag.type, off, tag.size);
-		if (tag.type == TAG_END) {
+		if (tag.type == MB2_TAG_END) {
 			if (tag.size != 8)
 				return fail(err, errlen, "end tag: size %u", tag.size);
 			end = true;
 			break;
 		}
 		/* Singletons: a second copy means a confused boot loader. */
-		if (tag.type < 32 && tag.type != TAG_MODULE &&
+		if (tag.type < 32 && tag.type != MB2_TAG_MODULE &&
 		    (seen & (1U << tag.type)))
 			return fail(err, errlen, "%s tag (type %u) appears twice",
 				    tag_name(tag.type), tag.type);

@@ -1,144 +1,14 @@
 /*
- * loader/formats.h - on-disk and in-memory layouts the loader reads and
- * writes: the Multiboot2 header and information block (Multiboot2 spec 3.1
- * and 3.6) and ELF32/ELF64 headers (System V ABI, ELF "gABI" chapter 4/5).
+ * loader/formats.h - ELF32/ELF64 headers (System V ABI, ELF "gABI"
+ * chapter 4/5) the loader reads; the Multiboot2 layouts are in
+ * boot/multiboot2.h.
  * Private to loader/ and its tests; also the loader's internal helpers.
  */
 #ifndef LOADER_FORMATS_H
 #define LOADER_FORMATS_H
 
+#include "boot/multiboot2.h"
 #include "loader/loader.h"
-
-/* ---- Multiboot2 header (spec 3.1.1 .. 3.1.13) ---------------------------- */
-
-struct mb2_header {
-	uint32_t magic;
-	uint32_t architecture;   /* 0: i386 protected mode */
-	uint32_t header_length;
-	uint32_t checksum;
-} __packed;
-_Static_assert(offsetof(struct mb2_header, magic) == 0, "mb2");
-_Static_assert(offsetof(struct mb2_header, architecture) == 4, "mb2");
-_Static_assert(offsetof(struct mb2_header, header_length) == 8, "mb2");
-_Static_assert(offsetof(struct mb2_header, checksum) == 12, "mb2");
-_Static_assert(sizeof(struct mb2_header) == 16, "mb2");
-
-struct mb2_htag {
-	uint16_t type;
-	uint16_t flags;          /* bit 0: optional */
-	uint32_t size;
-} __packed;
-_Static_assert(offsetof(struct mb2_htag, type) == 0, "mb2");
-_Static_assert(offsetof(struct mb2_htag, flags) == 2, "mb2");
-_Static_assert(offsetof(struct mb2_htag, size) == 4, "mb2");
-_Static_assert(sizeof(struct mb2_htag) == 8, "mb2");
-
-#define MB2_HTAG_OPTIONAL     BIT(0)
-
-enum mb2_htag_type {
-	MB2_HTAG_END = 0,
-	MB2_HTAG_INFO_REQUEST = 1,
-	MB2_HTAG_ADDRESS = 2,
-	MB2_HTAG_ENTRY = 3,
-	MB2_HTAG_CONSOLE = 4,
-	MB2_HTAG_FRAMEBUFFER = 5,
-	MB2_HTAG_MODULE_ALIGN = 6,
-	MB2_HTAG_EFI_BS = 7,
-	MB2_HTAG_ENTRY_EFI32 = 8,
-	MB2_HTAG_ENTRY_EFI64 = 9,
-	MB2_HTAG_RELOCATABLE = 10,
-};
-
-struct mb2_htag_address {
-	struct mb2_htag hdr;
-	uint32_t header_addr;
-	uint32_t load_addr;
-	uint32_t load_end_addr;
-	uint32_t bss_end_addr;
-} __packed;
-_Static_assert(offsetof(struct mb2_htag_address, header_addr) == 8, "mb2");
-_Static_assert(offsetof(struct mb2_htag_address, load_addr) == 12, "mb2");
-_Static_assert(offsetof(struct mb2_htag_address, load_end_addr) == 16, "mb2");
-_Static_assert(offsetof(struct mb2_htag_address, bss_end_addr) == 20, "mb2");
-_Static_assert(sizeof(struct mb2_htag_address) == 24, "mb2");
-
-/* Entry (3), EFI i386 (8) and EFI amd64 (9) entry tags, console flags (4). */
-struct mb2_htag_u32 {
-	struct mb2_htag hdr;
-	uint32_t value;
-} __packed;
-_Static_assert(offsetof(struct mb2_htag_u32, value) == 8, "mb2");
-_Static_assert(sizeof(struct mb2_htag_u32) == 12, "mb2");
-
-#define MB2_CONSOLE_REQUIRED  BIT(0)
-
-/* ---- Multiboot2 information (spec 3.6) ----------------------------------- */
-
-struct mb2_info_hdr {
-	uint32_t total_size;
-	uint32_t reserved;
-} __packed;
-_Static_assert(offsetof(struct mb2_info_hdr, total_size) == 0, "mbi");
-_Static_assert(offsetof(struct mb2_info_hdr, reserved) == 4, "mbi");
-
-struct mb2_tag {
-	uint32_t type;
-	uint32_t size;
-} __packed;
-_Static_assert(offsetof(struct mb2_tag, type) == 0, "mbi");
-_Static_assert(offsetof(struct mb2_tag, size) == 4, "mbi");
-
-enum mb2_tag_type {
-	MB2_TAG_END = 0,
-	MB2_TAG_CMDLINE = 1,
-	MB2_TAG_LOADER_NAME = 2,
-	MB2_TAG_MODULE = 3,
-	MB2_TAG_MEMINFO = 4,
-	MB2_TAG_MMAP = 6,
-	MB2_TAG_ACPI_OLD = 14,
-	MB2_TAG_ACPI_NEW = 15,
-};
-
-struct mb2_tag_module {
-	struct mb2_tag hdr;
-	uint32_t mod_start;
-	uint32_t mod_end;
-	/* char string[] follows */
-} __packed;
-_Static_assert(offsetof(struct mb2_tag_module, mod_start) == 8, "mbi");
-_Static_assert(offsetof(struct mb2_tag_module, mod_end) == 12, "mbi");
-_Static_assert(sizeof(struct mb2_tag_module) == 16, "mbi");
-
-struct mb2_tag_meminfo {
-	struct mb2_tag hdr;
-	uint32_t mem_lower;      /* KiB from 0, at most 640 */
-	uint32_t mem_upper;      /* KiB from 1 MiB to the first hole */
-} __packed;
-_Static_assert(offsetof(struct mb2_tag_meminfo, mem_lower) == 8, "mbi");
-_Static_assert(offsetof(struct mb2_tag_meminfo, mem_upper) == 12, "mbi");
-_Static_assert(sizeof(struct mb2_tag_meminfo) == 16, "mbi");
-
-struct mb2_tag_mmap {
-	struct mb2_tag hdr;
-	uint32_t entry_size;     /* 24 */
-	uint32_t entry_version;  /* 0 */
-	/* struct mb2_mmap_entry entries[] follow */
-} __packed;
-_Static_assert(offsetof(struct mb2_tag_mmap, entry_size) == 8, "mbi");
-_Static_assert(offsetof(struct mb2_tag_mmap, entry_version) == 12, "mbi");
-_Static_assert(sizeof(struct mb2_tag_mmap) == 16, "mbi");
-
-struct mb2_mmap_entry {
-	uint64_t base_addr;
-	uint64_t length;
-	uint32_t type;
-	uint32_t reserved;
-} __packed;
-_Static_assert(offsetof(struct mb2_mmap_entry, base_addr) == 0, "mbi");
-_Static_assert(offsetof(struct mb2_mmap_entry, length) == 8, "mbi");
-_Static_assert(offsetof(struct mb2_mmap_entry, type) == 16, "mbi");
-_Static_assert(offsetof(struct mb2_mmap_entry, reserved) == 20, "mbi");
-_Static_assert(sizeof(struct mb2_mmap_entry) == 24, "mbi");
 
 /* ---- ELF (gABI: ELF header, program header) ----------------------------- */
 

@@ -20,6 +20,7 @@
 #ifndef LOADER_LOADER_H
 #define LOADER_LOADER_H
 
+#include "boot/multiboot2.h"
 #include "kernel/kernel.h"
 
 enum loader_status {
@@ -73,9 +74,7 @@ int loader_check_ram(const struct loader_memmap *map, uint64_t base,
 
 /* ---- Multiboot2 header (Multiboot2 spec 3.1) --------------------------- */
 
-#define MB2_HEADER_MAGIC      0xE85250D6u
-#define MB2_SEARCH_LIMIT      32768u
-#define MB2_BOOTLOADER_MAGIC  0x36D76289u /* EAX at guest entry, spec 3.2 */
+/* MB2_HEADER_MAGIC, MB2_SEARCH_LIMIT, MB2_BOOTLOADER_MAGIC: boot/multiboot2.h */
 
 /* Information tag types we can put in the guest's block (spec 3.6), for
  * the `provides` mask of loader_find_mb2_header: BIT(type). */
