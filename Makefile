@@ -144,13 +144,14 @@ test-qemu: deps
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-unit
-	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),10)
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	$(Q)$(MAKE) --no-print-directory test-qemu
 
 # ---- fuzzing (libFuzzer, bounded) -----------------------------------------
 # Each tests/fuzz/NAME.mk adds NAME to FUZZ_TARGETS and sets FUZZ_SRCS_NAME.
 FUZZ_TARGETS :=
 FUZZ_SECONDS ?= 30
+TEST_FUZZ_SECONDS ?= 15   # per target, within make test
 include $(sort $(wildcard tests/fuzz/*.mk))
 FUZZ_BINS := $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/fuzz_$(t))
 FUZZFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -DHOST_BUILD -DFUZZ_BUILD \

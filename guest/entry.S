@@ -9,15 +9,9 @@
  */
 #include "guest/guest.h"
 
-#define CR0_PE        0x00000001
-#define CR0_NW        0x20000000
-#define CR0_CD        0x40000000
-#define CR0_PG        0x80000000
-#define CR4_PAE       0x00000020
-#define EFER_LME      0x00000100
-#define PTE_P_W       0x003
-#define PTE_PS        0x080
-#define PTE_PWT_PCD   0x018
+/* CR0_*, CR4_*, EFER_*, PTE_*: arch/x86.h (through guest/guest.h). */
+#define PTE_P_W       (PTE_P | PTE_RW)
+#define PTE_PWT_PCD   (PTE_PWT | PTE_PCD)
 
 /* ---- Multiboot2 header (Multiboot2 spec 3.1) ------------------------------ */
 	.section .multiboot2, "a"

@@ -11,6 +11,8 @@
 #ifndef GUEST_GUEST_H
 #define GUEST_GUEST_H
 
+#include "arch/x86.h"
+
 /* ---- constants shared with assembly ------------------------------------ */
 #define GDT_CODE64        0x08
 #define GDT_DATA          0x10
@@ -30,7 +32,6 @@
 #define VEC_IPI           0x40
 #define VEC_SPURIOUS      0xff
 
-#define MSR_EFER          0xc0000080
 #define MB2_BOOT_MAGIC    0x36d76289   /* EAX at entry, Multiboot2 3.3 */
 
 #ifndef __ASSEMBLY__
@@ -41,47 +42,8 @@
 #include "lib/lib.h"
 #include "hypercall/hypercall.h"
 
-/* ---- basics (the same meaning as in kernel/kernel.h) -------------------- */
-#define BIT(n)           (1ULL << (n))
-#define GENMASK(h, l)    (((~0ULL) >> (63 - (h))) & ~((1ULL << (l)) - 1))
-#define ALIGN_UP(x, a)   (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
-#define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b)        ((a) < (b) ? (a) : (b))
-#define MiB              (1024ULL * 1024)
-#define GiB              (1024ULL * MiB)
-#define __packed         __attribute__((packed))
-#define __aligned(n)     __attribute__((aligned(n)))
-#define __printf(a, b)   __attribute__((format(printf, a, b)))
-
-static inline void cpu_relax(void)
-{
-	__asm__ __volatile__("pause" ::: "memory");
-}
-
-/* Ticket spinlock; never taken in interrupt or NMI context. */
-struct spinlock {
-	uint32_t next;
-	uint32_t owner;
-};
-#define SPINLOCK_INIT { 0, 0 }
-static inline void spin_lock(struct spinlock *l)
-{
-	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
-		cpu_relax();
-}
-static inline bool spin_trylock(struct spinlock *l)
-{
-	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
-	uint32_t expect = owner;
-	return __atomic_compare_exchange_n(&l->next, &expect, owner + 1, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-static inline void spin_unlock(struct spinlock *l)
-{
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
-}
+/* Basics (BIT, ALIGN_UP, spinlocks...) come from lib/lib.h and the x86
+ * instruction wrappers from arch/x86.h, shared with the hypervisor. */
 
 /* printk writes to COM1 with "guest: " at the start of every line, lines
  * from different CPUs never interleave within a call (guest/serial.c).
@@ -90,52 +52,6 @@ int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);
 _Noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
-/* ---- port I/O, MSRs, CPUID ------------------------------------------------ */
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)v),
-			     "d"((uint32_t)(v >> 32)));
-}
-struct cpuid_regs { uint32_t eax, ebx, ecx, edx; };
-static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t sub)
-{
-	struct cpuid_regs r;
-	__asm__ __volatile__("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx),
-			     "=d"(r.edx) : "a"(leaf), "c"(sub));
-	return r;
-}
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
 static inline void irq_enable(void)  { __asm__ __volatile__("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ __volatile__("cli" ::: "memory"); }
 /* sti; hlt: the STI shadow makes the pair atomic, so a wake-up interrupt
@@ -145,7 +61,6 @@ static inline void safe_halt(void)
 	__asm__ __volatile__("sti; hlt" ::: "memory");
 }
 
-#define EFER_SVME         BIT(12)
 
 /* Legacy machine ports (ICH9 datasheet 13.7.2, 13.8.3.5; 8042). */
 #define PORT_SYSCTL_A     0x92         /* bit 0 fast reset, bit 1 A20 gate */
@@ -155,8 +70,6 @@ static inline void safe_halt(void)
 #define PORT_RST_CNT      0xcf9        /* 0x06: SYS_RST | RST_CPU */
 #define PORT_KBC_DATA     0x60
 #define PORT_KBC_CMD      0x64         /* read: status, bit 1 input full */
-#define MSR_GS_BASE       0xc0000101u
-#define MSR_APIC_BASE     0x1bu
 
 /* ---- per-CPU state (GS base points at it; first field is self) -------- */
 

@@ -14,29 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BIT(n)          (1ULL << (n))
-#define GENMASK(h, l)   (((~0ULL) >> (63 - (h))) & ~((1ULL << (l)) - 1))
-#define ALIGN_UP(x, a)  (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
-#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)
-#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b)       ((a) < (b) ? (a) : (b))
-#define MAX(a, b)       ((a) > (b) ? (a) : (b))
-#define KiB             (1024ULL)
-#define MiB             (1024ULL * KiB)
-#define GiB             (1024ULL * MiB)
-
-#define __packed        __attribute__((packed))
-#define __aligned(n)    __attribute__((aligned(n)))
-#define __unused        __attribute__((unused))
-#define __printf(a, b)  __attribute__((format(printf, a, b)))
-#define likely(x)       __builtin_expect(!!(x), 1)
-#define unlikely(x)     __builtin_expect(!!(x), 0)
-#define container_of(p, type, member) \
-	((type *)((char *)(p) - offsetof(type, member)))
-#define READ_ONCE(x)    (*(const volatile __typeof__(x) *)&(x))
-#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
-#define barrier()       __asm__ __volatile__("" ::: "memory")
+#include "lib/lib.h"
 
 /* printk: formats with lib/ kvsnprintf (%d %i %u %x %X %p %s %c %% with
  * flags '-', '0', width, precision, and l/ll/z/h/hh length modifiers) and
@@ -57,45 +35,6 @@ _Noreturn void panic(const char *fmt, ...) __printf(1, 2);
 			panic("assertion '%s' failed at %s:%d", #c,      \
 			      __FILE__, __LINE__);                       \
 	} while (0)
-
-/* Ticket spinlock. The hypervisor runs with IF = 0 everywhere; the NMI
- * handler never takes a lock, so no interrupt-save variant is needed. */
-struct spinlock {
-	uint32_t next;
-	uint32_t owner;
-};
-#define SPINLOCK_INIT { 0, 0 }
-
-static inline void cpu_relax(void)
-{
-	__asm__ __volatile__("pause" ::: "memory");
-}
-
-static inline void spin_lock(struct spinlock *l)
-{
-	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
-		cpu_relax();
-}
-
-static inline bool spin_trylock(struct spinlock *l)
-{
-	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
-	uint32_t expect = owner;
-	return __atomic_compare_exchange_n(&l->next, &expect, owner + 1, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-static inline void spin_unlock(struct spinlock *l)
-{
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
-}
-
-static inline bool spin_is_locked(struct spinlock *l)
-{
-	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=
-	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
-}
 
 /* ---- boot information, as parsed from Multiboot2 (kernel/mb2.c) -------- */
 
