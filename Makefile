@@ -151,7 +151,8 @@ test: deps
 # Each tests/fuzz/NAME.mk adds NAME to FUZZ_TARGETS and sets FUZZ_SRCS_NAME.
 FUZZ_TARGETS :=
 FUZZ_SECONDS ?= 30
-TEST_FUZZ_SECONDS ?= 15   # per target, within make test
+# Seconds per fuzz target within make test (make fuzz uses FUZZ_SECONDS).
+TEST_FUZZ_SECONDS ?= 15
 include $(sort $(wildcard tests/fuzz/*.mk))
 FUZZ_BINS := $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/fuzz_$(t))
 FUZZFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -DHOST_BUILD -DFUZZ_BUILD \
