@@ -144,6 +144,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 uint64_t paging_extend_direct_map(const struct mem_range *map, size_t n);
 void *ioremap(uint64_t pa, uint64_t len);
 void paging_drop_identity(void);
+void paging_flush_tlb(void *unused);
 
 /* ---- time (kernel/time.c) ---------------------------------------------- */
 /* time_init: calibrate the TSC against the ACPI PM timer at @pm_port

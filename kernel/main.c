@@ -269,6 +269,10 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	smp_init_bsp(&acpi);
 	/* 10. Every other CPU, with INIT-SIPI-SIPI; absent ones skipped. */
 	smp_start_aps(&acpi, &boot_info);
+	/* 10a. No more real-mode trampolines: drop the identity map so a
+	 *      stray low pointer faults (every CPU flushes its TLB). */
+	paging_drop_identity();
+	smp_call_all(paging_flush_tlb, NULL, 1000);
 	/* 11. Allocator self-test (mm_selftest) and both domains' numbers. */
 	if (options.mm_selftest)
 		mm_selftest();

@@ -134,3 +134,9 @@ void paging_drop_identity(void)
 	boot_pml4[0] = 0;
 	write_cr3(read_cr3());
 }
+
+/* Flush this CPU's TLB (smp_call_all after a change to the tables). */
+void paging_flush_tlb(void *unused)
+{
+	write_cr3(read_cr3());
+}
