@@ -75,8 +75,9 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		if (word_is(w, kl, "serial") && v)
 			bad = parse_serial(v, vl, &opt->serial_port) != 0;
 		else if (word_is(w, kl, "hv_mem") && v) {
+			/* The pool lies between 16 MiB and 4 GiB. */
 			bad = kparse_u64(v, vl, &n) != 0 || n < 8 * MiB ||
-			      n > 4 * GiB || (n & (2 * MiB - 1));
+			      n > 4 * GiB - 16 * MiB || (n & (2 * MiB - 1));
 			if (!bad)
 				opt->hv_mem = n;
 		} else if (word_is(w, wl, "shutdown"))
@@ -98,7 +99,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		if (bad) {
 			if (!rc)
 				ksnprintf(err, errlen,
-					  "bad value in '%.*s' (hv_mem: 8M..4G in 2M steps; serial: com1..com4 or a port)",
+					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial: com1..com4 or a port)",
 					  (int)MIN(wl, 64), w);
 			rc = -1;
 		}

@@ -30,6 +30,7 @@ _Static_assert(sizeof(struct idtr) == 10, "IDTR");
 extern const uint64_t isr_table[33];
 
 static struct idt_gate idt[256] __aligned(16);
+static int fatal_nesting;
 static void (*trap_hooks[32])(struct trap_frame *);
 
 static const char *const exc_names[32] = {
@@ -121,6 +122,14 @@ void trap_dispatch(struct trap_frame *f)
 		printk("stray interrupt (vector >= 32) at rip %016llx\n",
 		       (unsigned long long)f->rip);
 		return;
+	}
+	/* An exception while reporting one (a bad frame pointer in the
+	 * backtrace, say) must not recurse down the stack: report it in a
+	 * line and stop. */
+	if (__atomic_fetch_add(&fatal_nesting, 1, __ATOMIC_SEQ_CST) > 0) {
+		printk("\nexception %llu at %016llx while reporting another: halted\n",
+		       (unsigned long long)f->vector, (unsigned long long)f->rip);
+		halt_forever();
 	}
 	printk("\nexception %llu (%s)\n", (unsigned long long)f->vector,
 	       exc_names[f->vector]);

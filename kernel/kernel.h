@@ -59,7 +59,7 @@ struct mem_range {
 	uint32_t raw_type; /* e820 type, or EFI type when from_efi */
 };
 
-#define BOOT_MAX_RANGES  256
+#define BOOT_MAX_RANGES  512
 #define BOOT_MAX_MODULES 16
 
 /* The hypervisor's own memory, which the guest never sees: its pool and
@@ -75,9 +75,11 @@ struct boot_module {
 	const char *string;
 };
 
-/* Everything the boot loader told us, validated (kernel/mb2.c). Pointers
- * point into the boot information block, which stays mapped and is kept
- * out of the hypervisor's pool and the guest's loading plans. */
+/* Everything the boot loader told us, validated (kernel/mb2.c). The
+ * string and RSDP pointers point into GRUB's block, which lies in memory
+ * that becomes the guest's: kernel/main.c copies the command line and
+ * loader name out, and forgets the rest once the guest is loaded
+ * (loader/boot.c copies what the guest needs before loading it). */
 struct bootinfo {
 	uint64_t mbi_pa;
 	uint32_t mbi_size;
@@ -144,6 +146,8 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 uint64_t paging_extend_direct_map(const struct mem_range *map, size_t n);
 void *ioremap(uint64_t pa, uint64_t len);
 void paging_drop_identity(void);
+/* Whether [pa, pa + len) is RAM in the firmware map (and so mapped). */
+bool paging_is_ram(uint64_t pa, uint64_t len);
 void paging_flush_tlb(void *unused);
 
 /* ---- time (kernel/time.c) ---------------------------------------------- */

@@ -34,9 +34,25 @@ static void parse_boot_info(uint64_t mbi_pa)
 		panic("boot information at 0x%llx is outside the early map",
 		      (unsigned long long)mbi_pa);
 	total = *(const volatile uint32_t *)mbi;
+	static char cmdline[512], loader[128];
+
 	if (mb2_parse(mbi, MIN((uint64_t)total, 4 * GiB - mbi_pa), mbi_pa,
 		      &boot_info, err, sizeof(err)))
 		panic("bad Multiboot2 information: %s", err);
+	if (strlen(boot_info.cmdline) >= sizeof(cmdline))
+		panic("command line longer than %zu bytes", sizeof(cmdline) - 1);
+	ksnprintf(cmdline, sizeof(cmdline), "%s", boot_info.cmdline);
+	ksnprintf(loader, sizeof(loader), "%s", boot_info.loader_name);
+	boot_info.cmdline = cmdline;
+	boot_info.loader_name = loader;
+}
+
+/* GRUB's block is guest memory now: drop every pointer into it. */
+static void forget_boot_loader_memory(void)
+{
+	for (size_t i = 0; i < boot_info.nmods; i++)
+		boot_info.mods[i].string = "(given to the guest)";
+	boot_info.rsdp_old = boot_info.rsdp_new = NULL;
 }
 
 static void parse_options(void)
@@ -139,7 +155,9 @@ static void mm_bringup(void)
 /* ACPI tables through the direct map, bounded to what it covers. */
 static const void *acpi_map(uint64_t pa, uint64_t len, void *ctx)
 {
-	if (pa + len < pa || pa + len > mm_direct_map_size)
+	/* Below 4 GiB the boot map covers everything (tables may sit in
+	 * reserved memory); above it only RAM is mapped. */
+	if (pa + len < pa || (pa + len > 4 * GiB && !paging_is_ram(pa, len)))
 		return NULL;
 	return phys_to_virt(PADDR(pa));
 }
@@ -282,6 +300,7 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	svm_bringup();
 	/* 13. The guest: validated, loaded, its boot information built. */
 	have_guest = guest_bringup(&gs);
+	forget_boot_loader_memory();
 	/* 14. Both memory domains' numbers, now that everything is set up. */
 	mm_print_stats();
 

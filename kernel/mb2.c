@@ -11,6 +11,11 @@
 #include "lib/lib.h"
 
 #define MB2_MAX_SIZE (4 * MiB)
+#define SINGLETON_TAGS (BIT(MB2_TAG_CMDLINE) | BIT(MB2_TAG_LOADER_NAME) |     \
+			BIT(MB2_TAG_MEMINFO) | BIT(MB2_TAG_MMAP) |                \
+			BIT(MB2_TAG_EFI32) | BIT(MB2_TAG_EFI64) |                 \
+			BIT(MB2_TAG_ACPI_OLD) | BIT(MB2_TAG_ACPI_NEW) |           \
+			BIT(MB2_TAG_EFI_MMAP) | BIT(MB2_TAG_LOAD_BASE))
 
 static const char *tag_name(uint32_t t)
 {
@@ -136,11 +141,11 @@ static int parse_efi_mmap(const uint8_t *t, uint32_t size, struct bootinfo *bi,
 			    "EFI memory map tag: bad descriptor size %u",
 			    m->descr_size);
 	n = (size - (uint32_t)sizeof(*m)) / m->descr_size;
-	if (n > BOOT_MAX_RANGES)
-		return fail(err, errlen, "EFI memory map tag: %u descriptors (max %d)",
-			    n, BOOT_MAX_RANGES);
+	bi->nefimap = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		struct efi_mem_desc d;
+		struct mem_range *last = bi->nefimap ? &bi->efimap[bi->nefimap - 1] : NULL;
+		uint32_t cls;
 
 		memcpy(&d, t + sizeof(*m) + (size_t)i * m->descr_size, sizeof(d));
 		if (d.num_pages > (UINT64_MAX >> 12) ||
@@ -148,11 +153,21 @@ static int parse_efi_mmap(const uint8_t *t, uint32_t size, struct bootinfo *bi,
 		    (d.phys_start & 0xFFF))
 			return fail(err, errlen,
 				    "EFI memory map tag: descriptor %u is malformed", i);
-		bi->efimap[i] = (struct mem_range){ d.phys_start,
-						    d.num_pages << 12,
-						    classify_efi(d.type), d.type };
+		cls = classify_efi(d.type);
+		/* Firmware maps are long and fragmented: merge a descriptor
+		 * into the previous one when both are of one class and touch
+		 * (raw_type then keeps the first one's). */
+		if (last && last->type == cls && last->base + last->len == d.phys_start) {
+			last->len += d.num_pages << 12;
+			continue;
+		}
+		if (bi->nefimap == BOOT_MAX_RANGES)
+			return fail(err, errlen,
+				    "EFI memory map tag: more than %d ranges after merging",
+				    BOOT_MAX_RANGES);
+		bi->efimap[bi->nefimap++] = (struct mem_range){
+			d.phys_start, d.num_pages << 12, cls, d.type };
 	}
-	bi->nefimap = n;
 	return 0;
 }
 
@@ -278,8 +293,10 @@ int mb2_parse(const void *mbi, size_t avail, uint64_t mbi_pa,
 			end = true;
 			break;
 		}
-		/* Singletons: a second copy means a confused boot loader. */
-		if (tag.type < 32 && tag.type != MB2_TAG_MODULE &&
+		/* The tags we use must be unique: a second copy means a
+		 * confused boot loader. (Others may repeat: GRUB writes one
+		 * network tag per interface.) */
+		if (tag.type < 32 && (BIT(tag.type) & SINGLETON_TAGS) &&
 		    (seen & (1U << tag.type)))
 			return fail(err, errlen, "%s tag (type %u) appears twice",
 				    tag_name(tag.type), tag.type);

@@ -66,20 +66,68 @@ static int map_2m(uint64_t va, uint64_t pa, uint64_t len, uint64_t flags)
 	return MM_OK;
 }
 
+/* RAM as the firmware map says (every type but reserved, MMIO and bad),
+ * merged: what phys_to_virt may be used on for memory the guest names. */
+static struct { uint64_t base, end; } ram_spans[BOOT_MAX_RANGES];
+static size_t nram_spans;
+
+static bool ram_like(uint32_t type)
+{
+	return type != MEM_RESERVED && type != MEM_MMIO && type != MEM_BAD;
+}
+
+static void record_ram(const struct mem_range *map, size_t n)
+{
+	nram_spans = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b = map[i].base, e = map[i].base + map[i].len;
+		size_t j;
+
+		if (!ram_like(map[i].type) || e <= b)
+			continue;
+		/* Merge with an overlapping or adjacent span (maps are
+		 * sorted in practice; unsorted input only splits spans). */
+		for (j = 0; j < nram_spans; j++) {
+			if (b <= ram_spans[j].end && ram_spans[j].base <= e) {
+				ram_spans[j].base = MIN(ram_spans[j].base, b);
+				ram_spans[j].end = MAX(ram_spans[j].end, e);
+				break;
+			}
+		}
+		if (j == nram_spans && nram_spans < ARRAY_SIZE(ram_spans)) {
+			ram_spans[nram_spans].base = b;
+			ram_spans[nram_spans++].end = e;
+		}
+	}
+}
+
+bool paging_is_ram(uint64_t pa, uint64_t len)
+{
+	uint64_t end = pa + len;
+
+	if (end < pa)
+		return false;
+	for (size_t i = 0; i < nram_spans; i++)
+		if (pa >= ram_spans[i].base && end <= ram_spans[i].end)
+			return true;
+	return false;
+}
+
 /* paging_extend_direct_map: make every RAM-like range of @map (usable,
- * ACPI, NVS, persistent) above 4 GiB reachable through phys_to_virt.
- * Returns the new direct-map size (highest mapped address + 1), or 0 when
- * page tables could not be allocated. */
+ * ACPI, NVS, persistent, EFI runtime) above 4 GiB reachable through
+ * phys_to_virt, and remember the RAM for paging_is_ram(). Returns the new
+ * direct-map size (highest mapped address + 1; gaps above 4 GiB stay
+ * unmapped: check paging_is_ram), or 0 when page tables ran out. */
 uint64_t paging_extend_direct_map(const struct mem_range *map, size_t n)
 {
 	uint64_t top = 4 * GiB;
 
+	record_ram(map, n);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t base = ALIGN_DOWN(map[i].base, 2 * MiB);
 		uint64_t end = ALIGN_UP(map[i].base + map[i].len, 2 * MiB);
 
-		if (map[i].type == MEM_RESERVED || map[i].type == MEM_MMIO ||
-		    map[i].type == MEM_BAD || end <= 4 * GiB)
+		if (!ram_like(map[i].type) || end <= 4 * GiB)
 			continue;
 		base = MAX(base, 4 * GiB);
 		if (end > 64 * 1024 * GiB)

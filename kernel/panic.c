@@ -27,7 +27,9 @@ void isa_debug_exit(uint8_t code)
 }
 
 /* Walk saved frame pointers (-fno-omit-frame-pointer everywhere); stop
- * at a null or misaligned frame or outside the kernel's address range. */
+ * at a null or misaligned frame, one below the direct map, or a null
+ * return address. A wild frame pointer may still fault: trap_dispatch
+ * then reports the nested exception in one line and halts. */
 void backtrace_from(uint64_t rbp)
 {
 	printk("backtrace:\n");

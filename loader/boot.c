@@ -25,7 +25,7 @@ static const char *keep_string(const char *s, size_t *used)
 	char *dst;
 
 	if (*used + n > MODSTR_POOL)
-		return "";
+		return NULL;
 	dst = modstr_pool + *used;
 	memcpy(dst, s, n);
 	*used += n;
@@ -41,7 +41,7 @@ static void *phys_ptr(void *ctx, uint64_t pa, uint64_t len)
 {
 	const struct mem_ctx *m = ctx;
 
-	if (pa + len < pa || pa + len > mm_direct_map_size)
+	if (!paging_is_ram(pa, len))
 		return NULL;
 	for (size_t i = 0; i < m->nholes; i++)
 		if (pa < m->holes[i].end && m->holes[i].base < pa + len)
@@ -73,9 +73,11 @@ int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
 	struct loader_block blocks[2];
 	struct mb2_header_info hdr;
 	struct mem_ctx mc = { holes, nholes };
-	struct loader_memmap map = { bi->nmmap ? bi->mmap : bi->efimap,
-				     bi->nmmap ? bi->nmmap : bi->nefimap,
-				     bi->nmmap == 0, holes[0].base, holes[0].end,
+	size_t nranges;
+	const struct mem_range *ranges = bootinfo_ram_map(bi, &nranges);
+	/* The same map the pool and the NPT were planned with. */
+	struct loader_memmap map = { ranges, nranges, bi->nefimap != 0,
+				     holes[0].base, holes[0].end,
 				     nholes > 1 ? holes[1].base : 0,
 				     nholes > 1 ? holes[1].end : 0 };
 	struct loader_mbi_input in;
@@ -83,7 +85,7 @@ int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
 	const uint8_t *image;
 	uint64_t size, provides = LOADER_MBI_PROVIDES_BASE, *gdt;
 	size_t mbi_size, nguest = 0, strused = 0;
-	size_t old_len = MIN((size_t)bi->rsdp_old_len, (size_t)RSDP_MAX);
+	size_t old_len = MIN((size_t)bi->rsdp_old_len, (size_t)20); /* ACPI 1.0 */
 	size_t new_len = MIN((size_t)bi->rsdp_new_len, (size_t)RSDP_MAX);
 	int g, rc;
 
@@ -122,7 +124,12 @@ int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
 		if ((int)i == g)
 			continue;
 		guest_mods[nguest] = bi->mods[i];
-		guest_mods[nguest++].string = keep_string(bi->mods[i].string, &strused);
+		guest_mods[nguest].string = keep_string(bi->mods[i].string, &strused);
+		if (!guest_mods[nguest++].string) {
+			ksnprintf(err->msg, sizeof(err->msg),
+				  "module strings longer than %d bytes in all", MODSTR_POOL);
+			return LOADER_E_TOOSMALL;
+		}
 	}
 	if (bi->rsdp_old)
 		memcpy(rsdp_old_copy, bi->rsdp_old, old_len);
@@ -148,6 +155,10 @@ int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
 	if (rc != LOADER_OK)
 		return rc;
 	image = phys_ptr(&mc, moves[g].to, size);
+	if (!image) {
+		ksnprintf(err->msg, sizeof(err->msg), "guest image unreachable after moving");
+		return LOADER_E_ACCESS;
+	}
 	rc = loader_execute(&plan, image, size, phys_ptr, &mc, err);
 	if (rc != LOADER_OK)
 		return rc;
@@ -165,6 +176,10 @@ int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
 	if (rc != LOADER_OK)
 		return rc;
 	gdt = phys_ptr(&mc, blocks[1].addr, 24);
+	if (!gdt) {
+		ksnprintf(err->msg, sizeof(err->msg), "guest GDT block unreachable");
+		return LOADER_E_ACCESS;
+	}
 	gdt[0] = 0;
 	gdt[1] = 0x00CF9A000000FFFFULL;
 	gdt[2] = 0x00CF92000000FFFFULL;

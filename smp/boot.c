@@ -224,15 +224,20 @@ unsigned int smp_start_aps(const struct acpi_info *acpi,
 		if (!start_one(c)) {
 			printk("cpu with APIC ID %u: no answer after %u ms, skipped\n",
 			       ac->apic_id, AP_TIMEOUT_MS);
-			/* It may still wake later and run on this stack:
-			 * keep the memory, mark the CPU absent. */
-			c->state = CPU_ABSENT;
+			/* A late wake-up would run the trampoline, which
+			 * becomes guest memory: INIT puts the CPU back into
+			 * wait-for-SIPI, where nothing ever wakes it. */
+			lapic_send_ipi(c->apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+			mdelay(10);
+			percpu_destroy(c);
 			skipped++;
 			continue;
 		}
 		cpus[index++] = c;
 		cpus_online++;
 	}
+	/* The page is the guest's from now on: leave nothing of ours in it. */
+	memset(phys_to_virt(PADDR(tramp_pa)), 0, 4096);
 	printk("cpus: %u online%s\n", cpus_online,
 	       skipped ? " (some skipped, see above)" : "");
 	return cpus_online;

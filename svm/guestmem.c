@@ -11,9 +11,9 @@
 
 void *guest_ptr(uint64_t gpa, uint64_t len)
 {
-	uint64_t end = gpa + len;
-
-	if (end < gpa || end > mm_direct_map_size || end > svm.guest_top)
+	/* Guest RAM only: never MMIO (reads can have side effects) nor a
+	 * gap the direct map does not cover. */
+	if (!paging_is_ram(gpa, len))
 		return NULL;
 	if (in_hv_hole(gpa, len))
 		return NULL; /* the hypervisor's own memory */

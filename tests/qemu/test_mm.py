@@ -121,9 +121,16 @@ def test_hv_mem_sets_pool_size(boot):
 
 
 def test_hv_mem_too_large_panics(boot):
-    m = boot(cmdline="shutdown hv_mem=4G", smp=1, mem="512M")
-    m.expect(r"hv: panic on cpu 0: no room for the hypervisor pool of 4096 MiB",
+    m = boot(cmdline="shutdown hv_mem=1G", smp=1, mem="512M")
+    m.expect(r"hv: panic on cpu 0: no room for the hypervisor pool of 1024 MiB",
              timeout=90, allow_fatal=True)
     m.expect(r"hv: system halted", timeout=10, allow_fatal=True)
     out = serial_text(m)
     assert "hv: ready" not in out and "hv: mm: pool " not in out
+
+
+def test_hv_mem_beyond_what_can_fit_is_a_bad_value(boot):
+    """A pool must fit between 16 MiB and 4 GiB: 4G is refused outright."""
+    m = boot(cmdline="shutdown hv_mem=4G", smp=1, mem="512M")
+    m.expect(r"hv: panic on cpu 0: bad command line \"shutdown hv_mem=4G\": "
+             r"bad value in 'hv_mem=4G'", timeout=90, allow_fatal=True)

@@ -8,7 +8,7 @@
 
 /* A little builder for Multiboot2 information blocks. */
 struct mbi {
-	uint8_t buf[8192] __attribute__((aligned(8)));
+	uint8_t buf[32768] __attribute__((aligned(8)));
 	uint32_t len;
 };
 
@@ -239,6 +239,47 @@ TEST(mb2_malformed)
 	EXPECT_BAD(&m, "ACPI new RSDP tag");
 }
 
+TEST(mb2_repeated_unused_tags_are_fine)
+{
+	struct mbi m;
+
+	/* GRUB writes one network tag (16) per interface. */
+	mbi_start(&m);
+	mbi_tag(&m, 16, 8 + 8);
+	mbi_tag(&m, 16, 8 + 8);
+	mbi_mmap(&m, bios_map, 2);
+	mbi_end(&m);
+	CHECK(mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err)) == 0);
+}
+
+TEST(mb2_efi_map_descriptors_merge)
+{
+	struct mbi m;
+	uint8_t *t;
+	uint32_t ds = 48, dv = 1;
+	/* 300 adjacent conventional/boot-services descriptors: one range. */
+	const int n = 300;
+
+	mbi_start(&m);
+	t = mbi_tag(&m, 17, 16 + 48 * (uint32_t)n);
+	CHECK(m.len < sizeof(m.buf) - 64);
+	memcpy(t + 8, &ds, 4);
+	memcpy(t + 12, &dv, 4);
+	for (int i = 0; i < n; i++) {
+		uint32_t type = i % 2 ? 7 : 4;
+		uint64_t start = 0x100000ULL + 0x1000ULL * (uint64_t)i, pages = 1;
+
+		memcpy(t + 16 + 48 * i, &type, 4);
+		memcpy(t + 16 + 48 * i + 8, &start, 8);
+		memcpy(t + 16 + 48 * i + 24, &pages, 8);
+	}
+	mbi_end(&m);
+	CHECK(mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err)) == 0);
+	CHECK_EQ(bi.nefimap, 1);
+	CHECK_EQ(bi.efimap[0].len, 0x1000ULL * (uint64_t)n);
+	CHECK_EQ(bi.efimap[0].type, MEM_USABLE);
+}
+
 TEST(mb2_random_garbage_never_crashes)
 {
 	struct mbi m;
@@ -280,6 +321,8 @@ TEST(cmdline_bad)
 	CHECK(strstr(err, "bad value in 'hv_mem=3M'") != NULL);
 	CHECK_EQ(o.hv_mem, 32ULL << 20); /* default kept */
 	CHECK(cmdline_parse("hv_mem=33M", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("hv_mem=4G", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("hv_mem=4080M", &o, err, sizeof(err)) == 0);
 	CHECK(cmdline_parse("hv_mem=", &o, err, sizeof(err)) == -1);
 	CHECK(cmdline_parse("serial=com9", &o, err, sizeof(err)) == -1);
 	CHECK(cmdline_parse("serial", &o, err, sizeof(err)) == -1);
