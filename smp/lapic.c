@@ -48,7 +48,10 @@ void lapic_send_ipi(uint32_t dest, uint32_t icr_lo)
 	uint32_t saved_hi;
 
 	if (x2apic) {
-		/* One 64-bit write; no delivery-status bit (16.11.4.4). */
+		/* One 64-bit write; no delivery-status bit (16.11.4.4). The
+		 * WRMSR does not serialize: order the caller's flag stores
+		 * (smp_kick) before the IPI. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		wrmsr(X2APIC_MSR(APIC_REG_ICR_LO), (uint64_t)dest << 32 | icr_lo);
 		return;
 	}

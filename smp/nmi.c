@@ -30,8 +30,8 @@ static void nmi_handler(struct trap_frame *f)
 		/* Every kick is announced (kicks_sent) before its NMI is
 		 * sent; an NMI with nothing announced is the guest's. */
 		if (c->kicks_sent != c->kicks_taken) {
-			c->kicks_taken = c->kicks_sent;
-		} else {
+			c->kicks_taken++;            /* one kick per NMI */
+		} else if (!c->kick_pending) {
 			c->foreign_nmis++;
 			c->kick_pending = 1; /* the vCPU loop queues it */
 		}

@@ -25,6 +25,7 @@ trampoline_start:
 	shll $4, %ebx                       /* EBX = physical base */
 	lgdtl OFF(tramp_gdtr)
 	movl %cr0, %eax
+	andl $~(CR0_CD | CR0_NW), %eax      /* INIT left the caches off */
 	orl $CR0_PE, %eax
 	movl %eax, %cr0
 	ljmpl *OFF(tramp_pm_ptr)

@@ -44,8 +44,7 @@ static __attribute__((noinline)) void icr_write(struct vcpu *v, uint32_t lo)
 {
 	switch (icr_classify(lo)) {
 	case ICR_FORWARD:
-		lapic_write(APIC_REG_ICR_HI, v->icr_high);
-		lapic_write(APIC_REG_ICR_LO, lo);
+		lapic_send_ipi(v->icr_high >> 24, lo);
 		return;
 	case ICR_IGNORE:
 		return; /* INIT level de-assert does nothing on this APIC */
@@ -73,6 +72,27 @@ static int apic_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 	return 0;
 }
 
+/* Registers a guest write reaches the real APIC for: the writable ones
+ * (APM Vol. 2, table 16-2) minus ICR (emulated) and ID (the hypervisor
+ * addresses its kicks by APIC ID). Writes to the rest are dropped, as the
+ * hardware ignores writes to read-only registers. */
+static bool apic_forwardable(uint32_t reg)
+{
+	switch (reg) {
+	case APIC_REG_TPR: case APIC_REG_EOI:
+	case APIC_REG_SVR: case APIC_REG_ESR: case 0x2F0:
+	case APIC_REG_LVT_TIMER: case 0x330: case 0x340:
+	case APIC_REG_LVT_LINT0: case APIC_REG_LVT_LINT1: case APIC_REG_LVT_ERROR:
+	case APIC_REG_TIMER_ICR: case APIC_REG_TIMER_DCR:
+		return true;
+	case APIC_REG_LDR: /* read-only in x2APIC mode, no DFR there: */
+	case APIC_REG_DFR: /* the MSR write would #GP in the host */
+		return !lapic_x2apic();
+	default:
+		return false;
+	}
+}
+
 static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
 	uint32_t reg = (uint32_t)(gpa & 0xFF0);
@@ -82,11 +102,13 @@ static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 		return 0; /* 16.3.2: only aligned 32-bit accesses; ignore */
 	switch (reg) {
 	case APIC_REG_ICR_HI:
-		/* Shadowed, and written through so that the guest's
+		/* Shadowed, and written through (xAPIC) so that the guest's
 		 * direct reads see it (the hypervisor's own IPIs restore
 		 * it: lapic_send_ipi). */
 		v->icr_high = (uint32_t)val;
-		break;
+		if (!lapic_x2apic())
+			lapic_write(reg, (uint32_t)val);
+		return 0;
 	case APIC_REG_ICR_LO:
 		icr_write(v, (uint32_t)val);
 		return 0;
@@ -99,7 +121,10 @@ static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 	default:
 		break;
 	}
-	lapic_write(reg, (uint32_t)val);
+	if (reg == APIC_REG_EOI || reg == APIC_REG_ESR)
+		val = 0; /* the value is ignored; x2APIC demands 0 (16.11.4) */
+	if (apic_forwardable(reg))
+		lapic_write(reg, (uint32_t)val);
 	return 0;
 }
 

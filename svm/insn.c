@@ -114,6 +114,12 @@ enum exit_action handle_vmmcall(struct vcpu *v)
 	uint64_t fn = s->rax, a0 = v->regs.rdi, a1 = v->regs.rsi;
 	int64_t ret;
 
+	/* Hypercalls are the guest kernel's: CPL > 0 gets #UD
+	 * (hypercall/hypercall.h). */
+	if (s->cpl != 0) {
+		vcpu_inject_ud(v);
+		return EXIT_INJECT;
+	}
 	switch (fn) {
 	case HC_VERSION:
 		ret = HC_ABI_VERSION;

@@ -122,6 +122,7 @@ struct svm_global {
 	bool page1gb;
 	bool has_vm_cr;
 	struct npt npt;
+	size_t npt_table_limit;       /* on-demand mappings stop here */
 	struct paddr msrpm_pa;        /* order 1 (8 KiB) */
 	struct paddr iopm_pa;         /* order 2 (12 KiB used) */
 	struct hv_hole holes[HV_MAX_HOLES]; /* image and pool */

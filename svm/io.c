@@ -69,8 +69,12 @@ static void port_out(uint16_t port, unsigned size, uint32_t val)
 		outl(port, val);
 }
 
-/* A byte the guest writes to one of our ports, after policy. */
-static void out_byte(struct vcpu *v, uint16_t port, uint8_t val)
+/* The policy for one byte the guest writes to @port: returns the byte to
+ * write (A20 kept on, the reset bit taken out), or resets the machine.
+ * @byte_access: the reset-control and FADT reset ports decode only byte
+ * writes (a dword to 0xCF8 is the PCI address, not a reset). */
+static uint8_t filter_byte(struct vcpu *v, uint16_t port, uint8_t val,
+			   bool byte_access)
 {
 	if (port == PORT_A20) {
 		if (!(val & 0x02) && !v->a20_warned) {
@@ -78,14 +82,13 @@ static void out_byte(struct vcpu *v, uint16_t port, uint8_t val)
 			       v->index);
 			v->a20_warned = true;
 		}
-		outb(port, (uint8_t)((val | 0x02) & ~0x01));
 		if (val & 0x01)
 			machine_reset(v, "port 0x92 bit 0");
-		return;
+		return (uint8_t)((val | 0x02) & ~0x01);
 	}
-	if (port == PORT_RESET && (val & CF9_RST_CPU))
+	if (byte_access && port == PORT_RESET && (val & CF9_RST_CPU))
 		machine_reset(v, "port 0xCF9");
-	if (port == svm.reset_port && svm.reset_port != PORT_RESET &&
+	if (byte_access && port == svm.reset_port && svm.reset_port != PORT_RESET &&
 	    val == svm.reset_value)
 		machine_reset(v, "FADT RESET_REG");
 	if (port == PORT_KBC) {
@@ -98,7 +101,7 @@ static void out_byte(struct vcpu *v, uint16_t port, uint8_t val)
 			machine_reset(v, "keyboard controller output port");
 		val |= 0x02; /* A20 stays on */
 	}
-	outb(port, val);
+	return val;
 }
 
 enum exit_action handle_ioio(struct vcpu *v)
@@ -123,11 +126,17 @@ enum exit_action handle_ioio(struct vcpu *v)
 		if (size == 4)
 			vm->save.rax &= 0xFFFFFFFF; /* 32-bit writes zero-extend */
 	} else {
+		/* Every byte of a wider write that lands on one of our ports
+		 * goes through the policy too (outw 0x92 must not turn A20
+		 * off); the write itself keeps the guest's width. */
 		val = (uint32_t)vm->save.rax;
-		if (size == 1)
-			out_byte(v, port, (uint8_t)val);
-		else
-			port_out(port, size, val); /* e.g. 0xCF8: not ours */
+		for (unsigned i = 0; i < size; i++) {
+			uint8_t b = (uint8_t)(val >> (8 * i));
+
+			b = filter_byte(v, (uint16_t)(port + i), b, size == 1);
+			val = (val & ~(0xFFu << (8 * i))) | ((uint32_t)b << (8 * i));
+		}
+		port_out(port, size, val);
 	}
 	vm->save.rip = vm->ctl.exit_info2; /* next RIP (15.10.2) */
 	return EXIT_RESUME;

@@ -9,7 +9,9 @@
  *   VM_HSAVE_PA     a per-vCPU shadow; never the real register
  *   APIC_BASE       reads real; writes that change anything dropped
  *   MTRRs           writes that would make any of the hole non-WB dropped
- *   SYSCFG, HWCR, SMM_ADDR/MASK   writes dropped (reported)
+ *   SYSCFG, HWCR, SMM_ADDR/MASK, SMM_BASE, TOP_MEM/TOP_MEM2, IORRs,
+ *   MMIO_CFG_BASE   writes dropped (reported): they route or hide memory
+ *   MTRR writes that the CPU would refuse (#GP) are refused the same way
  *   TSC             writes become the vCPU's TSC offset
  *   x2APIC 0x800-0x8FF and MSRs outside the map   #GP
  *   everything else passes straight through (no exit)
@@ -26,6 +28,13 @@
 #define MSR_HWCR         0xC0010015
 #define MSR_SMM_ADDR     0xC0010112
 #define MSR_SMM_MASK     0xC0010113
+#define MSR_SMM_BASE     0xC0010111
+#define MSR_IORR_FIRST   0xC0010016   /* IORRBase0 .. IORRMask1 */
+#define MSR_IORR_LAST    0xC0010019
+#define MSR_TOP_MEM      0xC001001A
+#define MSR_TOP_MEM2     0xC001001D
+#define MSR_MMIO_CFG     0xC0010058
+#define MSR_MTRR_CAP     0x000000FE
 #define MTRR_VALID       BIT(11)
 #define MTRR_TYPE_WB     6
 #define EFER_GUEST_OK    (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | \
@@ -71,6 +80,12 @@ void msrpm_setup(uint8_t *pm)
 	msrpm_set(pm, MSR_HWCR, MSRPM_WRITE);
 	msrpm_set(pm, MSR_SMM_ADDR, MSRPM_READ | MSRPM_WRITE);
 	msrpm_set(pm, MSR_SMM_MASK, MSRPM_READ | MSRPM_WRITE);
+	msrpm_set(pm, MSR_SMM_BASE, MSRPM_WRITE);
+	for (uint32_t m = MSR_IORR_FIRST; m <= MSR_IORR_LAST; m++)
+		msrpm_set(pm, m, MSRPM_WRITE);
+	msrpm_set(pm, MSR_TOP_MEM, MSRPM_WRITE);
+	msrpm_set(pm, MSR_TOP_MEM2, MSRPM_WRITE);
+	msrpm_set(pm, MSR_MMIO_CFG, MSRPM_WRITE);
 	for (uint32_t m = 0x800; m <= 0x8FF; m++)
 		msrpm_set(pm, m, MSRPM_READ | MSRPM_WRITE);
 }
@@ -91,6 +106,38 @@ static bool mtrr_pair_hurts_hole(uint64_t base, uint64_t mask)
 		return true; /* non-contiguous: too clever to allow */
 	start = base & mask & physmask;
 	return in_hv_hole(start, size);
+}
+
+static bool mtrr_type_ok(uint64_t t)
+{
+	return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
+}
+
+/* Would the CPU take this MTRR write (APM Vol. 2, 7.7)? An MSR that does
+ * not exist or a reserved bit set means #GP, which the guest gets instead
+ * of the hypervisor. */
+static bool mtrr_write_valid(uint32_t msr, uint64_t val)
+{
+	unsigned bits = cpuid(0x80000008, 0).eax & 0xFF;
+	uint64_t above = bits >= 64 ? 0 : ~((1ULL << bits) - 1);
+	unsigned vcnt = rdmsr(MSR_MTRR_CAP) & 0xFF;
+
+	if (msr == MSR_MTRR_DEF)
+		return !(val & ~(0xFFULL | BIT(10) | BIT(11))) && mtrr_type_ok(val & 0xFF);
+	if (msr >= 0x250) {
+		if (msr != 0x250 && msr != 0x258 && msr != 0x259 &&
+		    (msr < 0x268 || msr > 0x26F))
+			return false;
+		for (int i = 0; i < 8; i++)
+			if (!mtrr_type_ok((val >> (8 * i)) & 0xFF))
+				return false;
+		return true;
+	}
+	if ((msr - MSR_MTRR_BASE0) / 2 >= vcnt)
+		return false;
+	if (msr & 1) /* PHYSMASK */
+		return !(val & (GENMASK(10, 0) | above));
+	return !(val & (GENMASK(11, 8) | above)) && mtrr_type_ok(val & 0xFF);
 }
 
 static bool mtrr_write_ok(uint32_t msr, uint64_t val)
@@ -160,6 +207,11 @@ static enum exit_action msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_HWCR:
 	case MSR_SMM_ADDR:
 	case MSR_SMM_MASK:
+	case MSR_SMM_BASE:
+	case MSR_IORR_FIRST ... MSR_IORR_LAST:
+	case MSR_TOP_MEM:
+	case MSR_TOP_MEM2:
+	case MSR_MMIO_CFG:
 		if (val != rdmsr(msr))
 			printk("vcpu %u: write %llx to MSR %x dropped\n", v->index,
 			       (unsigned long long)val, msr);
@@ -171,6 +223,10 @@ static enum exit_action msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		break;
 	}
 	if ((msr >= MSR_MTRR_BASE0 && msr <= MSR_MTRR_LAST) || msr == MSR_MTRR_DEF) {
+		if (!mtrr_write_valid(msr, val)) {
+			vcpu_inject_gp(v);
+			return EXIT_INJECT;
+		}
 		if (mtrr_write_ok(msr, val))
 			wrmsr(msr, val);
 		else

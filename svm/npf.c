@@ -76,11 +76,17 @@ static enum exit_action map_on_demand(struct vcpu *v, uint64_t gpa)
 		return EXIT_STOP;
 	}
 	spin_lock(&npt_lock);
-	rc = npt_lookup(&svm.npt, page, NULL, NULL, NULL) == 0 ? 0 :
-	     npt_set_page_flags(&svm.npt, page, NPT_LEAF_RW);
+	if (svm.npt.table_pages >= svm.npt_table_limit)
+		rc = 1; /* a guest touching everything must not drain the pool */
+	else
+		rc = npt_lookup(&svm.npt, page, NULL, NULL, NULL) == 0 ? 0 :
+		     npt_set_page_flags(&svm.npt, page, NPT_LEAF_RW);
 	spin_unlock(&npt_lock);
 	if (rc) {
-		vcpu_stop(v, "out of memory for nested page tables");
+		printk("vcpu %u: no more on-demand nested mappings (gpa %llx; "
+		       "%zu table pages)\n", v->index, (unsigned long long)gpa,
+		       svm.npt.table_pages);
+		vcpu_stop(v, "nested page tables for on-demand MMIO exhausted");
 		return EXIT_STOP;
 	}
 	v->tlb_flush = true;

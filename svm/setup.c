@@ -73,6 +73,8 @@ static int build_npt(const struct svm_config *cfg)
 		holes[i] = (struct npt_range){ cfg->holes[i].base, cfg->holes[i].end };
 	if (npt_build(&svm.npt, &layout, &ops))
 		return -1;
+	/* MMIO above the map is mapped on demand: at most 1 MiB more. */
+	svm.npt_table_limit = svm.npt.table_pages + 256;
 	npt_summary(&svm.npt, &st);
 	printk("svm: NPT maps [0, %llx) minus %zu hole(s) %llx-%llx: %zu table pages "
 	       "(%zu KiB), leaves 1G %zu 2M %zu 4K %zu\n",

@@ -153,6 +153,9 @@ static void vcpu_do_init(struct vcpu *v)
 	v->ldr = 0;
 	v->dfr = 0xFFFFFFFF;
 	v->icr_high = 0;
+	/* NMIs that arrive while the vCPU waits for SIPI are not kept. */
+	v->nmi_req_seen = READ_ONCE(v->nmi_req);
+	v->foreign_nmis_seen = READ_ONCE(v->cpu->foreign_nmis);
 	v->inits++;
 	for (size_t i = 0; i < ARRAY_SIZE(lvts); i++)
 		lapic_write(lvts[i], lapic_read(lvts[i]) | BIT(16));
@@ -180,6 +183,9 @@ static bool vcpu_take_requests(struct vcpu *v)
 	__atomic_store_n(&c->kick_pending, 0, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&v->init_req, 0, __ATOMIC_ACQ_REL)) {
 		vcpu_do_init(v);
+		/* A SIPI may already be waiting: have the idle loop look
+		 * before it parks. */
+		c->kick_pending = 1;
 		return true;
 	}
 	nmis = READ_ONCE(v->nmi_req);

@@ -56,6 +56,9 @@
 #define VMCB_RFLAGS      0x570
 #define VMCB_RIP         0x578
 #define VMCB_RAX         0x5F8
+#define VMCB_CPL         0x4CB
+#define VMCB_EFER        0x4D0
+#define EFER_SVME_BIT    0x1000
 /* struct vcpu_fast (svm/internal.h asserts it) */
 #define F_CPUID_LIN   0x00
 #define F_CPUID_CR3   0x08
@@ -162,6 +165,7 @@ svm_vmrun:
 	incq F_CPUID_N(%rdx)
 	movq $0, VMCB_EVENT_INJ(%rdi)       /* delivered, if there was one */
 	movb $0, VMCB_TLB_CONTROL(%rdi)
+	orl $EFER_SVME_BIT, VMCB_EFER(%rdi) /* QEMU's SMM may clear it */
 	pushq %rax
 	movl VMCB_RAX(%rdi), %eax           /* leaf; ECX (subleaf) is live */
 	cpuid                               /* EBX, ECX, EDX: the guest's */
@@ -174,6 +178,8 @@ svm_vmrun:
 
 .Lvmmcall:
 	cmpq $HC_VERSION, VMCB_RAX(%rdi)
+	jne .Lslow
+	cmpb $0, VMCB_CPL(%rdi)             /* hypercalls are CPL 0's */
 	jne .Lslow
 	movq VMCB_NEXT_RIP(%rdi), %rsi
 	testq %rsi, %rsi
@@ -200,6 +206,7 @@ svm_vmrun:
 	movq $HC_ABI_VERSION, VMCB_RAX(%rdi)
 	movq $0, VMCB_EVENT_INJ(%rdi)
 	movb $0, VMCB_TLB_CONTROL(%rdi)
+	orl $EFER_SVME_BIT, VMCB_EFER(%rdi) /* QEMU's SMM may clear it */
 	popq %rdx
 	popq %rsi
 	popq %rdi
