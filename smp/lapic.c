@@ -30,10 +30,14 @@ uint32_t lapic_read(uint32_t reg)
 
 void lapic_write(uint32_t reg, uint32_t v)
 {
-	if (x2apic)
-		wrmsr(X2APIC_MSR(reg), v);
-	else
+	if (!x2apic) {
 		xapic[reg / 4] = v;
+		return;
+	}
+	/* x2APIC: EOI and ESR take only 0 (the xAPIC ignores the value). */
+	if (reg == APIC_REG_EOI || reg == APIC_REG_ESR)
+		v = 0;
+	wrmsr(X2APIC_MSR(reg), v);
 }
 
 uint32_t lapic_id(void)

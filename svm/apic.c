@@ -72,25 +72,25 @@ static int apic_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 	return 0;
 }
 
-/* Registers a guest write reaches the real APIC for: the writable ones
- * (APM Vol. 2, table 16-2) minus ICR (emulated) and ID (the hypervisor
- * addresses its kicks by APIC ID). Writes to the rest are dropped, as the
- * hardware ignores writes to read-only registers. */
-static bool apic_forwardable(uint32_t reg)
+/* Registers a guest write reaches the real APIC for, one bit per
+ * register (offset >> 4): the writable ones (APM Vol. 2, table 16-2)
+ * minus ICR (emulated) and ID (the hypervisor addresses its kicks by APIC
+ * ID); LDR and DFR only in xAPIC mode (read-only or absent in x2APIC
+ * mode: the MSR write would #GP in the host). Writes to the rest are
+ * dropped, as the hardware ignores writes to read-only registers. */
+#define APIC_BIT(reg) (1ULL << ((reg) >> 4))
+static uint64_t apic_forward_mask;
+
+void apic_policy_init(void)
 {
-	switch (reg) {
-	case APIC_REG_TPR: case APIC_REG_EOI:
-	case APIC_REG_SVR: case APIC_REG_ESR: case 0x2F0:
-	case APIC_REG_LVT_TIMER: case 0x330: case 0x340:
-	case APIC_REG_LVT_LINT0: case APIC_REG_LVT_LINT1: case APIC_REG_LVT_ERROR:
-	case APIC_REG_TIMER_ICR: case APIC_REG_TIMER_DCR:
-		return true;
-	case APIC_REG_LDR: /* read-only in x2APIC mode, no DFR there: */
-	case APIC_REG_DFR: /* the MSR write would #GP in the host */
-		return !lapic_x2apic();
-	default:
-		return false;
-	}
+	apic_forward_mask = APIC_BIT(APIC_REG_TPR) | APIC_BIT(APIC_REG_EOI) |
+		APIC_BIT(APIC_REG_SVR) | APIC_BIT(APIC_REG_ESR) | APIC_BIT(0x2F0) |
+		APIC_BIT(APIC_REG_LVT_TIMER) | APIC_BIT(0x330) | APIC_BIT(0x340) |
+		APIC_BIT(APIC_REG_LVT_LINT0) | APIC_BIT(APIC_REG_LVT_LINT1) |
+		APIC_BIT(APIC_REG_LVT_ERROR) | APIC_BIT(APIC_REG_TIMER_ICR) |
+		APIC_BIT(APIC_REG_TIMER_DCR);
+	if (!lapic_x2apic())
+		apic_forward_mask |= APIC_BIT(APIC_REG_LDR) | APIC_BIT(APIC_REG_DFR);
 }
 
 static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
@@ -121,9 +121,7 @@ static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 	default:
 		break;
 	}
-	if (reg == APIC_REG_EOI || reg == APIC_REG_ESR)
-		val = 0; /* the value is ignored; x2APIC demands 0 (16.11.4) */
-	if (apic_forwardable(reg))
+	if (apic_forward_mask & APIC_BIT(reg))
 		lapic_write(reg, (uint32_t)val);
 	return 0;
 }

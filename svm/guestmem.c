@@ -220,7 +220,6 @@ bool vcpu_mmio_site_store(struct vcpu *v, uint64_t gpa,
 	if (ops->write(ctx, gpa, m->opsize, val))
 		return false;
 	s->rip += m->len;
-	v->mmio_site_hits++;
 	return true;
 }
 

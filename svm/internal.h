@@ -95,7 +95,6 @@ struct vcpu {
 	uint64_t exit_counts[SVM_EXIT_SLOTS];
 	struct vcpu_fast fast;
 	struct mmio_site mmio_site;
-	uint64_t mmio_site_hits;
 	uint64_t npf_hv_hits;         /* accesses to the hypervisor's hole */
 	bool a20_warned;
 	uint32_t icr_high;            /* the guest's ICR high half (shadow) */
@@ -217,6 +216,7 @@ enum exit_action handle_ioio(struct vcpu *v);
 enum exit_action handle_npf(struct vcpu *v);
 enum exit_action apic_write_fault(struct vcpu *v, uint64_t gpa);
 bool apic_fast_write(struct vcpu *v);
+void apic_policy_init(void);
 
 /* Nested page fault error code (EXITINFO1, APM Vol. 2, 15.25.6). */
 #define NPF_ERR_P      BIT(0)

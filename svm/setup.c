@@ -149,6 +149,7 @@ int svm_init(const struct svm_config *cfg)
 	}
 	svm.iopm_pa = pm;
 	msrpm_setup(phys_to_virt(svm.msrpm_pa));
+	apic_policy_init();
 	iopm_setup(phys_to_virt(svm.iopm_pa));
 	return 0;
 }
