@@ -17,10 +17,10 @@
 	.section .multiboot2, "a"
 	.balign 8
 mb2_header:
-	.long 0xe85250d6                        /* magic */
+	.long MB2_HEADER_MAGIC                   /* magic */
 	.long 0                                 /* i386 */
 	.long mb2_header_end - mb2_header
-	.long -(0xe85250d6 + (mb2_header_end - mb2_header))
+	.long -(MB2_HEADER_MAGIC + (mb2_header_end - mb2_header))
 	.short 0, 0                             /* end tag */
 	.long 8
 mb2_header_end:

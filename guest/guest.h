@@ -12,6 +12,7 @@
 #define GUEST_GUEST_H
 
 #include "arch/x86.h"
+#include "boot/multiboot2.h"
 
 /* ---- constants shared with assembly ------------------------------------ */
 #define GDT_CODE64        0x08
@@ -32,7 +33,7 @@
 #define VEC_IPI           0x40
 #define VEC_SPURIOUS      0xff
 
-#define MB2_BOOT_MAGIC    0x36d76289   /* EAX at entry, Multiboot2 3.3 */
+/* MB2_BOOTLOADER_MAGIC, MB2_HEADER_MAGIC: boot/multiboot2.h */
 
 #ifndef __ASSEMBLY__
 #include <stdarg.h>

@@ -123,7 +123,7 @@ void guest_main(uint32_t magic, uint32_t info)
 	idt_load();
 	printk("starting: magic %#x, Multiboot2 information at %#x\n",
 	       magic, info);
-	if (magic != MB2_BOOT_MAGIC)
+	if (magic != MB2_BOOTLOADER_MAGIC)
 		panic("not started by a Multiboot2 loader (EAX %#x)", magic);
 	why = mb2_parse((const void *)(uintptr_t)info,
 			MIN(MB2_INFO_MAX, MAPPED_LIMIT - info), &boot);

@@ -3,41 +3,11 @@
  * spec 3.6). Pure: no I/O, so it runs in the host unit tests. Everything
  * is checked against the block's total_size before it is read.
  */
+#include "boot/multiboot2.h"
 #include "guest/guest.h"
 
-#define MB2_TAG_END        0
-#define MB2_TAG_CMDLINE    1
-#define MB2_TAG_LOADER     2
-#define MB2_TAG_MMAP       6
-#define MB2_TAG_ACPI_OLD   14
-#define MB2_TAG_ACPI_NEW   15
-
-struct mb2_tag {
-	uint32_t type;
-	uint32_t size;
-} __packed;
-_Static_assert(offsetof(struct mb2_tag, size) == 4, "mb2 tag");
-
-struct mb2_mmap_hdr {                   /* 3.6.8 */
-	uint32_t type;
-	uint32_t size;
-	uint32_t entry_size;
-	uint32_t entry_version;
-} __packed;
-_Static_assert(offsetof(struct mb2_mmap_hdr, entry_size) == 8, "mb2 mmap");
-_Static_assert(offsetof(struct mb2_mmap_hdr, entry_version) == 12, "mb2 mmap");
-_Static_assert(sizeof(struct mb2_mmap_hdr) == 16, "mb2 mmap");
-
-struct mb2_mmap_entry {
-	uint64_t base_addr;
-	uint64_t length;
-	uint32_t type;
-	uint32_t reserved_0x14;
-} __packed;
-_Static_assert(offsetof(struct mb2_mmap_entry, length) == 8, "mb2 entry");
-_Static_assert(offsetof(struct mb2_mmap_entry, type) == 16, "mb2 entry");
-_Static_assert(offsetof(struct mb2_mmap_entry, reserved_0x14) == 20, "mb2 entry");
-_Static_assert(sizeof(struct mb2_mmap_entry) == 24, "mb2 entry");
+/* Layouts and tag numbers: boot/multiboot2.h, shared with the
+ * hypervisor. */
 
 /* A string tag must hold a NUL inside its payload. */
 static const char *tag_string(const uint8_t *payload, size_t len)
@@ -50,7 +20,7 @@ static const char *tag_string(const uint8_t *payload, size_t len)
 static const char *parse_mmap(const uint8_t *tag, uint32_t size,
 			      struct guest_boot *out)
 {
-	struct mb2_mmap_hdr h;
+	struct mb2_tag_mmap h;
 
 	if (size < sizeof(h))
 		return "memory map tag too small";
@@ -109,7 +79,7 @@ const char *mb2_parse(const void *info, size_t max_len, struct guest_boot *out)
 			if (out->cmdline == NULL)
 				return "command line not terminated";
 			break;
-		case MB2_TAG_LOADER:
+		case MB2_TAG_LOADER_NAME:
 			out->loader = tag_string(payload, plen);
 			if (out->loader == NULL)
 				return "boot loader name not terminated";
