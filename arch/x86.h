@@ -63,6 +63,7 @@
 #define PTE_NX   (1ULL << 63)
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000ULL
 
+#define RFLAGS_TF (1U << 8)
 #define RFLAGS_IF (1U << 9)
 
 #ifndef __ASSEMBLY__

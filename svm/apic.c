@@ -139,10 +139,7 @@ bool apic_fast_write(struct vcpu *v)
 	    (c->exit_info1 & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) !=
 	    (NPF_ERR_P | NPF_ERR_WRITE))
 		return false;
-	if (!vcpu_mmio_site_store(v, c->exit_info2, &apic_ops, v))
-		return false;
-	v->apic_writes++;
-	return true;
+	return vcpu_mmio_site_store(v, c->exit_info2, &apic_ops, v);
 }
 
 enum exit_action apic_write_fault(struct vcpu *v, uint64_t gpa)
@@ -150,7 +147,6 @@ enum exit_action apic_write_fault(struct vcpu *v, uint64_t gpa)
 	struct insn in;
 	int rc;
 
-	v->apic_writes++;
 	if (vcpu_mmio_site_store(v, gpa, &apic_ops, v))
 		return EXIT_RESUME;
 	rc = vcpu_emulate_mmio(v, gpa, &apic_ops, v, &in);

@@ -151,6 +151,7 @@ bool vcpu_skip_insn(struct vcpu *v)
 
 	if ((svm.features & SVM_FEAT_NRIPS) && vm->ctl.next_rip) {
 		vm->save.rip = vm->ctl.next_rip;
+		vcpu_insn_done(v);
 		return true;
 	}
 	rc = vcpu_decode(v, &in);
@@ -163,6 +164,7 @@ bool vcpu_skip_insn(struct vcpu *v)
 	}
 	remember_site(v, &in);
 	vm->save.rip = insn_next_rip(&in, vm->save.rip);
+	vcpu_insn_done(v);
 	return true;
 }
 
@@ -220,6 +222,7 @@ bool vcpu_mmio_site_store(struct vcpu *v, uint64_t gpa,
 	if (ops->write(ctx, gpa, m->opsize, val))
 		return false;
 	s->rip += m->len;
+	vcpu_insn_done(v);
 	return true;
 }
 
@@ -284,6 +287,7 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct mmio_ops *ops,
 	rc = insn_mmio_at(&gv, &r, gpa, ops, ctx, in);
 	if (rc != DEC_OK)
 		return rc;
+	vcpu_insn_done(v);
 	{
 		struct guest_regs_view before;
 

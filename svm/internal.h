@@ -3,6 +3,7 @@
 #define SVM_INTERNAL_H
 
 #include "svm/svm.h"
+#include "arch/x86.h"
 #include "svm/vmcb.h"
 #include "svm/events.h"
 #include "mm/mm.h"
@@ -91,7 +92,6 @@ struct vcpu {
 	uint64_t vm_hsave_shadow;     /* the guest's own VM_HSAVE_PA */
 	bool tlb_flush;               /* TLB_CONTROL=1 on the next VMRUN */
 	const char *stop_reason;
-	uint64_t exits_total;         /* slow path only: see vcpu_exit_count */
 	uint64_t exit_counts[SVM_EXIT_SLOTS];
 	struct vcpu_fast fast;
 	struct mmio_site mmio_site;
@@ -99,7 +99,6 @@ struct vcpu {
 	bool a20_warned;
 	uint32_t icr_high;            /* the guest's ICR high half (shadow) */
 	uint32_t ldr, dfr;            /* the guest's LDR/DFR (for logical IPIs) */
-	uint64_t apic_writes;
 
 	/* Requests from other vCPUs' emulated IPIs: written by the sender,
 	 * then the sender kicks this CPU (smp_kick). */
@@ -172,6 +171,22 @@ void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error,
 			   uint32_t error);
 #define vcpu_inject_ud(v) vcpu_inject_exception((v), 6, false, 0)
 #define vcpu_inject_gp(v) vcpu_inject_exception((v), 13, true, 0)
+
+/* After the hypervisor completed a guest instruction for it (RIP moved
+ * past it): the STI/MOV SS shadow ends with that instruction, and a guest
+ * single-stepping with RFLAGS.TF gets its #DB (DR6.BS), as on hardware
+ * (KVM's skip_emulated_instruction does the same). */
+static inline void vcpu_insn_done(struct vcpu *v)
+{
+	struct vmcb *vm = v->vmcb;
+
+	vm->ctl.interrupt_shadow &= ~1ULL;
+	if (unlikely(vm->save.rflags & RFLAGS_TF)) {
+		vm->save.dr6 |= BIT(14);
+		vcpu_inject_exception(v, 1, false, 0);
+	}
+}
+
 
 /* Whether [gpa, gpa + len) touches the hypervisor's memory. */
 static inline bool in_hv_hole(uint64_t gpa, uint64_t len)

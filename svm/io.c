@@ -139,5 +139,6 @@ enum exit_action handle_ioio(struct vcpu *v)
 		port_out(port, size, val);
 	}
 	vm->save.rip = vm->ctl.exit_info2; /* next RIP (15.10.2) */
+	vcpu_insn_done(v);
 	return EXIT_RESUME;
 }

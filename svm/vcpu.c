@@ -242,12 +242,12 @@ void svm_print_vcpus(void)
 
 		if (!v)
 			continue;
-		printk("vcpu %u: %s, %llu exits (%llu fast), %llu APIC writes, "
+		printk("vcpu %u: %s, %llu exits (%llu fast), %llu nested faults, "
 		       "INIT %llu SIPI %llu, NMIs asked %u injected %llu queued %u%s%s, "
 		       "host NMIs %u (guest's %llu)\n", v->index,
 		       states[v->state % 3], (unsigned long long)vcpu_exits_total(v),
 		       (unsigned long long)(v->fast.cpuid_exits + v->fast.vmmcall_exits),
-		       (unsigned long long)v->apic_writes,
+		       (unsigned long long)v->exit_counts[svm_exit_slot(VMEXIT_NPF)],
 		       (unsigned long long)v->inits, (unsigned long long)v->sipis,
 		       v->nmi_req, (unsigned long long)v->ev.nmis_injected,
 		       v->ev.nmi_queued, v->ev.nmi_blocked ? " blocked" : "",
@@ -267,9 +267,15 @@ uint64_t vcpu_exit_count(const struct vcpu *v, unsigned slot)
 	return n;
 }
 
+/* The sum over every exit code: computed when asked, not counted on the
+ * exit path (every instruction there is one the guest waits for). */
 uint64_t vcpu_exits_total(const struct vcpu *v)
 {
-	return v->exits_total + v->fast.cpuid_exits + v->fast.vmmcall_exits;
+	uint64_t n = v->fast.cpuid_exits + v->fast.vmmcall_exits;
+
+	for (unsigned s = 0; s < SVM_EXIT_SLOTS; s++)
+		n += v->exit_counts[s];
+	return n;
 }
 
 void vcpu_run(struct vcpu *v)
@@ -301,7 +307,6 @@ void vcpu_run(struct vcpu *v)
 			continue;
 		}
 		svm_vmrun(&v->regs, v->vmcb_pa.pa, v->host_state_pa.pa, &v->fast);
-		v->exits_total++;
 		v->exit_counts[svm_exit_slot(vm->ctl.exit_code)]++;
 		act = vm->ctl.exit_code == VMEXIT_NPF && apic_fast_write(v) ?
 		      EXIT_RESUME : svm_handle_exit(v);

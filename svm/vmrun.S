@@ -46,6 +46,7 @@
 
 /* VMCB offsets (svm/vmcb.h asserts them) */
 #define VMCB_TLB_CONTROL 0x05C
+#define VMCB_INT_SHADOW  0x068
 #define VMCB_EXIT_CODE   0x070
 #define VMCB_EXITINTINFO 0x088
 #define VMCB_EVENT_INJ   0x0A8
@@ -73,7 +74,6 @@
 
 #define EXIT_CPUID   0x72
 #define EXIT_VMMCALL 0x81
-#define RFLAGS_TF    0x100
 
 /* Frame: [rsp] regs, [rsp+8] host state, [rsp+16] fast, then callee-saved.
  * Inside the fast path three guest registers sit on top (+24). */
@@ -162,6 +162,7 @@ svm_vmrun:
 	movq VMCB_RIP(%rdi), %rsi
 	addq $2, %rsi
 1:	movq %rsi, VMCB_RIP(%rdi)
+	andq $~1, VMCB_INT_SHADOW(%rdi)     /* the shadow ends with it */
 	incq F_CPUID_N(%rdx)
 	movq $0, VMCB_EVENT_INJ(%rdi)       /* delivered, if there was one */
 	movb $0, VMCB_TLB_CONTROL(%rdi)
@@ -202,6 +203,7 @@ svm_vmrun:
 	movq VMCB_RIP(%rdi), %rsi
 	addq $3, %rsi
 2:	movq %rsi, VMCB_RIP(%rdi)
+	andq $~1, VMCB_INT_SHADOW(%rdi)
 	incq F_VMMCALL_N(%rdx)
 	movq $HC_ABI_VERSION, VMCB_RAX(%rdi)
 	movq $0, VMCB_EVENT_INJ(%rdi)
