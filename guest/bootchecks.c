@@ -1,7 +1,8 @@
 /*
  * guest/bootchecks.c - the checks only the boot CPU runs: memory map,
  * the hypervisor's hole, the hypercalls with buffers, PIT and HLT, and two
- * machine policies: an SMI does not break the vCPU, A20 stays on.
+ * machine policies: an SMI does not break the vCPU, A20 stays on. The
+ * MSR policy checks (guest/msrchecks.c) run last.
  */
 #include "guest/guest.h"
 
@@ -357,4 +358,5 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt)
 	check_hlt();
 	check_smi_svme();
 	check_a20_kept(b);
+	checks_msr();                   /* last: it moves the TSC */
 }

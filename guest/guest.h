@@ -26,6 +26,7 @@
 
 /* Interrupt vectors. */
 #define VEC_UD            6
+#define VEC_GP            13
 #define VEC_NMI           2
 #define VEC_PIC_BASE      0x20         /* 8259 master; slave at +8 */
 #define VEC_PIT           (VEC_PIC_BASE + 0)
@@ -227,6 +228,10 @@ void check_report(const char *name, bool ok, const char *fmt, ...)
 	__printf(3, 4);
 void checks_cpu(void);                /* CPUID, EFER, VMMCALL, VMRUN: any CPU */
 void checks_boot(const struct guest_boot *b, const char *hole_opt);
+/* checks_msr (guest/msrchecks.c): the hypervisor's MSR policy (EFER, VM_CR,
+ * VM_HSAVE_PA, MTRRs, TOP_MEM, x2APIC and unmapped #GP, TSC offset); boot
+ * CPU, last of checks_boot (the TSC jumps and is put back). */
+void checks_msr(void);
 
 /* ---- reset=METHOD (guest/reset.c) ----------------------------------------- */
 /* reset_method: the index of the method named by the N characters at NAME

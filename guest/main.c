@@ -133,6 +133,7 @@ void guest_main(uint32_t magic, uint32_t info)
 	parse_options(boot.cmdline, &opt);
 	cpus[0].apic_id = cpuid(1, 0).ebx >> 24;
 
+	smp_bench = opt.bench;                  /* msr_tsc and the SMP bench read it */
 	checks_cpu();                           /* CPUID, EFER, VMMCALL, VMRUN */
 	checks_boot(&boot, opt.hv_hole);        /* memory, hole, PIT, HLT, SMI, A20 */
 	uint32_t failed = cpus[0].checks_failed;
@@ -143,7 +144,6 @@ void guest_main(uint32_t magic, uint32_t info)
 
 	if (opt.bench)
 		bench_run();                    /* before the APs add exits */
-	smp_bench = opt.bench;                  /* with smp: the SMP bench too */
 	if (opt.smp)
 		failed = (uint32_t)smp_run(&boot);
 	if (opt.reset >= 0) {

@@ -22,7 +22,8 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
     assert "FAIL" not in out
     for check in ("cpuid_hv", "svm_hidden", "efer_svme", "vmmcall_version",
                   "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
-                  "hc_exit_stats", "pit_ticks", "hlt_wakes"):
+                  "hc_exit_stats", "pit_ticks", "hlt_wakes", "msr_efer",
+                  "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_tsc"):
         assert "guest: check %s ok" % check in out
     # The hole probe was seen and contained by the hypervisor.
     assert re.search(r"hv: vcpu 0: write of hypervisor memory at gpa", out)
