@@ -79,6 +79,33 @@
  * Inside the fast path three guest registers sit on top (+24). */
 #define FR_FAST 16
 
+/* The next RIP of the instruction that exited. NRIPS when the CPU saves
+ * it (RSI = next RIP, on to the "2:" in ADVANCE_RIP); else the site cache
+ * must match (same linear address, CR3 and CR0) and RSI is left pointing
+ * at the cached bytes for the caller to compare before ADVANCE_RIP adds
+ * the length. Every mismatch goes to .Lslow. */
+.macro NEXT_RIP lin, cr3, cr0, va
+	movq VMCB_NEXT_RIP(%rdi), %rsi
+	testq %rsi, %rsi
+	jnz 2f
+	movq VMCB_RIP(%rdi), %rsi
+	addq VMCB_CS_BASE(%rdi), %rsi
+	cmpq \lin(%rdx), %rsi
+	jne .Lslow
+	movq VMCB_CR3(%rdi), %rsi
+	cmpq \cr3(%rdx), %rsi
+	jne .Lslow
+	movq VMCB_CR0(%rdi), %rsi
+	cmpq \cr0(%rdx), %rsi
+	jne .Lslow
+	movq \va(%rdx), %rsi
+.endm
+.macro ADVANCE_RIP len
+	movq VMCB_RIP(%rdi), %rsi
+	addq $\len, %rsi
+2:	movq %rsi, VMCB_RIP(%rdi)
+.endm
+
 	.text
 	.globl svm_vmrun
 svm_vmrun:
@@ -142,26 +169,10 @@ svm_vmrun:
 	andl $0xFFFFFF00, %esi
 	cmpl $0x40000000, %esi
 	je .Lslow
-	/* Length: NRIPS, else the site cache. */
-	movq VMCB_NEXT_RIP(%rdi), %rsi
-	testq %rsi, %rsi
-	jnz 1f
-	movq VMCB_RIP(%rdi), %rsi
-	addq VMCB_CS_BASE(%rdi), %rsi
-	cmpq F_CPUID_LIN(%rdx), %rsi
-	jne .Lslow
-	movq VMCB_CR3(%rdi), %rsi
-	cmpq F_CPUID_CR3(%rdx), %rsi
-	jne .Lslow
-	movq VMCB_CR0(%rdi), %rsi
-	cmpq F_CPUID_CR0(%rdx), %rsi
-	jne .Lslow
-	movq F_CPUID_VA(%rdx), %rsi
+	NEXT_RIP F_CPUID_LIN, F_CPUID_CR3, F_CPUID_CR0, F_CPUID_VA
 	cmpw $0xA20F, (%rsi)                /* 0F A2, nothing before it */
 	jne .Lslow
-	movq VMCB_RIP(%rdi), %rsi
-	addq $2, %rsi
-1:	movq %rsi, VMCB_RIP(%rdi)
+	ADVANCE_RIP 2
 	andq $~1, VMCB_INT_SHADOW(%rdi)     /* the shadow ends with it */
 	incq F_CPUID_N(%rdx)
 	movq $0, VMCB_EVENT_INJ(%rdi)       /* delivered, if there was one */
@@ -182,27 +193,12 @@ svm_vmrun:
 	jne .Lslow
 	cmpb $0, VMCB_CPL(%rdi)             /* hypercalls are CPL 0's */
 	jne .Lslow
-	movq VMCB_NEXT_RIP(%rdi), %rsi
-	testq %rsi, %rsi
-	jnz 2f
-	movq VMCB_RIP(%rdi), %rsi
-	addq VMCB_CS_BASE(%rdi), %rsi
-	cmpq F_VMMCALL_LIN(%rdx), %rsi
-	jne .Lslow
-	movq VMCB_CR3(%rdi), %rsi
-	cmpq F_VMMCALL_CR3(%rdx), %rsi
-	jne .Lslow
-	movq VMCB_CR0(%rdi), %rsi
-	cmpq F_VMMCALL_CR0(%rdx), %rsi
-	jne .Lslow
-	movq F_VMMCALL_VA(%rdx), %rsi
+	NEXT_RIP F_VMMCALL_LIN, F_VMMCALL_CR3, F_VMMCALL_CR0, F_VMMCALL_VA
 	cmpw $0x010F, (%rsi)                /* 0F 01 D9 */
 	jne .Lslow
 	cmpb $0xD9, 2(%rsi)
 	jne .Lslow
-	movq VMCB_RIP(%rdi), %rsi
-	addq $3, %rsi
-2:	movq %rsi, VMCB_RIP(%rdi)
+	ADVANCE_RIP 3
 	andq $~1, VMCB_INT_SHADOW(%rdi)
 	incq F_VMMCALL_N(%rdx)
 	movq $HC_ABI_VERSION, VMCB_RAX(%rdi)
