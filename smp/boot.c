@@ -109,18 +109,23 @@ void ap_entry(struct percpu *c)
 
 void (*smp_vcpu_work)(struct percpu *c);
 
+void smp_run_pending_call(struct percpu *c)
+{
+	smp_fn fn = c->call_fn;
+
+	if (!fn)
+		return;
+	c->call_fn = NULL;
+	fn(c->call_arg);
+	__atomic_store_n(&c->call_done, 1, __ATOMIC_RELEASE);
+}
+
 _Noreturn void smp_idle_loop(struct percpu *c)
 {
 	for (;;) {
 		smp_park_until(&c->kick_pending);
 		c->kick_pending = 0;
-		if (c->call_fn) {
-			smp_fn fn = c->call_fn;
-
-			c->call_fn = NULL;
-			fn(c->call_arg);
-			__atomic_store_n(&c->call_done, 1, __ATOMIC_RELEASE);
-		}
+		smp_run_pending_call(c);
 		if (smp_vcpu_work)
 			smp_vcpu_work(c);
 	}

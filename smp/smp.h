@@ -105,6 +105,9 @@ uint64_t smp_trampoline_pa(void);
  * a CPU that does not finish in @timeout_ms is reported. Returns the
  * number of CPUs that ran it. */
 unsigned int smp_call_all(smp_fn fn, void *arg, unsigned int timeout_ms);
+/* Run the smp_call_all() function posted to this CPU, if any, and
+ * report it done (the idle loop and the vCPU loop both call this). */
+void smp_run_pending_call(struct percpu *c);
 /* Set the target's kick flag, then NMI it. An NMI that arrives with no
  * kick announced belongs to the guest (counted in foreign_nmis). NMIs
  * coalesce: a kick and a guest NMI that arrive together become one, and

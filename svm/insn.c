@@ -71,11 +71,6 @@ static int64_t hc_log(struct vcpu *v, uint64_t gpa, uint64_t len)
 	return 0;
 }
 
-static uint64_t slot_code(unsigned slot)
-{
-	return slot < 0xA5 ? slot : VMEXIT_NPF + (slot - 0xA5);
-}
-
 static int64_t hc_exit_stats(struct vcpu *v, uint64_t gpa, uint64_t size)
 {
 	struct hc_exit_stats hdr = { .version = HC_ABI_VERSION };
@@ -90,7 +85,7 @@ static int64_t hc_exit_stats(struct vcpu *v, uint64_t gpa, uint64_t size)
 	cap = (uint32_t)((size - sizeof(hdr)) / sizeof(struct hc_exit_stat));
 	hdr.total_exits = vcpu_exits_total(v);
 	for (unsigned s = 0; s < SVM_EXIT_SLOT_OTHER; s++) {
-		struct hc_exit_stat e = { slot_code(s), vcpu_exit_count(v, s) };
+		struct hc_exit_stat e = { svm_slot_code(s), vcpu_exit_count(v, s) };
 
 		if (!e.count)
 			continue;

@@ -194,13 +194,7 @@ static bool vcpu_take_requests(struct vcpu *v)
 		events_queue_nmi(&v->ev);
 	v->nmi_req_seen = nmis;
 	v->foreign_nmis_seen = foreign;
-	if (c->call_fn) {
-		smp_fn fn = c->call_fn;
-
-		c->call_fn = NULL;
-		fn(c->call_arg);
-		__atomic_store_n(&c->call_done, 1, __ATOMIC_RELEASE);
-	}
+	smp_run_pending_call(c);
 	return false;
 }
 

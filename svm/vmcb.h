@@ -224,6 +224,12 @@ static inline unsigned svm_exit_slot(uint64_t code)
 	return SVM_EXIT_SLOT_OTHER;
 }
 
+/* The inverse of svm_exit_slot (for slots other than SVM_EXIT_SLOT_OTHER). */
+static inline uint64_t svm_slot_code(unsigned slot)
+{
+	return slot < 0xA5 ? slot : VMEXIT_NPF + (slot - 0xA5);
+}
+
 static inline void vmcb_set_intercept(struct vmcb *v, unsigned icpt)
 {
 	v->ctl.intercepts[icpt >> 5] |= 1U << (icpt & 31);
