@@ -4,7 +4,9 @@
  * frame alloc+free rates, and the frame domain's bookkeeping.
  *
  * Built -O2 without sanitizers, with the shipping configuration: every
- * check on (validation, poisoning, redzones). Single thread, pinned to one
+ * check on (validation, redzones, the default poisoning of freed objects:
+ * HEAP_POISON_DEFAULT head bytes and the redzone); a second row measures
+ * heap_poison=full for comparison. Single thread, pinned to one
  * CPU. Each heap workload does alloc + one store + free; sizes are uniform
  * in 16..2048.
  *   LIFO:   allocate 256 objects, free them in reverse, repeat.
@@ -57,6 +59,7 @@ struct alloc_impl {
 	const char *name;
 	void *(*alloc)(size_t);
 	void (*release)(void *);
+	uint32_t poison;        /* hv heap rows: heap_init's poison_bytes */
 };
 
 #define BASE   0x40000000ULL
@@ -67,6 +70,16 @@ struct alloc_impl {
 #define RUNS   7
 
 static uint32_t sizes[NSIZES], slots_idx[NSIZES];
+static uint64_t pool;
+
+/* A fresh frame domain and heap with the given poisoning (every object
+ * of the previous run has been freed). */
+static void hv_reset(uint32_t poison)
+{
+	if (frame_init(PADDR(BASE), pool) != MM_OK)
+		abort();
+	heap_init(poison);
+}
 static void *slots[RAND_N];
 
 static double now(void)
@@ -132,12 +145,17 @@ static void measure(const struct alloc_impl *impl, const bool *ok,
 	static double l[8][RUNS], r[8][RUNS];
 
 	for (unsigned i = 0; i < n; i++)
-		if (ok[i] && impl[i].alloc)
+		if (ok[i] && impl[i].alloc) {
+			if (impl[i].poison)
+				hv_reset(impl[i].poison);
 			bench_lifo(&impl[i]);            /* warm up */
+		}
 	for (unsigned k = 0; k < RUNS; k++)
 		for (unsigned i = 0; i < n; i++) {
 			if (!ok[i] || !impl[i].alloc)
 				continue;
+			if (impl[i].poison)
+				hv_reset(impl[i].poison);
 			l[i][k] = bench_lifo(&impl[i]);
 			r[i][k] = bench_random(&impl[i]);
 		}
@@ -207,22 +225,34 @@ static bool run_preloaded(const char *lib, double *lifo, double *rnd)
 	return pclose(f) == 0 && ok;
 }
 
+enum { HV, HV_FULL, GLIBC, JEMALLOC, MIMALLOC, TCMALLOC, NIMPL };
+
+static void print_ratios(const char *what, const double *lifo,
+			 const double *rnd, unsigned a, unsigned b,
+			 const char *target)
+{
+	printf("%-34s %.2fx LIFO, %.2fx random%s\n", what, lifo[a] / lifo[b],
+	       rnd[a] / rnd[b], target);
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t pool = 1 * GiB + 8 * MiB;
-	struct alloc_impl impl[5] = {
-		{ "hv heap (kmalloc)", kmalloc, kfree },
-		{ "glibc malloc", malloc, free },
-		{ "jemalloc", NULL, NULL },
-		{ "mimalloc", NULL, NULL },
-		{ "tcmalloc", NULL, NULL },
+	struct alloc_impl impl[NIMPL] = {
+		[HV] = { "hv heap (shipping)", kmalloc, kfree,
+			 HEAP_POISON_DEFAULT },
+		[HV_FULL] = { "hv heap, heap_poison=full", kmalloc, kfree,
+			      HEAP_POISON_FULL },
+		[GLIBC] = { "glibc malloc", malloc, free, 0 },
+		[JEMALLOC] = { "jemalloc", NULL, NULL, 0 },
+		[MIMALLOC] = { "mimalloc", NULL, NULL, 0 },
+		[TCMALLOC] = { "tcmalloc", NULL, NULL, 0 },
 	};
-	bool ok[5] = { true, true, false, false, false };
+	bool ok[NIMPL] = { [HV] = true, [HV_FULL] = true, [GLIBC] = true };
 	struct frame_stats st;
-	double lifo[5], rnd[5];
+	double lifo[NIMPL], rnd[NIMPL];
 	uint8_t *buf;
 	uint64_t r = 88172645463325252ULL;
-	bool heap_only;
+	bool heap_only = false;
 
 	for (unsigned i = 0; i < NSIZES; i++) {
 		r ^= r << 13; r ^= r >> 7; r ^= r << 17;
@@ -231,20 +261,34 @@ int main(int argc, char **argv)
 	}
 	pin();
 	if (argc > 1 && !strcmp(argv[1], "--malloc-only")) {
-		measure(&impl[1], &ok[1], 1, &lifo[1], &rnd[1]);
-		printf("%f %f\n", lifo[1], rnd[1]);
+		measure(&impl[GLIBC], &ok[GLIBC], 1, &lifo[GLIBC], &rnd[GLIBC]);
+		printf("%f %f\n", lifo[GLIBC], rnd[GLIBC]);
 		return 0;
 	}
-	heap_only = argc > 1 && !strcmp(argv[1], "--heap-only");
-	if (!heap_only)
-		ok[2] = run_preloaded("libjemalloc.so.2", &lifo[2], &rnd[2]);
-	ok[3] = load(&impl[3], "libmimalloc.so.2", "mi_malloc", "mi_free");
-	if (!heap_only)
-		ok[4] = load(&impl[4], "libtcmalloc.so.4", "tc_malloc",
-			     "tc_free");
+	for (int a = 1; a < argc; a++) {
+		unsigned long v;
 
-	if (heap_only)
-		pool = 64 * MiB;        /* no 1 GiB frame test: start faster */
+		if (!strcmp(argv[a], "--heap-only"))
+			heap_only = true;
+		else if (sscanf(argv[a], "--poison=%lu", &v) == 1 &&
+			 heap_poison_valid(v))
+			impl[HV].poison = (uint32_t)v;   /* A/B experiments */
+		else {
+			fprintf(stderr, "usage: %s [--heap-only] "
+				"[--poison=BYTES]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (!heap_only)
+		ok[JEMALLOC] = run_preloaded("libjemalloc.so.2",
+					     &lifo[JEMALLOC], &rnd[JEMALLOC]);
+	ok[MIMALLOC] = load(&impl[MIMALLOC], "libmimalloc.so.2", "mi_malloc",
+			    "mi_free");
+	if (!heap_only)
+		ok[TCMALLOC] = load(&impl[TCMALLOC], "libtcmalloc.so.4",
+				    "tc_malloc", "tc_free");
+
+	pool = heap_only ? 64 * MiB : 1 * GiB + 8 * MiB; /* 1 GiB frames */
 	buf = mmap(NULL, pool, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (buf == MAP_FAILED)
@@ -252,33 +296,39 @@ int main(int argc, char **argv)
 	madvise(buf, pool, MADV_HUGEPAGE);
 	mm_direct_map_offset = (uint64_t)(uintptr_t)buf - BASE;
 	mm_direct_map_size = BASE + pool;
-	if (frame_init(PADDR(BASE), pool) != MM_OK)
-		return 1;
-	heap_init();
 
 	printf("mm benchmark (single thread pinned, -O2, checks on: "
-	       "validation, poison, redzones=%d; per-CPU cache %u objects per "
-	       "class; median of %d runs)\n\n", HEAP_REDZONE, HEAP_MAG, RUNS);
-	measure(impl, ok, heap_only ? 4 : 5, lifo, rnd);
-	printf("%-20s %14s %14s\n", "allocator", "LIFO Mops/s", "random Mops/s");
-	for (unsigned i = 0; i < 5; i++) {
+	       "validation, redzones=%d, poison of freed objects: %u head "
+	       "bytes + redzone; per-CPU cache %u objects per class; median "
+	       "of %d runs)\n\n", HEAP_REDZONE, impl[HV].poison, HEAP_MAG,
+	       RUNS);
+	measure(impl, ok, heap_only ? MIMALLOC + 1 : NIMPL, lifo, rnd);
+	printf("%-27s %14s %14s\n", "allocator", "LIFO Mops/s",
+	       "random Mops/s");
+	for (unsigned i = 0; i < NIMPL; i++) {
 		if (heap_only && !ok[i])
 			continue;
 		if (!ok[i])
-			printf("%-20s %14s %14s\n", impl[i].name, "n/a", "n/a");
+			printf("%-27s %14s %14s\n", impl[i].name, "n/a", "n/a");
 		else
-			printf("%-20s %14.1f %14.1f\n", impl[i].name, lifo[i],
+			printf("%-27s %14.1f %14.1f\n", impl[i].name, lifo[i],
 			       rnd[i]);
 	}
-	printf("\nhv heap vs glibc:    %.2fx LIFO, %.2fx random (target >= 1.0)\n",
-	       lifo[0] / lifo[1], rnd[0] / rnd[1]);
-	if (ok[3])
-		printf("hv heap vs mimalloc: %.2fx LIFO, %.2fx random "
-		       "(target >= 0.7)\n", lifo[0] / lifo[3], rnd[0] / rnd[3]);
+	printf("\n");
+	print_ratios("hv heap vs glibc:", lifo, rnd, HV, GLIBC,
+		     " (target >= 1.0)");
+	if (ok[MIMALLOC])
+		print_ratios("hv heap vs mimalloc:", lifo, rnd, HV, MIMALLOC,
+			     " (target >= 0.7)");
+	print_ratios("heap_poison=full vs glibc:", lifo, rnd, HV_FULL, GLIBC,
+		     "");
+	if (ok[MIMALLOC])
+		print_ratios("heap_poison=full vs mimalloc:", lifo, rnd,
+			     HV_FULL, MIMALLOC, "");
 	if (heap_only)
 		return 0;
 
-	heap_trim();
+	hv_reset(HEAP_POISON_DEFAULT);
 	printf("\n%-20s %14s\n", "frame order", "alloc+free/s");
 	printf("%-20s %14.0f\n", "0 (4 KiB)", frame_rate(0));
 	printf("%-20s %14.0f\n", "9 (2 MiB)", frame_rate(9));

@@ -4,6 +4,7 @@
  * Untrusted input: every value is checked; the first problem is reported.
  */
 #include "kernel/kernel.h"
+#include "mm/mm.h"
 #include "lib/lib.h"
 
 #define DEFAULT_HV_MEM (32 * MiB)
@@ -49,6 +50,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->hv_mem = DEFAULT_HV_MEM;
 	opt->exit_when_ready = false;
 	opt->mm_selftest = false;
+	opt->heap_poison = HEAP_POISON_DEFAULT;
 	opt->panic_on_cpu = -1;
 	if (errlen)
 		err[0] = 0;
@@ -84,7 +86,17 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			opt->exit_when_ready = true;
 		else if (word_is(w, wl, "mm_selftest"))
 			opt->mm_selftest = true;
-		else if (word_is(w, kl, "panic_on_cpu") && v) {
+		else if (word_is(w, kl, "heap_poison") && v) {
+			if (word_is(v, vl, "full"))
+				opt->heap_poison = HEAP_POISON_FULL;
+			else {
+				bad = kparse_u64(v, vl, &n) != 0 ||
+				      !heap_poison_valid(n) ||
+				      n == HEAP_POISON_FULL;
+				if (!bad)
+					opt->heap_poison = (uint32_t)n;
+			}
+		} else if (word_is(w, kl, "panic_on_cpu") && v) {
 			bad = kparse_u64(v, vl, &n) != 0 || n >= 4096;
 			if (!bad)
 				opt->panic_on_cpu = (int)n;
@@ -99,7 +111,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		if (bad) {
 			if (!rc)
 				ksnprintf(err, errlen,
-					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial: com1..com4 or a port)",
+					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial: com1..com4 or a port; heap_poison: full or a multiple of 16 >= 16)",
 					  (int)MIN(wl, 64), w);
 			rc = -1;
 		}

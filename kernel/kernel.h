@@ -133,6 +133,7 @@ struct hv_options {
 	uint64_t hv_mem;          /* hv_mem=SIZE: pool size in bytes */
 	bool exit_when_ready;     /* shutdown: leave QEMU after 'hv: ready' */
 	bool mm_selftest;         /* mm_selftest: run the allocator self-test */
+	uint32_t heap_poison;     /* heap_poison=full|BYTES (mm/mm.h) */
 	int panic_on_cpu;         /* panic_on_cpu=N: test the panic path (-1 off) */
 };
 

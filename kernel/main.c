@@ -139,7 +139,7 @@ static void mm_bringup(void)
 	if (frame_init(PADDR(pool_base), pool_size) != MM_OK)
 		panic("frame_init refused the pool %llx+%llx",
 		      (unsigned long long)pool_base, (unsigned long long)pool_size);
-	heap_init();
+	heap_init(options.heap_poison);
 	mm_direct_map_size = paging_extend_direct_map(map, n);
 	if (!mm_direct_map_size)
 		panic("out of frames while mapping RAM above 4 GiB");

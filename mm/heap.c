@@ -5,7 +5,8 @@
  * order ARENA_ORDER tagged FRAME_TAG_HEAP_ARENA. An arena starts with its
  * header (class, counts, a bitmap with one bit per object, set = free);
  * objects follow at a fixed stride (class size plus the redzone). Nothing
- * is stored inside free objects, so they stay fully poisoned. Larger
+ * is stored inside free objects, so they keep their poison (a fresh arena
+ * is poisoned whole; kfree poisons what heap_init chose). Larger
  * requests take whole frame blocks tagged FRAME_TAG_HEAP_LARGE.
  *
  * Between the arenas and the callers sit the per-CPU caches
@@ -26,10 +27,21 @@ struct heap heap = { .lock = SPINLOCK_INIT };
 struct heap_cpu heap_cpus[HEAP_MAX_CPUS];
 struct class_info class_info[HEAP_NCLASSES];
 uint8_t heap_size_class[HEAP_MAX_SMALL / 16 + 1];
+static uint32_t poison_bytes = HEAP_POISON_FULL;
 
-void heap_init(void)
+uint32_t heap_poison_bytes(void)
+{
+	return poison_bytes;
+}
+
+void heap_init(uint32_t poison)
 {
 	unsigned c = 0;
+
+	if (!heap_poison_valid(poison))
+		panic("heap_init: poison_bytes %u is neither full nor a "
+		      "multiple of 16 >= %u", poison, HEAP_POISON_MIN);
+	poison_bytes = poison;
 
 	memset(&heap, 0, sizeof(heap));
 	memset(heap_cpus, 0, sizeof(heap_cpus));
@@ -45,6 +57,7 @@ void heap_init(void)
 		ci->stride = class_size[c] + HEAP_RZ;
 		ci->nobj = (ARENA_SIZE - ARENA_HDR) / ci->stride;
 		ci->recip = (uint32_t)((1ULL << 32) / ci->stride + 1);
+		ci->poison = ci->size <= poison ? ci->stride : poison;
 	}
 	heap.ready = true;
 }
@@ -250,7 +263,7 @@ void heap_free_located(struct heap_loc *l, struct heap_cpu *cpu,
 		      "object is corrupted (caller %p)", l->obj, ci->size,
 		      l->caller);
 	}
-	heap_poison(l->obj, ci->stride);
+	heap_poison_freed(l->obj, ci);
 	heap_register_cpu(idx);
 	arena_put(l->arena, l->idx);
 	cpu->mag[l->cls].live--;

@@ -3,7 +3,7 @@
  * per-CPU object caches, and the statistics summed over the CPUs.
  *
  * Each CPU has, per size class, a stack of up to HEAP_MAG free objects
- * (struct heap_mag). They are fully poisoned (object and redzone) and
+ * (struct heap_mag). They are poisoned (redzone and head, mm/mm.h) and
  * allocated in their arena's bitmap; the statistics count them as free.
  * kmalloc pops, kfree validates, poisons and pushes: no lock, no atomic.
  * An empty stack is refilled, a full one half flushed, under the heap lock
@@ -11,8 +11,9 @@
  * with interrupts off and NMI handlers never allocate, so nothing can
  * preempt a heap call.
  *
- * Use after free: an object is fully poisoned when it enters a cache;
- * kmalloc checks its first word when it leaves, heap_verify every byte.
+ * Use after free: an object is poisoned when it enters a cache; kmalloc
+ * checks its first 16 bytes when it leaves, heap_verify every poisoned
+ * byte.
  * Double free: a cached object's redzone is poison, not redzone bytes, so
  * kfree's redzone check sends it to the slow path, which finds it in a
  * cache and says "double free".
@@ -49,7 +50,7 @@ static void *small_alloc(unsigned c)
 	if (unlikely(!m->n) && !heap_refill(cpu, idx, c))
 		return NULL;
 	p = m->obj[m->n - 1];
-	if (unlikely(*(uint64_t *)p != POISON64(HEAP_POISON)))
+	if (unlikely(!heap_head_poisoned(p)))
 		panic("kmalloc: heap object %p (%u bytes) was written after it "
 		      "was freed (use after free)", p, ci->size);
 	m->n--;
@@ -101,7 +102,7 @@ void kfree(void *p)
 		const struct class_info *ci = &class_info[l.cls];
 		struct heap_mag *m = &cpu->mag[l.cls];
 
-		heap_poison(l.obj, ci->stride);
+		heap_poison_freed(l.obj, ci);
 		WRITE_ONCE(m->live, m->live - 1);
 		WRITE_ONCE(cpu->live_bytes, cpu->live_bytes - ci->size);
 		if (likely(m->n < HEAP_MAG) &&

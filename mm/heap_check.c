@@ -203,7 +203,8 @@ static bool arena_verify(const struct class_info *ci, unsigned c,
 		if (is_free || is_cached) {
 			nfree += is_free;
 			if ((is_free && i / 64 < a->hint) ||
-			    !all_bytes(o, HEAP_POISON, ci->stride)) {
+			    !all_bytes(o, HEAP_POISON, ci->poison) ||
+			    !all_bytes(o + ci->size, HEAP_POISON, HEAP_RZ)) {
 				printk("heap_verify: %s object %p lost its "
 				       "poison\n", is_free ? "free" : "cached",
 				       (const void *)o);

@@ -34,6 +34,8 @@ _Static_assert(ARENA_HDR % HEAP_ALIGN == 0, "objects stay aligned");
  * the lock-protected state). */
 struct class_info {
 	uint32_t size, stride, nobj, recip;
+	uint32_t poison;         /* head bytes kfree poisons (stride: all) */
+	uint32_t reserved;
 };
 
 /* A class's arenas. Under heap.lock. */
@@ -46,7 +48,7 @@ struct heap_class {
 };
 
 /*
- * One CPU's cache of one class: a stack of free, fully poisoned objects
+ * One CPU's cache of one class: a stack of free, poisoned objects
  * that are allocated in their arena's bitmap. Touched only by its CPU
  * (the hypervisor runs with interrupts off and NMI handlers never
  * allocate), except by heap_verify and the double-free search, which only
@@ -186,6 +188,31 @@ static inline void heap_poison(void *p, size_t n)
 				     : "a"(v)
 				     : "memory");
 	}
+}
+
+/* Whether the first HEAP_POISON_MIN bytes of a cached object (always
+ * poisoned, one aligned 16-byte unit) still hold the poison: kmalloc's
+ * use-after-free check. */
+static inline bool heap_head_poisoned(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)p;
+
+	_Static_assert(HEAP_POISON_MIN == 16, "two words");
+	return !((w[0] ^ POISON64(HEAP_POISON)) |
+		 (w[1] ^ POISON64(HEAP_POISON)));
+}
+
+/* Poison a freed object of class ci the way heap_init chose: its head
+ * (the whole object when it is small enough) and its redzone. */
+static inline void heap_poison_freed(uint8_t *obj, const struct class_info *ci)
+{
+	heap_poison(obj, ci->poison);
+#if HEAP_REDZONE
+	if (ci->poison < ci->stride) {
+		((uint64_t *)(obj + ci->size))[0] = POISON64(HEAP_POISON);
+		((uint64_t *)(obj + ci->size))[1] = POISON64(HEAP_POISON);
+	}
+#endif
 }
 
 /* Sums of the per-CPU shares (CPUs 0..heap.ncpus-1). */

@@ -195,7 +195,7 @@ void frame_get_stats(struct frame_stats *st);
 
 /*
  * Per-CPU object caches: each CPU keeps, per size class, a stack of up to
- * HEAP_MAG freed (fully poisoned) objects, so kmalloc/kfree take no lock
+ * HEAP_MAG freed (poisoned) objects, so kmalloc/kfree take no lock
  * and no atomic unless the stack is empty or full (then HEAP_MAG / 2
  * objects move to or from the arenas under the heap lock).
  *
@@ -210,8 +210,38 @@ void frame_get_stats(struct frame_stats *st);
 #define HEAP_MAG         32
 extern unsigned (*mm_cpu_index)(void);
 
-/* heap_init - reset the heap (empty, no arenas). Call after frame_init. */
-void heap_init(void);
+/*
+ * Poisoning of freed objects. kfree always writes HEAP_POISON over the
+ * object's redzone and over its first `poison_bytes` bytes: small objects
+ * (up to poison_bytes) are poisoned whole, larger ones keep stale bytes
+ * past that head. HEAP_POISON_FULL poisons every byte of every freed
+ * object (boot option heap_poison=full). Every check works the same in
+ * both modes (kfree validation, redzones, double free, the use-after-free
+ * check of the first word at kmalloc); what the bounded mode gives up is
+ * heap_verify's view of writes into a large object's tail after it was
+ * freed, and the guarantee that a fresh kmalloc holds no stale bytes past
+ * its head. Why the default is bounded: full poisoning is bound by memory
+ * bandwidth (docs/mm-bench.md).
+ */
+#define HEAP_POISON_FULL     UINT32_MAX
+#define HEAP_POISON_DEFAULT  64u
+#define HEAP_POISON_MIN      16u     /* the first word is always poisoned */
+
+/* heap_poison_valid - whether bytes is a valid poison_bytes:
+ * HEAP_POISON_FULL, or a multiple of 16 from HEAP_POISON_MIN up. */
+static inline bool heap_poison_valid(uint64_t bytes)
+{
+	return bytes == HEAP_POISON_FULL ||
+	       (bytes >= HEAP_POISON_MIN && bytes % 16 == 0 &&
+		bytes < HEAP_POISON_FULL);
+}
+
+/* heap_init - reset the heap (empty, no arenas) with the given poisoning
+ * (heap_poison_valid; anything else panics). Call after frame_init. */
+void heap_init(uint32_t poison_bytes);
+
+/* heap_poison_bytes - the poisoning heap_init chose. */
+uint32_t heap_poison_bytes(void);
 
 /* kmalloc - size bytes, 16-byte aligned (page aligned above
  * HEAP_MAX_SMALL), contents undefined (poisoned). NULL when the pool is

@@ -47,6 +47,13 @@ static void print_heap(void)
 	       kib(st.peak_bytes), (unsigned long long)st.failed,
 	       (unsigned long long)st.large_live, kib(st.large_bytes),
 	       kib(st.large_peak_bytes));
+	if (heap_poison_bytes() == HEAP_POISON_FULL)
+		printk("mm: heap poisoning: every byte of a freed object "
+		       "(heap_poison=full)\n");
+	else
+		printk("mm: heap poisoning: the first %u bytes and the redzone "
+		       "of a freed object (heap_poison=full for every byte)\n",
+		       heap_poison_bytes());
 	printk("mm:   %6s %6s %8s %8s %10s %6s\n", "size", "arenas", "live",
 	       "peak", "allocs", "failed");
 	for (unsigned c = 0; c < HEAP_NCLASSES; c++) {

@@ -43,7 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	mm_direct_map_offset = (uint64_t)(uintptr_t)buf - BASE;
 	mm_direct_map_size = BASE + POOL;
 	check(frame_init(PADDR(BASE), POOL) == MM_OK);
-	heap_init();
+	/* The first byte's top bit picks full poisoning, else the default. */
+	heap_init(len && (data[0] & 0x80) ? HEAP_POISON_FULL
+					  : HEAP_POISON_DEFAULT);
 	memset(fs, 0, sizeof(fs));
 	memset(hs, 0, sizeof(hs));
 	frame_get_stats(&st0);

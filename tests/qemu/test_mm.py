@@ -25,6 +25,8 @@ FRAME_STATS = re.compile(r"^hv: mm: frame pool 0x([0-9a-f]+)-0x([0-9a-f]+): (\d+
 TAG_HEADER = re.compile(r"^hv: mm:\s+tag\s+blocks\s+KiB\s+peak KiB\s+allocs\s+failed$", re.M)
 TAG_ROW = re.compile(r"^hv: mm:\s+([a-z][a-z0-9-]*)\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+$", re.M)
 HEAP_STATS = re.compile(r"^hv: mm: heap \d+ objects, \d+ KiB live", re.M)
+POISONING = re.compile(r"^hv: mm: heap poisoning: (every byte|the first (\d+) bytes "
+                       r"and the redzone) of a freed object", re.M)
 SIZE_HEADER = re.compile(r"^hv: mm:\s+size\s+arenas\s+live\s+peak\s+allocs\s+failed$", re.M)
 SIZE_ROW = re.compile(r"^hv: mm:\s+(\d+)\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+$", re.M)
 
@@ -76,6 +78,7 @@ def check_stats(out, base, end):
     tags = TAG_ROW.findall(out)
     assert "heap-arena" in tags and "stack" in tags, "per-tag rows: %r" % tags
     assert HEAP_STATS.search(out), "no 'mm: heap' statistics line"
+    assert POISONING.search(out), "no 'mm: heap poisoning' line"
     assert SIZE_HEADER.search(out), "no per-size-class table header"
     sizes = [int(s) for s in SIZE_ROW.findall(out)]
     # Only the classes used so far are listed.
@@ -101,6 +104,18 @@ def test_selftest_and_stats(boot, mem):
     assert sizes[0] == 16 and sizes[-1] >= 2048, "size classes %r" % sizes
     # The self-test's statistics come after it, not before.
     assert out.index("mm: self-test ok") < FRAME_STATS.search(out).start()
+    assert POISONING.search(out).group(2) == "64", "default poisoning"
+
+
+def test_selftest_full_poisoning(boot):
+    """heap_poison=full: every freed byte poisoned, the self-test (which
+    runs heap_verify) agrees."""
+    m = boot(cmdline="shutdown mm_selftest heap_poison=full", smp=1, mem="128M")
+    m.expect(r"hv: mm: self-test ok", timeout=90)
+    out = boot_ready(m)
+    base, end = check_pool(out)
+    check_stats(out, base, end)
+    assert POISONING.search(out).group(1) == "every byte", POISONING.search(out).group(0)
 
 
 def test_pool_placement_uefi(boot):

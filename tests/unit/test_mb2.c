@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "kernel/kernel.h"
+#include "mm/mm.h"
 
 /* A little builder for Multiboot2 information blocks. */
 struct mbi {
@@ -309,6 +310,11 @@ TEST(cmdline_options)
 	CHECK(o.exit_when_ready);
 	CHECK(cmdline_parse("serial=0x3e8", &o, err, sizeof(err)) == 0);
 	CHECK_EQ(o.serial_port, 0x3E8);
+	CHECK_EQ(o.heap_poison, HEAP_POISON_DEFAULT);
+	CHECK(cmdline_parse("heap_poison=full", &o, err, sizeof(err)) == 0);
+	CHECK_EQ(o.heap_poison, HEAP_POISON_FULL);
+	CHECK(cmdline_parse("heap_poison=256", &o, err, sizeof(err)) == 0);
+	CHECK_EQ(o.heap_poison, 256);
 }
 
 TEST(cmdline_bad)
@@ -327,6 +333,14 @@ TEST(cmdline_bad)
 	CHECK(cmdline_parse("serial=com9", &o, err, sizeof(err)) == -1);
 	CHECK(cmdline_parse("serial", &o, err, sizeof(err)) == -1);
 	CHECK(cmdline_parse("shutdown=1", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("heap_poison=8", &o, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "heap_poison: full or a multiple of 16") != NULL);
+	CHECK_EQ(o.heap_poison, HEAP_POISON_DEFAULT);
+	CHECK(cmdline_parse("heap_poison=100", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("heap_poison=4294967295", &o, err,
+			    sizeof(err)) == -1);
+	CHECK(cmdline_parse("heap_poison=fully", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("heap_poison", &o, err, sizeof(err)) == -1);
 	/* The first problem is the one reported. */
 	CHECK(cmdline_parse("a b", &o, err, sizeof(err)) == -1);
 	CHECK_STR(err, "unknown option 'a'");

@@ -13,5 +13,7 @@
 /* (Re)create a pool of `size` bytes at MM_SIM_BASE and reset both
  * domains. Aborts the test binary if the pool cannot be set up. */
 void mm_sim_setup(uint64_t size);
+/* The same with the heap's poisoning chosen (mm_sim_setup: the default). */
+void mm_sim_setup_poison(uint64_t size, uint32_t poison_bytes);
 
 #endif

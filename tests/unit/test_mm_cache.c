@@ -93,7 +93,7 @@ TEST(heap_cache_use_after_free)
 {
 	uint8_t *a, *b;
 
-	mm_sim_setup(POOL);
+	mm_sim_setup_poison(POOL, HEAP_POISON_FULL); /* tail bytes poisoned */
 	on_cpu(0);
 	a = kmalloc(1000);
 	b = kmalloc(1000);

@@ -173,6 +173,76 @@ TEST(heap_poison_and_use_after_free)
 	(void)q;
 }
 
+/* The default poisoning: the head and the redzone of a large object, the
+ * whole of a small one; every poisoned byte is checked. */
+TEST(heap_poison_bounded_default)
+{
+	uint8_t *p, *s, *q;
+
+	mm_sim_setup(POOL);
+	CHECK_EQ(heap_poison_bytes(), HEAP_POISON_DEFAULT);
+	s = kmalloc(HEAP_POISON_DEFAULT - 16);
+	p = kmalloc(1000);                    /* class 1024 */
+	CHECK(s && p);
+	memset(s, 0xA5, HEAP_POISON_DEFAULT - 16);
+	memset(p, 0xA5, 1000);
+	kfree(s);
+	kfree(p);
+	for (unsigned i = 0; i < HEAP_POISON_DEFAULT; i++)   /* incl. redzone */
+		CHECK_EQ(s[i], HEAP_POISON);
+	for (unsigned i = 0; i < HEAP_POISON_DEFAULT; i++)
+		CHECK_EQ(p[i], HEAP_POISON);
+	for (unsigned i = 1024; i < 1024 + 16; i++)         /* redzone */
+		CHECK_EQ(p[i], HEAP_POISON);
+	CHECK_EQ(p[500], 0xA5);               /* the tail keeps stale bytes */
+	CHECK(heap_verify());
+	EXPECT_PANIC(kfree(p), "double free");
+	p[HEAP_POISON_DEFAULT - 1] = 0;       /* last poisoned head byte */
+	CHECK(!heap_verify());
+	p[HEAP_POISON_DEFAULT - 1] = HEAP_POISON;
+	p[1030] = 0;                          /* the freed object's redzone */
+	CHECK(!heap_verify());
+	p[1030] = HEAP_POISON;
+	CHECK(heap_verify());
+	p[8] = 0;                             /* second word: kmalloc sees it */
+	EXPECT_PANIC(q = kmalloc(1000), "written after it was freed");
+	(void)q;
+}
+
+TEST(heap_poison_full_mode)
+{
+	uint8_t *p;
+
+	mm_sim_setup_poison(POOL, HEAP_POISON_FULL);
+	CHECK_EQ(heap_poison_bytes(), HEAP_POISON_FULL);
+	p = kmalloc(2000);                    /* class 2048 */
+	CHECK(p);
+	memset(p, 0xA5, 2000);
+	kfree(p);
+	for (unsigned i = 0; i < 2048 + 16; i++)
+		CHECK_EQ(p[i], HEAP_POISON);
+	p[2000] = 0;
+	CHECK(!heap_verify());
+}
+
+TEST(heap_poison_custom_and_invalid)
+{
+	uint8_t *p;
+
+	mm_sim_setup_poison(POOL, 256);
+	p = kmalloc(512);
+	CHECK(p);
+	memset(p, 0xA5, 512);
+	kfree(p);
+	CHECK_EQ(p[255], HEAP_POISON);
+	CHECK_EQ(p[256], 0xA5);
+	CHECK(heap_verify());
+	CHECK(heap_poison_valid(16) && heap_poison_valid(HEAP_POISON_FULL));
+	CHECK(!heap_poison_valid(0) && !heap_poison_valid(8) &&
+	      !heap_poison_valid(100) && !heap_poison_valid(1ULL << 32));
+	EXPECT_PANIC(heap_init(100), "poison_bytes 100 is neither full");
+}
+
 /* ---- misuse: every wrong kfree panics and says which --------------------- */
 
 TEST(kfree_null)

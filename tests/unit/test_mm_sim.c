@@ -10,6 +10,11 @@ static uint64_t sim_size;
 
 void mm_sim_setup(uint64_t size)
 {
+	mm_sim_setup_poison(size, HEAP_POISON_DEFAULT);
+}
+
+void mm_sim_setup_poison(uint64_t size, uint32_t poison_bytes)
+{
 	if (sim_buf)
 		munmap(sim_buf, sim_size);
 	sim_size = size;
@@ -26,5 +31,5 @@ void mm_sim_setup(uint64_t size)
 		fprintf(stderr, "mm_sim_setup: frame_init failed\n");
 		abort();
 	}
-	heap_init();
+	heap_init(poison_bytes);
 }
