@@ -159,10 +159,10 @@ FUZZFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -DHOST_BUILD -DFUZZ_BUIL
              -I. -Itests/unit -Wall -Werror -Wno-unused-parameter
 
 define fuzz_rule
-$(BUILD)/fuzz/fuzz_$(1): $$(FUZZ_SRCS_$(1)) tests/fuzz/fuzz_stubs.c $$(wildcard */*.h)
+$(BUILD)/fuzz/fuzz_$(1): $$(FUZZ_SRCS_$(1)) tests/abort_stubs.c $$(wildcard */*.h)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  FUZZCC  $$@")
-	$$(Q)$$(FUZZCC) $$(FUZZFLAGS) -o $$@ $$(FUZZ_SRCS_$(1)) tests/fuzz/fuzz_stubs.c
+	$$(Q)$$(FUZZCC) $$(FUZZFLAGS) -o $$@ $$(FUZZ_SRCS_$(1)) tests/abort_stubs.c
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 

@@ -17,7 +17,6 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <dlfcn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,34 +25,6 @@
 #include <unistd.h>
 
 #include "mm/mm.h"
-
-int vprintk(const char *fmt, va_list ap)
-{
-	return vprintf(fmt, ap);
-}
-
-int printk(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vprintf(fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-_Noreturn void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "panic: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	abort();
-}
 
 struct alloc_impl {
 	const char *name;

@@ -4,7 +4,7 @@
 BENCH_RUNS += bench-mm
 .PHONY: bench-mm
 
-MM_BENCH_SRCS := $(wildcard mm/*.c) bench/bench_mm.c
+MM_BENCH_SRCS := $(wildcard mm/*.c) bench/bench_mm.c tests/abort_stubs.c
 
 $(BUILD)/bench/bench_mm: $(MM_BENCH_SRCS) $(wildcard mm/*.h) kernel/kernel.h
 	@mkdir -p $(dir $@)

@@ -187,6 +187,7 @@ int frame_alloc(unsigned order, enum frame_tag tag, unsigned flags,
 	}
 	frame_pool.desc[idx].order = order;
 	frame_pool.desc[idx].tag = tag;
+	frame_pool.desc[idx].pinned = 0;
 	frame_pool.desc[idx].next = frame_pool.desc[idx].prev = NIL;
 	account_alloc(tag, order);
 	spin_unlock(&frame_pool.lock);
@@ -228,66 +229,121 @@ bool frame_pool_contains(struct paddr pa)
 		panic(__VA_ARGS__);                                          \
 	} while (0)
 
-/* Validate a free under the lock; on success the block is TAG_FREEING. */
-static uint64_t free_check(struct paddr pa, unsigned order,
-			   enum frame_tag tag, void *caller)
+/* Validate that pa/order/tag name a live block, for operation op
+ * (frame_free, frame_pin, frame_unpin); panics naming the misuse, the
+ * caller, the tag found and the tag expected. Returns the block's index
+ * with the lock held. */
+static uint64_t block_check(struct paddr pa, unsigned order,
+			    enum frame_tag tag, void *caller, const char *op)
 {
 	unsigned long long a = pa.pa;
 	const char *want = frame_tag_name(tag);
+	bool is_free_op = op[6] == 'f';          /* "frame_free" */
 	uint64_t idx, h;
 	struct frame_desc *d;
 
 	if (a == 0)
-		panic("frame_free: null address (caller %p, tag expected %s)",
+		panic("%s: null address (caller %p, tag expected %s)", op,
 		      caller, want);
 	if (tag <= FRAME_TAG_MM_META || tag >= FRAME_TAG_COUNT)
-		panic("frame_free: %#llx freed with invalid tag %u (caller %p)",
-		      a, tag, caller);
+		panic("%s: %#llx %s invalid tag %u (caller %p)", op, a,
+		      is_free_op ? "freed with" : "given with", tag, caller);
 	if (order > FRAME_MAX_ORDER)
-		panic("frame_free: %#llx bad order %u (caller %p, tag expected %s)",
+		panic("%s: %#llx bad order %u (caller %p, tag expected %s)", op,
 		      a, order, caller, want);
 	if (!frame_pool_contains(pa) ||
 	    !frame_pool_contains(PADDR(a + FRAME_ORDER_BYTES(order) - 1)))
-		panic("frame_free: %#llx outside the pool [%#llx, %#llx) "
-		      "(caller %p, tag expected %s)", a,
+		panic("%s: %#llx outside the pool [%#llx, %#llx) "
+		      "(caller %p, tag expected %s)", op, a,
 		      (unsigned long long)frame_pool.st.pool_base,
 		      (unsigned long long)(frame_pool.st.pool_base + frame_pool.st.pool_size),
 		      caller, want);
 	if (!IS_ALIGNED(a, FRAME_ORDER_BYTES(order)))
-		panic("frame_free: %#llx misaligned for order %u (caller %p, "
-		      "tag expected %s)", a, order, caller, want);
+		panic("%s: %#llx misaligned for order %u (caller %p, "
+		      "tag expected %s)", op, a, order, caller, want);
 	idx = (a >> FRAME_SHIFT) - frame_pool.base_pfn;
 	spin_lock(&frame_pool.lock);
 	d = &frame_pool.desc[idx];
 	if (!d->head) {
 		h = find_head(idx);
-		FREE_PANIC("frame_free: %#llx is inside the %s block at %#llx "
+		FREE_PANIC("%s: %#llx is inside the %s block at %#llx "
 			   "(order %u), not its start (caller %p, tag found %s,"
-			   " tag expected %s)", a,
+			   " tag expected %s)", op, a,
 			   frame_tag_name(frame_pool.desc[h].tag),
 			   (unsigned long long)idx_to_pa(h),
 			   (unsigned)frame_pool.desc[h].order, caller,
 			   frame_tag_name(frame_pool.desc[h].tag), want);
 	}
 	if (d->tag == FRAME_TAG_FREE || d->tag == TAG_FREEING)
-		FREE_PANIC("frame_free: double free of %#llx order %u (caller %p,"
-			   " tag found %s, tag expected %s)", a, order, caller,
-			   frame_tag_name(d->tag), want);
+		FREE_PANIC("%s: %s of %#llx order %u (caller %p, tag found %s, "
+			   "tag expected %s)", op,
+			   is_free_op ? "double free" : "block not allocated",
+			   a, order, caller, frame_tag_name(d->tag), want);
 	if (d->order != order)
-		FREE_PANIC("frame_free: wrong order for %#llx: freed as order %u,"
+		FREE_PANIC("%s: wrong order for %#llx: %s as order %u,"
 			   " allocated as order %u (caller %p, tag found %s, tag "
-			   "expected %s)", a, order, (unsigned)d->order, caller,
+			   "expected %s)", op, a, is_free_op ? "freed" : "given",
+			   order, (unsigned)d->order, caller,
 			   frame_tag_name(d->tag), want);
 	if (d->tag != tag)
-		FREE_PANIC("frame_free: foreign tag on %#llx order %u (caller %p,"
-			   " tag found %s, tag expected %s)", a, order, caller,
-			   frame_tag_name(d->tag), want);
+		FREE_PANIC("%s: foreign tag on %#llx order %u (caller %p,"
+			   " tag found %s, tag expected %s)", op, a, order,
+			   caller, frame_tag_name(d->tag), want);
+	return idx;
+}
+
+/* Validate a free under the lock; on success the block is TAG_FREEING. */
+static uint64_t free_check(struct paddr pa, unsigned order,
+			   enum frame_tag tag, void *caller)
+{
+	uint64_t idx = block_check(pa, order, tag, caller, "frame_free");
+	struct frame_desc *d = &frame_pool.desc[idx];
+
+	if (d->pinned)
+		FREE_PANIC("frame_free: premature free of %#llx order %u: the "
+			   "%s block is pinned, still in use by the hardware "
+			   "or another CPU (caller %p, tag found %s, tag "
+			   "expected %s)", (unsigned long long)pa.pa, order,
+			   frame_tag_name(d->tag), caller,
+			   frame_tag_name(d->tag), frame_tag_name(tag));
 	d->tag = TAG_FREEING;
 	frame_pool.st.tag[tag].blocks--;
 	frame_pool.st.tag[tag].bytes -= FRAME_ORDER_BYTES(order);
 	frame_pool.st.used_bytes -= FRAME_ORDER_BYTES(order);
 	spin_unlock(&frame_pool.lock);
 	return idx;
+}
+
+__attribute__((noinline))
+void frame_pin(struct paddr pa, unsigned order, enum frame_tag tag)
+{
+	void *caller = __builtin_return_address(0);
+	uint64_t idx = block_check(pa, order, tag, caller, "frame_pin");
+	struct frame_desc *d = &frame_pool.desc[idx];
+
+	if (d->pinned)
+		FREE_PANIC("frame_pin: %#llx order %u is already pinned "
+			   "(caller %p, tag %s)", (unsigned long long)pa.pa,
+			   order, caller, frame_tag_name(tag));
+	d->pinned = 1;
+	frame_pool.st.tag[tag].pinned++;
+	spin_unlock(&frame_pool.lock);
+}
+
+__attribute__((noinline))
+void frame_unpin(struct paddr pa, unsigned order, enum frame_tag tag)
+{
+	void *caller = __builtin_return_address(0);
+	uint64_t idx = block_check(pa, order, tag, caller, "frame_unpin");
+	struct frame_desc *d = &frame_pool.desc[idx];
+
+	if (!d->pinned)
+		FREE_PANIC("frame_unpin: %#llx order %u is not pinned "
+			   "(caller %p, tag %s)", (unsigned long long)pa.pa,
+			   order, caller, frame_tag_name(tag));
+	d->pinned = 0;
+	frame_pool.st.tag[tag].pinned--;
+	spin_unlock(&frame_pool.lock);
 }
 
 __attribute__((noinline))

@@ -17,7 +17,8 @@ struct frame_desc {
 	uint64_t prev : 24;
 	uint64_t order : 5;
 	uint64_t head : 1;    /* first frame of a block */
-	uint64_t reserved : 2;
+	uint64_t pinned : 1;  /* head of a live block: frame_pin() */
+	uint64_t reserved : 1;
 	uint64_t tag : 8;     /* enum frame_tag, TAG_FREEING */
 };
 _Static_assert(sizeof(struct frame_desc) == 8, "descriptor is 8 bytes");

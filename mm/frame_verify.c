@@ -26,6 +26,7 @@ bool frame_verify(void)
 {
 	uint64_t nfree[FRAME_MAX_ORDER + 1] = { 0 };
 	uint64_t tag_bytes[FRAME_TAG_COUNT] = { 0 };
+	uint64_t tag_pinned[FRAME_TAG_COUNT] = { 0 };
 	bool ok = true;
 
 	spin_lock(&frame_pool.lock);
@@ -56,6 +57,14 @@ bool frame_verify(void)
 					    (unsigned long long)idx_to_pa(idx),
 					    (unsigned)d->order);
 		}
+		if (d->pinned && d->tag == FRAME_TAG_FREE)
+			VERIFY_FAIL("free block %#llx is pinned\n",
+				    (unsigned long long)idx_to_pa(idx));
+		for (uint64_t i = 1; i < len; i++)
+			if (frame_pool.desc[idx + i].pinned)
+				VERIFY_FAIL("stray pin inside block %#llx\n",
+					    (unsigned long long)idx_to_pa(idx));
+		tag_pinned[d->tag] += d->pinned;
 		tag_bytes[d->tag] += len << FRAME_SHIFT;
 		idx += len;
 	}
@@ -77,11 +86,14 @@ bool frame_verify(void)
 	if (tag_bytes[FRAME_TAG_FREE] != frame_pool.st.free_bytes)
 		VERIFY_FAIL("free bytes disagree with stats\n");
 	for (unsigned t = 1; t < FRAME_TAG_COUNT; t++)
-		if (tag_bytes[t] != frame_pool.st.tag[t].bytes)
-			VERIFY_FAIL("tag %s: %llu bytes, stats %llu\n",
-				    frame_tag_name(t),
+		if (tag_bytes[t] != frame_pool.st.tag[t].bytes ||
+		    tag_pinned[t] != frame_pool.st.tag[t].pinned)
+			VERIFY_FAIL("tag %s: %llu bytes %llu pinned, stats %llu "
+				    "%llu\n", frame_tag_name(t),
 				    (unsigned long long)tag_bytes[t],
-				    (unsigned long long)frame_pool.st.tag[t].bytes);
+				    (unsigned long long)tag_pinned[t],
+				    (unsigned long long)frame_pool.st.tag[t].bytes,
+				    (unsigned long long)frame_pool.st.tag[t].pinned);
 out:
 	spin_unlock(&frame_pool.lock);
 	return ok;

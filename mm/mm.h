@@ -129,10 +129,25 @@ int frame_alloc(unsigned order, enum frame_tag tag, unsigned flags,
  * frame_free - give back a block from frame_alloc with the same order and
  * tag. Panics, naming the caller, the tag found and the tag expected, on:
  * a null address, an address outside the pool, a misaligned address, an
- * address inside a block, a double free, a wrong order, a foreign tag.
+ * address inside a block, a double free, a wrong order, a foreign tag, a
+ * pinned block (premature free, frame_pin).
  * Poisons the block and merges buddies. O(log n). SMP-safe.
  */
 void frame_free(struct paddr pa, unsigned order, enum frame_tag tag);
+
+/*
+ * frame_pin / frame_unpin - mark a live block as referenced by something
+ * frame_free cannot see: a physical address handed to the CPU (VM_HSAVE_PA,
+ * the VMCB a vCPU runs, the NPT root, IOPM and MSRPM in a VMCB) or to
+ * another CPU. frame_free of a pinned block is a premature free and panics
+ * ("premature free", naming the caller and the tag), which is what keeps a
+ * block from going back to the pool while the hardware still uses it. The
+ * address, order and tag are checked as frame_free checks them; pinning a
+ * pinned block or unpinning an unpinned one panics. Pins do not nest: one
+ * owner, one pin. SMP-safe.
+ */
+void frame_pin(struct paddr pa, unsigned order, enum frame_tag tag);
+void frame_unpin(struct paddr pa, unsigned order, enum frame_tag tag);
 
 /*
  * frame_owner - which block contains pa. Returns MM_OK and fills the
@@ -165,6 +180,7 @@ struct frame_tag_stats {
 	uint64_t bytes;        /* live bytes */
 	uint64_t peak_bytes;
 	uint64_t allocs;       /* successful frame_alloc calls */
+	uint64_t pinned;       /* live blocks pinned (frame_pin) */
 	uint64_t failed;       /* MM_ENOMEM results */
 };
 

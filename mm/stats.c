@@ -22,14 +22,15 @@ static void print_frames(void)
 	       kib(st.pool_size), kib(st.meta_bytes), kib(st.free_bytes),
 	       kib(st.used_bytes), kib(st.peak_used_bytes),
 	       (unsigned long long)st.failed);
-	printk("mm:   %-12s %8s %10s %10s %10s %6s\n", "tag", "blocks", "KiB",
-	       "peak KiB", "allocs", "failed");
+	printk("mm:   %-12s %8s %6s %10s %10s %10s %6s\n", "tag", "blocks",
+	       "pinned", "KiB", "peak KiB", "allocs", "failed");
 	for (unsigned t = 1; t < FRAME_TAG_COUNT; t++) {
 		const struct frame_tag_stats *s = &st.tag[t];
 		if (!s->allocs && !s->failed)
 			continue;
-		printk("mm:   %-12s %8llu %10llu %10llu %10llu %6llu\n",
+		printk("mm:   %-12s %8llu %6llu %10llu %10llu %10llu %6llu\n",
 		       frame_tag_name(t), (unsigned long long)s->blocks,
+		       (unsigned long long)s->pinned,
 		       kib(s->bytes), kib(s->peak_bytes),
 		       (unsigned long long)s->allocs,
 		       (unsigned long long)s->failed);

@@ -145,6 +145,7 @@ void smp_init_bsp(const struct acpi_info *acpi)
 		panic("no memory for the boot CPU's per-CPU state");
 	c->stack_top = (uint64_t)boot_stack_top;
 	percpu_load(c);
+	percpu_pin_stacks(c, true);             /* its IST stacks, from now on */
 	_Static_assert(SMP_MAX_CPUS <= HEAP_MAX_CPUS, "heap caches per CPU");
 	mm_cpu_index = heap_cpu_index;
 	nmi_init_cpu();
@@ -226,6 +227,8 @@ unsigned int smp_start_aps(const struct acpi_info *acpi,
 			skipped++;
 			continue;
 		}
+		/* The stacks are the AP's from the SIPI on. */
+		percpu_pin_stacks(c, true);
 		if (!start_one(c)) {
 			printk("cpu with APIC ID %u: no answer after %u ms, skipped\n",
 			       ac->apic_id, AP_TIMEOUT_MS);
@@ -234,6 +237,7 @@ unsigned int smp_start_aps(const struct acpi_info *acpi,
 			 * wait-for-SIPI, where nothing ever wakes it. */
 			lapic_send_ipi(c->apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
 			mdelay(10);
+			percpu_pin_stacks(c, false);    /* it is reset now */
 			percpu_destroy(c);
 			skipped++;
 			continue;

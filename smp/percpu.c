@@ -47,7 +47,8 @@ struct percpu *percpu_create(uint32_t index, uint32_t apic_id, bool with_stack)
 	c->index = index;
 	c->apic_id = apic_id;
 	if (with_stack)
-		ok = (c->stack_top = stack_alloc(CPU_STACK_ORDER)) != 0;
+		ok = c->stack_is_frame =
+			(c->stack_top = stack_alloc(CPU_STACK_ORDER)) != 0;
 	for (int i = 0; ok && i < 3; i++)
 		ok = (c->ist_top[i] = stack_alloc(CPU_IST_ORDER)) != 0;
 	if (!ok) {
@@ -57,9 +58,28 @@ struct percpu *percpu_create(uint32_t index, uint32_t apic_id, bool with_stack)
 	return c;
 }
 
+static void stack_pin(uint64_t top, unsigned order, bool pin)
+{
+	struct paddr pa = virt_to_phys((void *)(top - FRAME_ORDER_BYTES(order)));
+
+	if (pin)
+		frame_pin(pa, order, FRAME_TAG_STACK);
+	else
+		frame_unpin(pa, order, FRAME_TAG_STACK);
+}
+
+void percpu_pin_stacks(struct percpu *c, bool pin)
+{
+	if (c->stack_is_frame)
+		stack_pin(c->stack_top, CPU_STACK_ORDER, pin);
+	for (int i = 0; i < 3; i++)
+		stack_pin(c->ist_top[i], CPU_IST_ORDER, pin);
+}
+
 void percpu_destroy(struct percpu *c)
 {
-	stack_free(c->stack_top, CPU_STACK_ORDER);
+	if (c->stack_is_frame)
+		stack_free(c->stack_top, CPU_STACK_ORDER);
 	for (int i = 0; i < 3; i++)
 		stack_free(c->ist_top[i], CPU_IST_ORDER);
 	kfree(c);

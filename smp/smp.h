@@ -68,6 +68,7 @@ struct percpu {
 	volatile uint32_t call_done;
 
 	struct vcpu *vcpu;          /* svm/: this CPU's vCPU, or NULL */
+	bool stack_is_frame;        /* stack_top ends a STACK frame block */
 
 	uint64_t gdt[7] __aligned(16); /* null, code64, data, code32, TSS(2), pad */
 	struct tss64 tss __aligned(16);

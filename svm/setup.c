@@ -148,6 +148,13 @@ int svm_init(const struct svm_config *cfg)
 		return -1;
 	}
 	svm.iopm_pa = pm;
+	/* Every VMCB will point at these three by physical address: from
+	 * here on a frame_free of them is a premature free (frame_pin). The
+	 * NPT's lower tables hang off the root and are only ever freed by
+	 * the builder before the root is published. */
+	frame_pin(PADDR(svm.npt.root_pa), 0, FRAME_TAG_NPT);
+	frame_pin(svm.msrpm_pa, 1, FRAME_TAG_MSRPM);
+	frame_pin(svm.iopm_pa, 2, FRAME_TAG_IOPM);
 	msrpm_setup(phys_to_virt(svm.msrpm_pa));
 	apic_policy_init();
 	iopm_setup(phys_to_virt(svm.iopm_pa));
@@ -176,6 +183,13 @@ void svm_init_cpu(void *unused)
 		printk("svm: cpu %u: out of memory for its vCPU\n", c->index);
 		return;
 	}
+	/* The CPU holds these by physical address from now on (VMRUN reads
+	 * the VMCB, #VMEXIT writes the host save area, VMLOAD the host
+	 * state): pinned, so freeing one early panics instead of handing
+	 * memory the CPU still writes back to the pool. */
+	frame_pin(v->vmcb_pa, 0, FRAME_TAG_VMCB);
+	frame_pin(v->hsave_pa, 0, FRAME_TAG_HSAVE);
+	frame_pin(v->host_state_pa, 0, FRAME_TAG_HOST_STATE);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, v->hsave_pa.pa);
 	if (svm.has_vm_cr && !(rdmsr(MSR_VM_CR) & VM_CR_LOCK))

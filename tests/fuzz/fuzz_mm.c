@@ -1,8 +1,9 @@
 /*
  * tests/fuzz/fuzz_mm.c - drive both allocators from a byte stream.
  *
- * Each input is a program of valid operations (frame alloc/free, kmalloc,
- * kzalloc, krealloc, kfree) on a small simulated pool, so exhaustion is
+ * Each input is a program of valid operations (frame alloc/free with and
+ * without a pin, kmalloc, kzalloc, krealloc, kfree) on a small simulated
+ * pool, so exhaustion is
  * reached often. Every object carries a pattern that must survive until it
  * is freed (no overlap); at the end everything is freed and the pool must
  * verify and be back to its initial state. A panic is a finding.
@@ -17,7 +18,12 @@
 #define SLOTS  64
 
 static uint8_t *buf;
-static struct { struct paddr pa; unsigned order; enum frame_tag tag; bool live; } fs[SLOTS];
+static struct {
+	struct paddr pa;
+	unsigned order;
+	enum frame_tag tag;
+	bool live, pinned;
+} fs[SLOTS];
 static struct { uint8_t *p; size_t size; uint8_t pat; } hs[SLOTS];
 
 static void check(bool c)
@@ -58,6 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		switch (op) {
 		case 0:   /* frame alloc / free */
 			if (fs[s].live) {
+				if (fs[s].pinned)
+					frame_unpin(fs[s].pa, fs[s].order,
+						    fs[s].tag);
 				frame_free(fs[s].pa, fs[s].order, fs[s].tag);
 				fs[s].live = false;
 				break;
@@ -69,6 +78,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				check(IS_ALIGNED(fs[s].pa.pa,
 						 FRAME_ORDER_BYTES(fs[s].order)));
 				fs[s].live = true;
+				fs[s].pinned = data[i] & 0x40;
+				if (fs[s].pinned)
+					frame_pin(fs[s].pa, fs[s].order,
+						  fs[s].tag);
 			}
 			break;
 		case 1: case 2:   /* kmalloc / kzalloc */
@@ -113,7 +126,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		}
 	}
 	check(heap_verify());
+	check(frame_verify());
 	for (unsigned s = 0; s < SLOTS; s++) {
+		if (fs[s].live && fs[s].pinned)
+			frame_unpin(fs[s].pa, fs[s].order, fs[s].tag);
 		if (fs[s].live)
 			frame_free(fs[s].pa, fs[s].order, fs[s].tag);
 		if (hs[s].p) {

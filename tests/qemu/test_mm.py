@@ -22,8 +22,9 @@ MODULE = re.compile(r'^hv:   ([0-9a-f]{16})-([0-9a-f]{16}) "', re.M)
 POOL = re.compile(r"^hv: mm: pool ([0-9a-f]+)-([0-9a-f]+) \((\d+) MiB\), "
                   r"image ([0-9a-f]+)-([0-9a-f]+)", re.M)
 FRAME_STATS = re.compile(r"^hv: mm: frame pool 0x([0-9a-f]+)-0x([0-9a-f]+): (\d+) KiB", re.M)
-TAG_HEADER = re.compile(r"^hv: mm:\s+tag\s+blocks\s+KiB\s+peak KiB\s+allocs\s+failed$", re.M)
-TAG_ROW = re.compile(r"^hv: mm:\s+([a-z][a-z0-9-]*)\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+$", re.M)
+TAG_HEADER = re.compile(r"^hv: mm:\s+tag\s+blocks\s+pinned\s+KiB\s+peak KiB\s+allocs\s+failed$",
+                        re.M)
+TAG_ROW = re.compile(r"^hv: mm:\s+([a-z][a-z0-9-]*)\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+\d+\s+\d+$", re.M)
 HEAP_STATS = re.compile(r"^hv: mm: heap \d+ objects, \d+ KiB live", re.M)
 POISONING = re.compile(r"^hv: mm: heap poisoning: (every byte|the first (\d+) bytes "
                        r"and the redzone) of a freed object", re.M)
@@ -75,7 +76,7 @@ def check_stats(out, base, end):
     assert (int(frames.group(1), 16), int(frames.group(2), 16)) == (base, end), frames.group(0)
     assert int(frames.group(3)) * 1024 == end - base, frames.group(0)
     assert TAG_HEADER.search(out), "no per-tag table header"
-    tags = TAG_ROW.findall(out)
+    tags = [t for t, _, _ in TAG_ROW.findall(out)]
     assert "heap-arena" in tags and "stack" in tags, "per-tag rows: %r" % tags
     assert HEAP_STATS.search(out), "no 'mm: heap' statistics line"
     assert POISONING.search(out), "no 'mm: heap poisoning' line"
@@ -84,6 +85,29 @@ def check_stats(out, base, end):
     # Only the classes used so far are listed.
     assert sizes and sizes == sorted(sizes), "size classes %r" % sizes
     return sizes
+
+
+def pinned_blocks(out):
+    """{tag: (blocks, pinned)} from the last per-tag table printed."""
+    return {t: (int(b), int(p)) for t, b, p in TAG_ROW.findall(out)}
+
+
+@pytest.mark.parametrize("smp", [1, 4])
+def test_hardware_frames_are_pinned(boot, smp):
+    """What the CPU holds by physical address is pinned (a frame_free of it
+    would panic as a premature free): per vCPU its VMCB, host save area and
+    host state page, the shared NPT root, MSRPM and IOPM, and every CPU's
+    stacks except the boot CPU's main stack (in the image)."""
+    m = boot(cmdline="shutdown", smp=smp, mem="512M")
+    out = boot_ready(m)
+    rows = pinned_blocks(out)
+    for tag in ("vmcb", "hsave", "host-state"):
+        assert rows.get(tag) == (smp, smp), "%s: %r" % (tag, rows.get(tag))
+    assert rows["npt"][1] == 1 and rows["npt"][0] >= 1, rows["npt"]
+    assert rows["msrpm"] == (1, 1) and rows["iopm"] == (1, 1), rows
+    assert rows["stack"] == (4 * smp - 1, 4 * smp - 1), rows["stack"]
+    for tag, (blocks, pinned) in rows.items():
+        assert pinned <= blocks, tag
 
 
 def boot_ready(m):

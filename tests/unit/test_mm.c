@@ -280,6 +280,65 @@ TEST(frame_free_names_caller)
 		     + 4096);
 }
 
+/* A block the hardware still uses is pinned: freeing it early is a
+ * premature free (the lesson of a peer hypervisor that released a
+ * contiguous block while its owner still used it). */
+TEST(frame_premature_free_of_pinned_block)
+{
+	struct frame_stats st;
+	struct mm_mark m;
+	struct paddr p;
+
+	mm_sim_setup(POOL);
+	mm_mark(&m);
+	CHECK_EQ(frame_alloc(1, FRAME_TAG_MSRPM, 0, &p), MM_OK);
+	frame_pin(p, 1, FRAME_TAG_MSRPM);
+	frame_get_stats(&st);
+	CHECK_EQ(st.tag[FRAME_TAG_MSRPM].pinned, 1);
+	CHECK(frame_verify());
+	EXPECT_PANIC(frame_free(p, 1, FRAME_TAG_MSRPM), "premature free");
+	CHECK(strstr(test_panic_msg, "msrpm block is pinned"));
+	CHECK(strstr(test_panic_msg, "caller 0x"));
+	/* The refused free changed nothing. */
+	frame_get_stats(&st);
+	CHECK_EQ(st.tag[FRAME_TAG_MSRPM].blocks, 1);
+	CHECK(frame_verify());
+	frame_unpin(p, 1, FRAME_TAG_MSRPM);
+	frame_free(p, 1, FRAME_TAG_MSRPM);
+	frame_get_stats(&st);
+	CHECK_EQ(st.tag[FRAME_TAG_MSRPM].pinned, 0);
+	CHECK(frame_verify());
+	CHECK(mm_balanced(&m));
+}
+
+TEST(frame_pin_misuse)
+{
+	struct paddr p, q;
+
+	mm_sim_setup(POOL);
+	CHECK_EQ(frame_alloc(0, FRAME_TAG_VMCB, 0, &p), MM_OK);
+	CHECK_EQ(frame_alloc(2, FRAME_TAG_IOPM, 0, &q), MM_OK);
+	frame_pin(p, 0, FRAME_TAG_VMCB);
+	EXPECT_PANIC(frame_pin(p, 0, FRAME_TAG_VMCB), "already pinned");
+	EXPECT_PANIC(frame_unpin(q, 2, FRAME_TAG_IOPM), "is not pinned");
+	EXPECT_PANIC(frame_pin(q, 0, FRAME_TAG_IOPM), "given as order 0");
+	EXPECT_PANIC(frame_pin(q, 2, FRAME_TAG_NPT), "foreign tag");
+	CHECK(strstr(test_panic_msg, "frame_pin:"));
+	EXPECT_PANIC(frame_pin(PADDR(0), 0, FRAME_TAG_VMCB),
+		     "frame_pin: null address");
+	EXPECT_PANIC(frame_pin(PADDR(q.pa + FRAME_SIZE), 0, FRAME_TAG_IOPM),
+		     "is inside the iopm block");
+	frame_unpin(p, 0, FRAME_TAG_VMCB);
+	frame_free(p, 0, FRAME_TAG_VMCB);
+	EXPECT_PANIC(frame_pin(p, 0, FRAME_TAG_VMCB), "block not allocated");
+	EXPECT_PANIC(frame_unpin(p, 0, FRAME_TAG_VMCB), "frame_unpin:");
+	/* A re-allocated block starts unpinned. */
+	CHECK_EQ(frame_alloc(0, FRAME_TAG_VMCB, 0, &p), MM_OK);
+	frame_free(p, 0, FRAME_TAG_VMCB);
+	frame_free(q, 2, FRAME_TAG_IOPM);
+	CHECK(frame_verify());
+}
+
 TEST(frame_tag_names)
 {
 	for (unsigned t = 0; t < FRAME_TAG_COUNT; t++)

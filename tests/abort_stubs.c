@@ -1,5 +1,8 @@
-/* tests/fuzz/fuzz_stubs.c - kernel services for fuzz targets: printk is
- * silent, and a panic is a finding (abort, so libFuzzer saves the input). */
+/* tests/abort_stubs.c - kernel services for host builds that must not
+ * survive a panic, the fuzz targets and the benchmarks: printk is silent,
+ * and a panic prints its message and aborts (for libFuzzer, a finding: it
+ * saves the input). The unit tests use tests/unit/host_stubs.c instead,
+ * whose panic EXPECT_PANIC can catch. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
