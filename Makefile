@@ -50,7 +50,7 @@ KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
 KERNEL    := $(BUILD)/hv.elf
 ISO       := $(BUILD)/hv.iso
 
-.PHONY: all iso guest run run-uefi gdb test test-unit test-qemu fuzz bench \
+.PHONY: all iso guest run run-uefi console gdb test test-unit test-qemu fuzz bench \
         deps clean help FORCE
 all: $(ISO)
 
@@ -100,18 +100,25 @@ ACCEL     ?= -accel kvm -cpu host
 else
 ACCEL     ?= -accel tcg -cpu qemu64,+svm,+npt
 endif
+# COM1 (stdio): the log and the guest; COM2 (a Unix socket): the debug
+# console, `make console` in another terminal.
+CONSOLE_SOCK := $(BUILD)/console.sock
 QEMU_ARGS := -M q35 $(ACCEL) -smp $(SMP) -m $(MEM) -serial mon:stdio \
+             -serial unix:$(CONSOLE_SOCK),server=on,wait=off \
              -display none -no-reboot \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA)
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory $(ISO)
-	@echo "QEMU: $(ACCEL) -smp $(SMP) -m $(MEM) (quit: Ctrl-A X)"
+	@echo "QEMU: $(ACCEL) -smp $(SMP) -m $(MEM) (quit: Ctrl-A X; debug console: make console)"
 	-$(QEMU) $(QEMU_ARGS) -cdrom $(ISO)
 
 run-uefi: deps
 	$(Q)$(MAKE) --no-print-directory $(ISO)
 	-$(QEMU) $(QEMU_ARGS) -bios $(OVMF) -cdrom $(ISO)
+
+console:
+	@/usr/bin/python3 tools/console.py $(CONSOLE_SOCK)
 
 gdb: deps
 	$(Q)$(MAKE) --no-print-directory $(ISO)
@@ -184,5 +191,5 @@ clean:
 
 help:
 	@sed -n '1,10p' Makefile
-	@echo "targets: all iso guest run run-uefi gdb test test-unit test-qemu fuzz bench deps clean"
+	@echo "targets: all iso guest run run-uefi console gdb test test-unit test-qemu fuzz bench deps clean"
 	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="

@@ -348,7 +348,62 @@ static void check_a20_kept(const struct guest_boot *b)
 			     (uint64_t)(lo + MiB), lo);
 }
 
-void checks_boot(const struct guest_boot *b, const char *hole_opt)
+/* With the hypervisor's debug console on COM2 (guest argument
+ * `console`): COM2 is not there for us (its scratch register reads
+ * all-ones), the I/O APIC entry that carries the console's NMI (pin 3:
+ * ISA IRQ 3 on q35) keeps its route whatever we write to it, and another
+ * entry takes our writes as usual (82093AA data sheet, 3.2.4). */
+#define COM2_SCR        0x2ff
+#define IOAPIC_BASE     0xfec00000u
+#define IOAPIC_RTE(pin) (0x10 + 2 * (pin))
+#define RTE_MASKED      (1u << 16)
+#define RTE_DELIVERY    (7u << 8)
+#define RTE_NMI         (4u << 8)
+#define FREE_PIN        23            /* q35: nothing of ours uses it */
+
+static uint32_t ioapic_rd(uint32_t reg)
+{
+	volatile uint32_t *io = (volatile uint32_t *)(uintptr_t)IOAPIC_BASE;
+
+	io[0] = reg;
+	return io[4];
+}
+
+static void ioapic_wr(uint32_t reg, uint32_t val)
+{
+	volatile uint32_t *io = (volatile uint32_t *)(uintptr_t)IOAPIC_BASE;
+
+	io[0] = reg;
+	io[4] = val;
+}
+
+static void check_console_guard(void)
+{
+	uint32_t before, after, orig, got;
+	uint8_t scr;
+
+	outb(COM2_SCR, 0x5a);
+	scr = inb(COM2_SCR);
+	check_report("console_com2_hidden", scr == 0xff,
+		     "COM2 scratch register reads %#x", scr);
+	before = ioapic_rd(IOAPIC_RTE(3));
+	ioapic_wr(IOAPIC_RTE(3), RTE_MASKED | 0x30);
+	after = ioapic_rd(IOAPIC_RTE(3));
+	check_report("console_pin_kept",
+		     after == before && (before & RTE_DELIVERY) == RTE_NMI,
+		     "pin 3 entry %#x, after our write %#x", before, after);
+	orig = ioapic_rd(IOAPIC_RTE(FREE_PIN));
+	ioapic_wr(IOAPIC_RTE(FREE_PIN), RTE_MASKED | 0x41);
+	got = ioapic_rd(IOAPIC_RTE(FREE_PIN));
+	ioapic_wr(IOAPIC_RTE(FREE_PIN), orig);
+	check_report("console_other_pin_ours",
+		     (got & (RTE_MASKED | 0xff)) == (RTE_MASKED | 0x41),
+		     "pin %u entry %#x after writing %#x", FREE_PIN, got,
+		     RTE_MASKED | 0x41);
+}
+
+void checks_boot(const struct guest_boot *b, const char *hole_opt,
+		 bool console)
 {
 	check_memmap(b);
 	check_hole(b, hole_opt);
@@ -358,5 +413,7 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt)
 	check_hlt();
 	check_smi_svme();
 	check_a20_kept(b);
+	if (console)
+		check_console_guard();
 	checks_msr();                   /* last: it moves the TSC */
 }

@@ -227,7 +227,8 @@ long hypercall(unsigned long nr, unsigned long a0, unsigned long a1);
 void check_report(const char *name, bool ok, const char *fmt, ...)
 	__printf(3, 4);
 void checks_cpu(void);                /* CPUID, EFER, VMMCALL, VMRUN: any CPU */
-void checks_boot(const struct guest_boot *b, const char *hole_opt);
+void checks_boot(const struct guest_boot *b, const char *hole_opt,
+		 bool console);
 /* checks_msr (guest/msrchecks.c): the hypervisor's MSR policy (EFER, VM_CR,
  * VM_HSAVE_PA, MTRRs, TOP_MEM, x2APIC and unmapped #GP, TSC offset); boot
  * CPU, last of checks_boot (the TSC jumps and is put back). */

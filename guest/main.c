@@ -8,6 +8,8 @@
  *                   our hypervisor
  *   triplefault     triple-fault after the checks (empty IDT + int3)
  *   smp             start the other CPUs and run the SMP checks
+ *   console         the hypervisor's debug console owns COM2 and I/O APIC
+ *                   pin 3: check that both are kept from us
  *   bench           after the boot CPU's checks, measure exit round trips
  *                   and idle exits (guest/bench.c); with smp also SIPI
  *                   latency and every CPU's idle exits
@@ -25,7 +27,7 @@ struct cpu cpus[GUEST_MAX_CPUS];
 static struct guest_boot boot;
 
 struct options {
-	bool exit, triplefault, smp, bench;
+	bool exit, triplefault, smp, bench, console;
 	const char *hv_hole;            /* points after "hv_hole=" */
 	int reset;                      /* reset_method() index, -1 none */
 };
@@ -59,6 +61,8 @@ static void parse_options(const char *s, struct options *o)
 			o->smp = true;
 		else if (token_is(s, n, "bench"))
 			o->bench = true;
+		else if (token_is(s, n, "console"))
+			o->console = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
@@ -135,7 +139,7 @@ void guest_main(uint32_t magic, uint32_t info)
 
 	smp_bench = opt.bench;                  /* msr_tsc and the SMP bench read it */
 	checks_cpu();                           /* CPUID, EFER, VMMCALL, VMRUN */
-	checks_boot(&boot, opt.hv_hole);        /* memory, hole, PIT, HLT, SMI, A20 */
+	checks_boot(&boot, opt.hv_hole, opt.console); /* memory, hole, PIT, HLT, SMI, A20 */
 	uint32_t failed = cpus[0].checks_failed;
 	if (failed == 0)
 		printk("boot cpu ok\n");

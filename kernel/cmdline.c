@@ -47,6 +47,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	int rc = 0;
 
 	opt->serial_port = 0x3F8;
+	opt->console_port = 0x2F8;
 	opt->hv_mem = DEFAULT_HV_MEM;
 	opt->exit_when_ready = false;
 	opt->mm_selftest = false;
@@ -76,6 +77,12 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 
 		if (word_is(w, kl, "serial") && v)
 			bad = parse_serial(v, vl, &opt->serial_port) != 0;
+		else if (word_is(w, kl, "console") && v) {
+			if (word_is(v, vl, "off"))
+				opt->console_port = 0;
+			else
+				bad = parse_serial(v, vl, &opt->console_port) != 0;
+		}
 		else if (word_is(w, kl, "hv_mem") && v) {
 			/* The pool lies between 16 MiB and 4 GiB. */
 			bad = kparse_u64(v, vl, &n) != 0 || n < 8 * MiB ||
@@ -111,7 +118,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		if (bad) {
 			if (!rc)
 				ksnprintf(err, errlen,
-					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial: com1..com4 or a port; heap_poison: full or a multiple of 16 >= 16)",
+					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial, console: com1..com4 or a port, console also off; heap_poison: full or a multiple of 16 >= 16)",
 					  (int)MIN(wl, 64), w);
 			rc = -1;
 		}

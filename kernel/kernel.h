@@ -21,6 +21,8 @@
  * writes to the console and the log ring. Lines from different CPUs never
  * interleave within a call. Returns the number of characters written. */
 int printk(const char *fmt, ...) __printf(1, 2);
+/* Where a report goes: printk (the log), or the debug console. */
+typedef int (*print_fn)(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);
 
 /* panic: for what the hypervisor cannot survive. Prints the message, the
@@ -130,6 +132,7 @@ const char *mem_type_name(uint32_t type);
 /* ---- command line (kernel/cmdline.c) ----------------------------------- */
 struct hv_options {
 	uint16_t serial_port;     /* serial=0x3f8 | com1..com4 */
+	uint16_t console_port;    /* console=com2 (default) | 0xPORT | off: 0 */
 	uint64_t hv_mem;          /* hv_mem=SIZE: pool size in bytes */
 	bool exit_when_ready;     /* shutdown: leave QEMU after 'hv: ready' */
 	bool mm_selftest;         /* mm_selftest: run the allocator self-test */

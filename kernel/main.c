@@ -8,6 +8,7 @@
 #include "acpi/acpi.h"
 #include "lib/lib.h"
 #include "loader/loader.h"
+#include "console/console.h"
 #include "mm/mm.h"
 #include "svm/svm.h"
 #include "smp/smp.h"
@@ -221,11 +222,14 @@ static size_t hv_holes(struct hv_hole *h)
 	return 2;
 }
 
-static void svm_bringup(void)
+static void svm_bringup(const struct console_guard *con)
 {
 	struct svm_config cfg = { 0 };
 	size_t n;
 
+	cfg.console_port = con->port;
+	cfg.console_ioapic_pa = con->ioapic_pa;
+	cfg.console_pin = con->pin;
 	cfg.nholes = hv_holes(cfg.holes);
 	cfg.map = bootinfo_ram_map(&boot_info, &n);
 	cfg.nmap = n;
@@ -262,6 +266,7 @@ void kmain(uint64_t mbi_pa, uint64_t load_base);
 void kmain(uint64_t mbi_pa, uint64_t load_base)
 {
 	struct guest_start gs;
+	struct console_guard con;
 	bool have_guest;
 
 	image_base = load_base;
@@ -296,13 +301,16 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 		mm_selftest();
 	if (options.panic_on_cpu >= 0)
 		smp_call_all(maybe_panic, NULL, 1000);
+	/* 11a. Debug console on its own UART (console=, default COM2), its
+	 *      IRQ routed as an NMI to the boot CPU; kept from the guest. */
+	console_init(options.console_port, &acpi, lapic_id(), &con);
 	/* 12. SVM on every CPU: NPT, MSRPM, IOPM shared; a vCPU per CPU. */
-	svm_bringup();
+	svm_bringup(&con);
 	/* 13. The guest: validated, loaded, its boot information built. */
 	have_guest = guest_bringup(&gs);
 	forget_boot_loader_memory();
 	/* 14. Both memory domains' numbers, now that everything is set up. */
-	mm_print_stats();
+	mm_print_stats(printk);
 
 	printk("ready\n");
 	if (options.exit_when_ready || !have_guest)

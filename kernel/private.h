@@ -7,6 +7,13 @@
 
 #include "kernel/kernel.h"
 
+/* A 16550 UART at port: 115200 8N1, FIFOs on; with rx_interrupt its IRQ
+ * line rises while received data waits (IER.ERBFI, MCR.OUT2). False when
+ * no UART answers there. */
+bool uart_init(uint16_t port, bool rx_interrupt);
+void uart_putc(uint16_t port, char c);
+bool uart_rx_ready(uint16_t port);
+int uart_getc(uint16_t port);          /* -1 when nothing was received */
 bool serial_init(uint16_t port);
 uint16_t serial_current_port(void);
 void serial_putc(char c);

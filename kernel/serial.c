@@ -1,7 +1,9 @@
 /*
  * kernel/serial.c - polled 16550 UART driver (PC16550D data sheet).
- * 115200 8N1, FIFOs on, interrupts off: the hypervisor never takes a
- * device interrupt once the guest runs.
+ * 115200 8N1, FIFOs on. The log port never interrupts; the debug
+ * console's port raises its IRQ line on received data, which the console
+ * routes to the boot CPU as an NMI (console/): the hypervisor still takes
+ * no device interrupt vector once the guest runs.
  */
 #include "kernel/kernel.h"
 #include "arch/x86.h"
@@ -20,9 +22,12 @@
 #define LSR_THRE 0x20
 #define LCR_DLAB 0x80
 
+#define MCR_OUT2 0x08 /* gates the UART's interrupt onto its IRQ line */
+#define IER_ERBFI 0x01 /* interrupt when received data is available */
+
 static uint16_t serial_port;
 
-bool serial_init(uint16_t port)
+bool uart_init(uint16_t port, bool rx_interrupt)
 {
 	/* Probe through the scratch register: a missing UART reads 0xFF. */
 	outb(port + UART_SCR, 0x5A);
@@ -34,7 +39,38 @@ bool serial_init(uint16_t port)
 	outb(port + UART_DLM, 0);
 	outb(port + UART_LCR, 0x03); /* 8N1 */
 	outb(port + UART_FCR, 0x07); /* FIFO on, cleared */
-	outb(port + UART_MCR, 0x03); /* DTR, RTS; OUT2 off: no IRQ */
+	/* DTR, RTS; OUT2 (the IRQ) only for a receive interrupt. */
+	outb(port + UART_MCR, rx_interrupt ? 0x03 | MCR_OUT2 : 0x03);
+	outb(port + UART_IER, rx_interrupt ? IER_ERBFI : 0);
+	return true;
+}
+
+void uart_putc(uint16_t port, char c)
+{
+	unsigned spins = 0;
+
+	/* Bounded wait: a wedged UART must not hang a panic. */
+	while (!(inb(port + UART_LSR) & LSR_THRE) && spins++ < 100000)
+		cpu_relax();
+	outb(port + UART_THR, (uint8_t)c);
+}
+
+bool uart_rx_ready(uint16_t port)
+{
+	return inb(port + UART_LSR) & LSR_DR;
+}
+
+int uart_getc(uint16_t port)
+{
+	if (!uart_rx_ready(port))
+		return -1;
+	return inb(port + UART_THR);
+}
+
+bool serial_init(uint16_t port)
+{
+	if (!uart_init(port, false))
+		return false;
 	serial_port = port;
 	return true;
 }
@@ -46,19 +82,11 @@ uint16_t serial_current_port(void)
 
 void serial_putc(char c)
 {
-	unsigned spins = 0;
-
-	if (!serial_port)
-		return;
-	/* Bounded wait: a wedged UART must not hang a panic. */
-	while (!(inb(serial_port + UART_LSR) & LSR_THRE) && spins++ < 100000)
-		cpu_relax();
-	outb(serial_port + UART_THR, (uint8_t)c);
+	if (serial_port)
+		uart_putc(serial_port, c);
 }
 
 int serial_getc(void)
 {
-	if (!serial_port || !(inb(serial_port + UART_LSR) & LSR_DR))
-		return -1;
-	return inb(serial_port + UART_THR);
+	return serial_port ? uart_getc(serial_port) : -1;
 }

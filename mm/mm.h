@@ -318,8 +318,9 @@ void heap_get_stats(struct heap_stats *st);
 
 /* ---- accounting across both domains ---------------------------------------- */
 
-/* mm_print_stats - both domains' statistics through printk. */
-void mm_print_stats(void);
+/* mm_print_stats - both domains' statistics through pr (printk for the
+ * log, or the debug console). */
+void mm_print_stats(print_fn pr);
 
 /* A leak check: mm_mark() records what is live; mm_balanced() trims the
  * heap and returns true when exactly the same is live again (prints every

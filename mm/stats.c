@@ -10,25 +10,25 @@ static unsigned long long kib(uint64_t b)
 	return (unsigned long long)(b / KiB);
 }
 
-static void print_frames(void)
+static void print_frames(print_fn pr)
 {
 	struct frame_stats st;
 
 	frame_get_stats(&st);
-	printk("mm: frame pool %#llx-%#llx: %llu KiB, bookkeeping %llu KiB, "
+	pr("mm: frame pool %#llx-%#llx: %llu KiB, bookkeeping %llu KiB, "
 	       "free %llu KiB, used %llu KiB (peak %llu KiB), %llu failed\n",
 	       (unsigned long long)st.pool_base,
 	       (unsigned long long)(st.pool_base + st.pool_size),
 	       kib(st.pool_size), kib(st.meta_bytes), kib(st.free_bytes),
 	       kib(st.used_bytes), kib(st.peak_used_bytes),
 	       (unsigned long long)st.failed);
-	printk("mm:   %-12s %8s %6s %10s %10s %10s %6s\n", "tag", "blocks",
+	pr("mm:   %-12s %8s %6s %10s %10s %10s %6s\n", "tag", "blocks",
 	       "pinned", "KiB", "peak KiB", "allocs", "failed");
 	for (unsigned t = 1; t < FRAME_TAG_COUNT; t++) {
 		const struct frame_tag_stats *s = &st.tag[t];
 		if (!s->allocs && !s->failed)
 			continue;
-		printk("mm:   %-12s %8llu %6llu %10llu %10llu %10llu %6llu\n",
+		pr("mm:   %-12s %8llu %6llu %10llu %10llu %10llu %6llu\n",
 		       frame_tag_name(t), (unsigned long long)s->blocks,
 		       (unsigned long long)s->pinned,
 		       kib(s->bytes), kib(s->peak_bytes),
@@ -37,31 +37,31 @@ static void print_frames(void)
 	}
 }
 
-static void print_heap(void)
+static void print_heap(print_fn pr)
 {
 	struct heap_stats st;
 
 	heap_get_stats(&st);
-	printk("mm: heap %llu objects, %llu KiB live (peak %llu KiB), "
+	pr("mm: heap %llu objects, %llu KiB live (peak %llu KiB), "
 	       "%llu failed; large: %llu blocks, %llu KiB (peak %llu KiB)\n",
 	       (unsigned long long)st.live_objects, kib(st.live_bytes),
 	       kib(st.peak_bytes), (unsigned long long)st.failed,
 	       (unsigned long long)st.large_live, kib(st.large_bytes),
 	       kib(st.large_peak_bytes));
 	if (heap_poison_bytes() == HEAP_POISON_FULL)
-		printk("mm: heap poisoning: every byte of a freed object "
+		pr("mm: heap poisoning: every byte of a freed object "
 		       "(heap_poison=full)\n");
 	else
-		printk("mm: heap poisoning: the first %u bytes and the redzone "
+		pr("mm: heap poisoning: the first %u bytes and the redzone "
 		       "of a freed object (heap_poison=full for every byte)\n",
 		       heap_poison_bytes());
-	printk("mm:   %6s %6s %8s %8s %10s %6s\n", "size", "arenas", "live",
+	pr("mm:   %6s %6s %8s %8s %10s %6s\n", "size", "arenas", "live",
 	       "peak", "allocs", "failed");
 	for (unsigned c = 0; c < HEAP_NCLASSES; c++) {
 		const struct heap_class_stats *s = &st.cls[c];
 		if (!s->allocs && !s->failed)
 			continue;
-		printk("mm:   %6u %6u %8llu %8llu %10llu %6llu\n", s->size,
+		pr("mm:   %6u %6u %8llu %8llu %10llu %6llu\n", s->size,
 		       s->arenas, (unsigned long long)s->live,
 		       (unsigned long long)s->peak,
 		       (unsigned long long)s->allocs,
@@ -69,10 +69,10 @@ static void print_heap(void)
 	}
 }
 
-void mm_print_stats(void)
+void mm_print_stats(print_fn pr)
 {
-	print_frames();
-	print_heap();
+	print_frames(pr);
+	print_heap(pr);
 }
 
 void mm_mark(struct mm_mark *m)

@@ -109,10 +109,15 @@ void ap_entry(struct percpu *c)
 
 void (*smp_vcpu_work)(struct percpu *c);
 
+void (*smp_poll_hook)(struct percpu *c);
+
 void smp_run_pending_call(struct percpu *c)
 {
-	smp_fn fn = c->call_fn;
+	smp_fn fn;
 
+	if (smp_poll_hook)
+		smp_poll_hook(c);
+	fn = c->call_fn;
 	if (!fn)
 		return;
 	c->call_fn = NULL;

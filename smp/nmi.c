@@ -15,6 +15,7 @@ static volatile uint32_t stop_all;
 
 /* Hook for svm/: called first; returns true when the NMI was its own. */
 bool (*nmi_svm_hook)(struct trap_frame *f);
+bool (*smp_nmi_source)(unsigned cpu_index);
 
 static void nmi_handler(struct trap_frame *f)
 {
@@ -31,6 +32,9 @@ static void nmi_handler(struct trap_frame *f)
 		 * sent; an NMI with nothing announced is the guest's. */
 		if (c->kicks_sent != c->kicks_taken) {
 			c->kicks_taken++;            /* one kick per NMI */
+		} else if (smp_nmi_source && smp_nmi_source(c->index)) {
+			c->device_nmis++;
+			c->kick_pending = 1; /* its loop polls the device */
 		} else if (!c->kick_pending) {
 			c->foreign_nmis++;
 			c->kick_pending = 1; /* the vCPU loop queues it */

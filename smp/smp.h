@@ -63,6 +63,7 @@ struct percpu {
 	volatile uint64_t kicks_sent;     /* NMIs other CPUs sent as kicks */
 	uint64_t kicks_taken;             /* kicks the NMI handler accounted */
 	volatile uint64_t foreign_nmis;   /* NMIs that were not kicks: guest's */
+	volatile uint64_t device_nmis;    /* claimed by smp_nmi_source */
 	volatile smp_fn call_fn;
 	void *volatile call_arg;
 	volatile uint32_t call_done;
@@ -106,9 +107,20 @@ uint64_t smp_trampoline_pa(void);
  * a CPU that does not finish in @timeout_ms is reported. Returns the
  * number of CPUs that ran it. */
 unsigned int smp_call_all(smp_fn fn, void *arg, unsigned int timeout_ms);
-/* Run the smp_call_all() function posted to this CPU, if any, and
- * report it done (the idle loop and the vCPU loop both call this). */
+/* Run smp_poll_hook, then the smp_call_all() function posted to this CPU,
+ * if any, and report it done (the idle loop and the vCPU loop both call
+ * this whenever the CPU was kicked). */
 void smp_run_pending_call(struct percpu *c);
+/* A device that signals with NMIs (the debug console's UART, routed as an
+ * NMI to the boot CPU): asked by the NMI handler, NMI context, when an NMI
+ * is not an announced kick; true claims it (it then wakes the CPU's loop
+ * like a kick and is not queued for the guest). NMIs coalesce: a guest
+ * NMI that arrives while the device's condition holds is taken for the
+ * device's (docs/interrupts.md). */
+extern bool (*smp_nmi_source)(unsigned cpu_index);
+/* Work for a kicked CPU's loops (the console's input), before its
+ * cross-CPU call. */
+extern void (*smp_poll_hook)(struct percpu *c);
 /* Set the target's kick flag, then NMI it. An NMI that arrives with no
  * kick announced belongs to the guest (counted in foreign_nmis). NMIs
  * coalesce: a kick and a guest NMI that arrive together become one, and

@@ -128,7 +128,7 @@ enum exit_action handle_vmmcall(struct vcpu *v)
 	case HC_SHUTDOWN:
 		printk("vcpu %u: guest asked to shut down with code %llu\n",
 		       v->index, (unsigned long long)a0);
-		svm_print_vcpus();
+		svm_report_vcpus(printk);
 		isa_debug_exit((uint8_t)(a0 ? 1 : 0));
 		vcpu_stop(v, "guest shutdown hypercall");
 		return EXIT_STOP;

@@ -129,6 +129,9 @@ struct svm_global {
 	uint16_t pm1a_cnt_port;       /* 0: none */
 	uint16_t reset_port;          /* FADT RESET_REG when in I/O space */
 	uint8_t reset_value;
+	uint16_t guard_port;          /* console UART (svm/guard.c), or 0 */
+	uint64_t guard_ioapic_pa;     /* its I/O APIC page, or 0 */
+	unsigned guard_pin;
 };
 extern struct svm_global svm;
 
@@ -157,7 +160,6 @@ extern struct svm_global svm;
 void svm_vmrun(struct guest_gprs *regs, uint64_t vmcb_pa,
 	       uint64_t host_state_pa, struct vcpu_fast *fast);
 
-void svm_print_vcpus(void);
 
 /* Exit counts including the fast path's. */
 uint64_t vcpu_exit_count(const struct vcpu *v, unsigned slot);
@@ -220,6 +222,13 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct mmio_ops *ops,
  * the remembered site and was performed (RIP advanced). */
 bool vcpu_mmio_site_store(struct vcpu *v, uint64_t gpa,
 			  const struct mmio_ops *ops, void *ctx);
+
+/* guard.c: the console's UART ports and I/O APIC pin. */
+void guard_init(const struct svm_config *cfg);
+/* Whether an access of size bytes at port touches the console's UART. */
+bool guard_port(uint16_t port, unsigned size);
+/* A guest write to the guarded I/O APIC page (NPF). */
+enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa);
 
 /* handlers in insn.c, msr.c, io.c, npf.c */
 enum exit_action handle_cpuid(struct vcpu *v);

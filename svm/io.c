@@ -7,6 +7,8 @@
  *   0x64/0x60 (keyboard ctrl)    0xFE pulse reset; output-port writes (0xD1)
  *                                keep A20 on and report a reset
  *   FADT RESET_REG (I/O space)   reported, then reset
+ *   the debug console's UART     no device: reads all-ones, writes dropped
+ *                                (svm/guard.c)
  * An access that overlaps an intercepted port (e.g. a 32-bit write to the
  * PCI address port 0xCF8 covers 0xCF9) is performed as the guest wrote it.
  */
@@ -40,6 +42,9 @@ void iopm_setup(uint8_t *iopm)
 	for (size_t i = 0; i < ARRAY_SIZE(ports); i++)
 		if (ports[i])
 			iopm[ports[i] / 8] |= (uint8_t)(1U << (ports[i] % 8));
+	for (unsigned p = svm.guard_port; svm.guard_port && p < svm.guard_port + 8u;
+	     p++)
+		iopm[p / 8] |= (uint8_t)(1U << (p % 8));
 }
 
 static _Noreturn void machine_reset(struct vcpu *v, const char *how)
@@ -119,7 +124,12 @@ enum exit_action handle_ioio(struct vcpu *v)
 		vcpu_stop(v, "string I/O on an intercepted port");
 		return EXIT_STOP;
 	}
-	if (info & IOIO_IN) {
+	if (guard_port(port, size)) {
+		/* The console's UART: no device here for the guest. */
+		if (info & IOIO_IN)
+			vm->save.rax = size == 4 ? 0xFFFFFFFF :
+				       vm->save.rax | (size == 2 ? 0xFFFF : 0xFF);
+	} else if (info & IOIO_IN) {
 		val = port_in(port, size);
 		vm->save.rax = (vm->save.rax & ~(uint64_t)(size == 4 ? 0xFFFFFFFF :
 				size == 2 ? 0xFFFF : 0xFF)) | val;

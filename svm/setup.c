@@ -58,12 +58,12 @@ static int build_npt(const struct svm_config *cfg)
 {
 	struct npt_range holes[HV_MAX_HOLES];
 	struct npt_range low = { 0, 2 * MiB };
-	uint64_t ro[] = { APIC_PAGE };
+	uint64_t ro[] = { APIC_PAGE, svm.guard_ioapic_pa };
 	struct npt_layout layout = {
 		.top = svm.guest_top,
 		.holes = holes, .nholes = cfg->nholes,
 		.small = &low, .nsmall = 1,
-		.ro_pages = ro, .nro = ARRAY_SIZE(ro),
+		.ro_pages = ro, .nro = svm.guard_ioapic_pa ? 2 : 1,
 		.page1gb = svm.page1gb,
 	};
 	struct npt_ops ops = { npt_alloc, npt_free, npt_va, NULL };
@@ -137,6 +137,7 @@ int svm_init(const struct svm_config *cfg)
 	svm.reset_port = cfg->reset_port;
 	svm.reset_value = cfg->reset_value;
 	svm.guest_top = guest_top(cfg);
+	guard_init(cfg);
 	if (build_npt(cfg)) {
 		printk("svm: out of memory for the nested page table\n");
 		return -1;

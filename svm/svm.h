@@ -121,6 +121,12 @@ struct svm_config {
 	size_t nmap;
 	uint16_t reset_port;             /* FADT RESET_REG in I/O space, or 0 */
 	uint8_t reset_value;
+	/* The debug console's (console/): its UART's 8 ports (0: none) and
+	 * the I/O APIC page and pin of its NMI route (pa 0: none), kept from
+	 * the guest (svm/guard.c). */
+	uint16_t console_port;
+	uint64_t console_ioapic_pa;
+	unsigned console_pin;
 };
 
 /* svm_init: on the boot CPU, once: check SVM and NPT (CPUID Fn8000_0001
@@ -141,5 +147,20 @@ _Noreturn void svm_run_boot_vcpu(uint32_t entry, uint32_t mbi, uint64_t gdt_gpa)
 
 /* Number of CPUs whose vCPU is ready. */
 unsigned int svm_vcpus_ready(void);
+
+/* ---- reports (svm/report.c): the shutdown summary and the console ------
+ * They read other CPUs' vCPUs without stopping them: guest state is the
+ * state saved at that vCPU's last exit. */
+/* svm_report_vcpus: one line per vCPU (state, exits, INIT/SIPI, NMIs). */
+void svm_report_vcpus(print_fn pr);
+/* svm_report_exits: exit counts by code, summed over every vCPU (cpu < 0)
+ * or for one; -1 when that CPU has no vCPU. */
+int svm_report_exits(print_fn pr, int cpu);
+/* svm_report_regs: a vCPU's registers, control registers and segments;
+ * -1 when that CPU has no vCPU. */
+int svm_report_regs(print_fn pr, unsigned cpu);
+/* svm_peek_guest: copy len bytes of guest RAM at gpa; -1 when any byte is
+ * not guest RAM (the hypervisor's range, MMIO, beyond RAM). */
+int svm_peek_guest(uint64_t gpa, void *buf, size_t len);
 
 #endif

@@ -226,30 +226,6 @@ enum exit_action handle_iret(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/* One line per vCPU: where it is and what it cost (shutdown, console). */
-void svm_print_vcpus(void)
-{
-	static const char *const states[] = { "wait-for-SIPI", "running", "stopped" };
-
-	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
-		const struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
-
-		if (!v)
-			continue;
-		printk("vcpu %u: %s, %llu exits (%llu fast), %llu nested faults, "
-		       "INIT %llu SIPI %llu, NMIs asked %u injected %llu queued %u%s%s, "
-		       "host NMIs %u (guest's %llu)\n", v->index,
-		       states[v->state % 3], (unsigned long long)vcpu_exits_total(v),
-		       (unsigned long long)(v->fast.cpuid_exits + v->fast.vmmcall_exits),
-		       (unsigned long long)v->exit_counts[svm_exit_slot(VMEXIT_NPF)],
-		       (unsigned long long)v->inits, (unsigned long long)v->sipis,
-		       v->nmi_req, (unsigned long long)v->ev.nmis_injected,
-		       v->ev.nmi_queued, v->ev.nmi_blocked ? " blocked" : "",
-		       v->ev.awaiting_iret ? " awaiting-iret" : "",
-		       v->cpu->nmi_count, (unsigned long long)v->cpu->foreign_nmis);
-	}
-}
-
 uint64_t vcpu_exit_count(const struct vcpu *v, unsigned slot)
 {
 	uint64_t n = v->exit_counts[slot];

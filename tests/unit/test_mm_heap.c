@@ -357,6 +357,6 @@ TEST(heap_stats_printed)
 
 	mm_sim_setup(POOL);
 	p = kmalloc(100);
-	mm_print_stats();                     /* HV_TEST_VERBOSE=1 shows it */
+	mm_print_stats(printk);                     /* HV_TEST_VERBOSE=1 shows it */
 	kfree(p);
 }

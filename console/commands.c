@@ -1,0 +1,162 @@
+/*
+ * console/commands.c - what the console answers. Every command only
+ * reads: vCPUs are not stopped while it looks (their guest state is the
+ * state of their last exit), memory statistics are the domains' own,
+ * guest memory is read through svm/ (guest RAM only).
+ */
+#include "console/internal.h"
+#include "arch/x86.h"
+#include "hypercall/hypercall.h"
+#include "kernel/private.h"
+#include "lib/lib.h"
+#include "mm/mm.h"
+#include "smp/smp.h"
+#include "svm/svm.h"
+
+#define PEEK_MAX   256
+#define LOG_MAX    (16 * KiB)
+
+static void cmd_help(print_fn pr, int argc, char **argv);
+
+static void cmd_version(print_fn pr, int argc, char **argv)
+{
+	uint64_t khz = tsc_khz();
+
+	pr("%s hypervisor, hypercall ABI %#x, built " __DATE__ " " __TIME__
+	   "\n", HV_SIGNATURE, HC_ABI_VERSION);
+	if (khz)
+		pr("up %llu s (TSC %llu kHz), %u of %u CPUs online\n",
+		   (unsigned long long)(rdtsc() / khz / 1000),
+		   (unsigned long long)khz, cpus_online, cpus_possible);
+}
+
+static void cmd_cpus(print_fn pr, int argc, char **argv)
+{
+	static const char *const states[] = { "absent", "starting", "idle",
+					      "in guest", "stopped" };
+
+	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+		const struct percpu *c = cpus[i];
+
+		if (!c)
+			continue;
+		pr("cpu %u: APIC ID %u, %s, NMIs %u (kicks %llu, guest's %llu)\n",
+		   c->index, c->apic_id, states[c->state % 5], c->nmi_count,
+		   (unsigned long long)c->kicks_taken,
+		   (unsigned long long)c->foreign_nmis);
+	}
+	svm_report_vcpus(pr);
+}
+
+static void cmd_mem(print_fn pr, int argc, char **argv)
+{
+	mm_print_stats(pr);
+}
+
+static void cmd_exits(print_fn pr, int argc, char **argv)
+{
+	uint64_t cpu;
+
+	if (argc == 1) {
+		svm_report_exits(pr, -1);
+		return;
+	}
+	if (con_arg_u64(argv[1], 0, SMP_MAX_CPUS - 1, &cpu, pr, "cpu"))
+		return;
+	if (svm_report_exits(pr, (int)cpu))
+		pr("error: cpu %llu has no vCPU\n", (unsigned long long)cpu);
+}
+
+static void cmd_regs(print_fn pr, int argc, char **argv)
+{
+	uint64_t cpu;
+
+	if (con_arg_u64(argv[1], 0, SMP_MAX_CPUS - 1, &cpu, pr, "cpu"))
+		return;
+	if (svm_report_regs(pr, (unsigned)cpu))
+		pr("error: cpu %llu has no vCPU\n", (unsigned long long)cpu);
+}
+
+static void cmd_log(print_fn pr, int argc, char **argv)
+{
+	static char buf[LOG_MAX + 1];   /* the boot CPU alone runs commands */
+	uint64_t want = 2048;
+	size_t n, i = 0;
+
+	if (argc == 2 && con_arg_u64(argv[1], 1, LOG_MAX, &want, pr, "size"))
+		return;
+	n = log_read_tail(buf, want);
+	buf[n] = 0;
+	/* Start at a line boundary when the tail cut one. */
+	if (n == want) {
+		while (i < n && buf[i] != '\n')
+			i++;
+		i += i < n;
+	}
+	/* A line at a time: pr formats into a bounded buffer. */
+	while (i < n) {
+		size_t e = i;
+
+		while (e < n && buf[e] != '\n')
+			e++;
+		pr("%.*s\n", (int)MIN(e - i, 400), buf + i);
+		i = e + 1;
+	}
+}
+
+static void cmd_peek(print_fn pr, int argc, char **argv)
+{
+	uint8_t buf[PEEK_MAX];
+	uint64_t gpa, len = 64;
+
+	if (con_arg_u64(argv[1], 0, ~0ULL - PEEK_MAX, &gpa, pr, "address") ||
+	    (argc == 3 && con_arg_u64(argv[2], 1, PEEK_MAX, &len, pr, "length")))
+		return;
+	if (svm_peek_guest(gpa, buf, len)) {
+		pr("error: [%#llx, %#llx) is not all guest RAM\n",
+		   (unsigned long long)gpa, (unsigned long long)(gpa + len));
+		return;
+	}
+	for (uint64_t off = 0; off < len; off += 16) {
+		char hex[16 * 3 + 1], asc[17];
+		unsigned k;
+
+		for (k = 0; k < 16 && off + k < len; k++) {
+			uint8_t b = buf[off + k];
+
+			ksnprintf(hex + 3 * k, 4, "%02x ", b);
+			asc[k] = b >= 0x20 && b < 0x7F ? (char)b : '.';
+		}
+		asc[k] = 0;
+		pr("%016llx  %-48s %s\n", (unsigned long long)(gpa + off), hex,
+		   asc);
+	}
+}
+
+static const struct con_cmd commands[] = {
+	{ "help", "", "this list", 0, 0, cmd_help },
+	{ "version", "", "version, uptime, CPUs", 0, 0, cmd_version },
+	{ "cpus", "", "every CPU and its vCPU: state, exits, NMIs", 0, 0,
+	  cmd_cpus },
+	{ "mem", "", "both memory domains: frames per tag, heap per class",
+	  0, 0, cmd_mem },
+	{ "exits", "[cpu]", "VM exits by code, all vCPUs or one", 0, 1,
+	  cmd_exits },
+	{ "regs", "<cpu>", "a vCPU's registers as of its last exit", 1, 1,
+	  cmd_regs },
+	{ "log", "[bytes]", "the end of the hypervisor's log (default 2048)",
+	  0, 1, cmd_log },
+	{ "peek", "<gpa> [len]", "hex dump of guest RAM (len <= 256, "
+	  "default 64)", 1, 2, cmd_peek },
+};
+
+static void cmd_help(print_fn pr, int argc, char **argv)
+{
+	con_help(commands, ARRAY_SIZE(commands), pr);
+	pr("numbers: decimal or 0x hex, K/M/G suffixes\n");
+}
+
+int console_run_line(char *line, print_fn pr)
+{
+	return con_exec(commands, ARRAY_SIZE(commands), line, pr);
+}

@@ -1,0 +1,213 @@
+/*
+ * console/uart.c - the console on a 16550 UART: its receive interrupt
+ * routed as an NMI to the boot CPU, input read and lines run there.
+ *
+ * Routing (82093AA I/O APIC data sheet, 3.2.4, redirection table): the
+ * UART's ISA IRQ, through the MADT's interrupt source overrides (ACPI
+ * 6.5, 5.2.12.5), names a GSI; the I/O APIC whose range holds it gets a
+ * redirection entry with delivery mode NMI, physical destination the boot
+ * CPU, edge-triggered (an NMI entry must be), unmasked. The UART holds its
+ * IRQ line high while received data waits (IER.ERBFI, MCR.OUT2), so every
+ * batch of input is one rising edge, one NMI: the boot CPU's vCPU exits
+ * (NMI intercept), its loop sees the kick and calls console_poll, which
+ * reads everything, so the line drops and the next byte raises it again.
+ *
+ * Output is written synchronously (about 87 us a byte on a real 115200
+ * baud line; instantaneous under QEMU): a long answer holds the boot
+ * CPU's vCPU that long. Only the boot CPU runs this code.
+ */
+#include "console/internal.h"
+#include "acpi/acpi.h"
+#include "acpi/tables.h"
+#include "arch/x86.h"
+#include "kernel/private.h"
+#include "lib/lib.h"
+#include "smp/smp.h"
+
+#define IOAPIC_REGSEL   0x00
+#define IOAPIC_WIN      0x10
+#define IOAPIC_REG_VER  0x01
+#define IOAPIC_RTE(pin) (0x10 + 2 * (pin))
+#define RTE_DELIVERY_NMI (4u << 8)
+#define RTE_ACTIVE_LOW   BIT(13)
+#define RTE_MASKED       BIT(16)
+#define POLL_BUDGET      4096      /* bytes per poll; then poll again */
+
+static struct {
+	uint16_t port;
+	bool routed;
+	struct con_line line;
+	uint64_t lines, refused;
+} con;
+
+/* Write a formatted answer, LF -> CR LF. */
+static int con_printf(const char *fmt, ...) __printf(1, 2);
+static int con_printf(const char *fmt, ...)
+{
+	static char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kvsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (const char *p = buf; *p; p++) {
+		if (*p == '\n')
+			uart_putc(con.port, '\r');
+		uart_putc(con.port, *p);
+	}
+	return n;
+}
+
+static void prompt(void)
+{
+	con_printf("hv> ");
+}
+
+static int isa_irq_of(uint16_t port)
+{
+	switch (port) {
+	case 0x3F8: case 0x3E8:
+		return 4;
+	case 0x2F8: case 0x2E8:
+		return 3;
+	default:
+		return -1;
+	}
+}
+
+static uint32_t ioapic_read(volatile uint32_t *io, uint32_t reg)
+{
+	io[IOAPIC_REGSEL / 4] = reg;
+	return io[IOAPIC_WIN / 4];
+}
+
+static void ioapic_write(volatile uint32_t *io, uint32_t reg, uint32_t val)
+{
+	io[IOAPIC_REGSEL / 4] = reg;
+	io[IOAPIC_WIN / 4] = val;
+}
+
+/* Route ISA IRQ irq to the boot CPU as an NMI. Fills guard; false (and
+ * says why) when no I/O APIC pin serves it. */
+static bool route_irq(int irq, const struct acpi_info *acpi,
+		      uint32_t bsp_apic_id, struct console_guard *guard)
+{
+	uint32_t gsi = (uint32_t)irq;
+	bool low = false;
+
+	if (irq < 0) {
+		printk("console: no ISA IRQ known for port %#x\n", con.port);
+		return false;
+	}
+	if (bsp_apic_id > 0xFF) {
+		printk("console: boot CPU APIC ID %u beyond an I/O APIC "
+		       "destination\n", bsp_apic_id);
+		return false;
+	}
+	for (unsigned i = 0; i < acpi->iso_count; i++)
+		if (acpi->isos[i].bus == 0 && acpi->isos[i].source == irq) {
+			gsi = acpi->isos[i].gsi;
+			low = (acpi->isos[i].flags & ACPI_MPS_POLARITY) == 3;
+		}
+	for (unsigned i = 0; i < acpi->ioapic_count; i++) {
+		const struct acpi_ioapic *a = &acpi->ioapics[i];
+		volatile uint32_t *io;
+		uint32_t pins;
+
+		if (gsi < a->gsi_base)
+			continue;
+		io = ioremap(a->address, 4096);
+		if (!io) {
+			printk("console: cannot map the I/O APIC at %#x\n",
+			       a->address);
+			return false;
+		}
+		pins = ((ioapic_read(io, IOAPIC_REG_VER) >> 16) & 0xFF) + 1;
+		if (gsi - a->gsi_base >= pins)
+			continue;
+		guard->ioapic_pa = a->address & ~0xFFFULL;
+		guard->pin = gsi - a->gsi_base;
+		ioapic_write(io, IOAPIC_RTE(guard->pin) + 1, bsp_apic_id << 24);
+		ioapic_write(io, IOAPIC_RTE(guard->pin),
+			     RTE_DELIVERY_NMI | (low ? RTE_ACTIVE_LOW : 0));
+		printk("console: IRQ %d = GSI %u -> I/O APIC %u pin %u, NMI to "
+		       "cpu 0\n", irq, gsi, a->id, guard->pin);
+		return true;
+	}
+	printk("console: no I/O APIC serves GSI %u\n", gsi);
+	return false;
+}
+
+static void poll_hook(struct percpu *c)
+{
+	if (c->index == 0)
+		console_poll();
+}
+
+bool console_init(uint16_t port, const struct acpi_info *acpi,
+		  uint32_t bsp_apic_id, struct console_guard *guard)
+{
+	*guard = (struct console_guard){ 0 };
+	if (!port) {
+		printk("console: off\n");
+		return false;
+	}
+	if (port == serial_current_port()) {
+		printk("console: port %#x is the log's; console off\n", port);
+		return false;
+	}
+	if (!uart_init(port, true)) {
+		printk("console: no UART at port %#x; console off\n", port);
+		return false;
+	}
+	con.port = port;
+	guard->port = port;
+	con_line_reset(&con.line);
+	con.routed = route_irq(isa_irq_of(port), acpi, bsp_apic_id, guard);
+	while (uart_getc(port) >= 0)
+		;       /* what came before: no edge will announce it */
+	smp_nmi_source = console_nmi_source;
+	smp_poll_hook = poll_hook;
+	printk("console: on port %#x%s\n", port, con.routed ? "" :
+	       " (not routed: answers only when the boot CPU exits)");
+	con_printf("\n%s debug console; 'help' lists the commands\n",
+		   "ThinAMDvisor");
+	prompt();
+	return true;
+}
+
+bool console_nmi_source(unsigned cpu_index)
+{
+	return cpu_index == 0 && con.routed && uart_rx_ready(con.port);
+}
+
+void console_poll(void)
+{
+	unsigned budget = POLL_BUDGET;
+	int c;
+
+	if (!con.port)
+		return;
+	while ((c = uart_getc(con.port)) >= 0) {
+		if (con_line_feed(&con.line, c, con_printf)) {
+			if (con.line.overflow) {
+				con.refused++;
+				con_printf("error: line longer than %d "
+					   "characters\n", CON_LINE_MAX);
+			} else if (con.line.len) {
+				con.lines++;
+				if (console_run_line(con.line.buf, con_printf))
+					con.refused++;
+			}
+			con_line_reset(&con.line);
+			prompt();
+		}
+		if (!--budget) {
+			/* More than a burst: come back before the guest
+			 * runs again (no new edge announces what waits). */
+			this_cpu()->kick_pending = 1;
+			return;
+		}
+	}
+}

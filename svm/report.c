@@ -1,0 +1,158 @@
+/*
+ * svm/report.c - what the hypervisor tells about its vCPUs: at shutdown
+ * (HC_SHUTDOWN) and on the debug console (console/). Everything here only
+ * reads, and reads another CPU's vCPU without stopping it: a VMCB's
+ * guest state is the one saved at that vCPU's last exit, which is what
+ * the output says.
+ */
+#include "svm/internal.h"
+#include "lib/lib.h"
+
+static const char *const vcpu_states[] = { "wait-for-SIPI", "running",
+					   "stopped" };
+
+static struct vcpu *vcpu_of(unsigned cpu)
+{
+	return cpu < SMP_MAX_CPUS && cpus[cpu] ? cpus[cpu]->vcpu : NULL;
+}
+
+/* One line per vCPU: where it is and what it cost. */
+void svm_report_vcpus(print_fn pr)
+{
+	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+		const struct vcpu *v = vcpu_of(i);
+
+		if (!v)
+			continue;
+		pr("vcpu %u: %s, %llu exits (%llu fast), %llu nested faults, "
+		   "INIT %llu SIPI %llu, NMIs asked %u injected %llu queued %u%s%s, "
+		   "host NMIs %u (guest's %llu)%s%s\n", v->index,
+		   vcpu_states[v->state % 3],
+		   (unsigned long long)vcpu_exits_total(v),
+		   (unsigned long long)(v->fast.cpuid_exits + v->fast.vmmcall_exits),
+		   (unsigned long long)v->exit_counts[svm_exit_slot(VMEXIT_NPF)],
+		   (unsigned long long)v->inits, (unsigned long long)v->sipis,
+		   v->nmi_req, (unsigned long long)v->ev.nmis_injected,
+		   v->ev.nmi_queued, v->ev.nmi_blocked ? " blocked" : "",
+		   v->ev.awaiting_iret ? " awaiting-iret" : "",
+		   v->cpu->nmi_count, (unsigned long long)v->cpu->foreign_nmis,
+		   v->state == VCPU_STOPPED ? ", stopped: " : "",
+		   v->state == VCPU_STOPPED && v->stop_reason ? v->stop_reason : "");
+	}
+}
+
+/* Names for the exit codes a guest of ours causes; others print as hex. */
+static const char *exit_name(uint64_t code)
+{
+	static const struct { uint16_t code; const char *name; } names[] = {
+		{ VMEXIT_INTR, "intr" }, { VMEXIT_NMI, "nmi" },
+		{ VMEXIT_SMI, "smi" }, { VMEXIT_INIT, "init" },
+		{ VMEXIT_CPUID, "cpuid" }, { VMEXIT_IRET, "iret" },
+		{ VMEXIT_INVD, "invd" }, { VMEXIT_HLT, "hlt" },
+		{ VMEXIT_INVLPGA, "invlpga" }, { VMEXIT_IOIO, "ioio" },
+		{ VMEXIT_MSR, "msr" }, { VMEXIT_SHUTDOWN, "shutdown" },
+		{ VMEXIT_VMRUN, "vmrun" }, { VMEXIT_VMMCALL, "vmmcall" },
+		{ VMEXIT_VMLOAD, "vmload" }, { VMEXIT_VMSAVE, "vmsave" },
+		{ VMEXIT_STGI, "stgi" }, { VMEXIT_CLGI, "clgi" },
+		{ VMEXIT_SKINIT, "skinit" }, { VMEXIT_NPF, "npf" },
+		{ VMEXIT_EXCP_BASE + 1, "exception #DB" },
+		{ VMEXIT_EXCP_BASE + 17, "exception #AC" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].code == code)
+			return names[i].name;
+	return NULL;
+}
+
+int svm_report_exits(print_fn pr, int cpu)
+{
+	uint64_t total = 0;
+
+	if (cpu >= 0 && !vcpu_of((unsigned)cpu))
+		return -1;
+	pr("%-8s %-16s %12s\n", "code", "exit", cpu < 0 ? "all vCPUs" : "count");
+	for (unsigned s = 0; s < SVM_EXIT_SLOTS; s++) {
+		uint64_t n = 0, code = svm_slot_code(s);
+		const char *name = exit_name(code);
+
+		for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+			const struct vcpu *v = vcpu_of(i);
+
+			if (v && (cpu < 0 || (unsigned)cpu == i))
+				n += vcpu_exit_count(v, s);
+		}
+		if (!n)
+			continue;
+		total += n;
+		if (s == SVM_EXIT_SLOT_OTHER)
+			pr("%-8s %-16s %12llu\n", "-", "other codes",
+			   (unsigned long long)n);
+		else
+			pr("0x%03llx    %-16s %12llu\n", (unsigned long long)code,
+			   name ? name : "", (unsigned long long)n);
+	}
+	pr("%-8s %-16s %12llu\n", "", "total", (unsigned long long)total);
+	return 0;
+}
+
+static void seg(print_fn pr, const char *name, const struct vmcb_seg *s)
+{
+	pr("%-4s %04x base %016llx limit %08x attr %04x\n", name, s->selector,
+	   (unsigned long long)s->base, s->limit, s->attrib);
+}
+
+int svm_report_regs(print_fn pr, unsigned cpu)
+{
+	const struct vcpu *v = vcpu_of(cpu);
+	const struct vmcb_save *s;
+	const struct guest_gprs *g;
+
+	if (!v)
+		return -1;
+	s = &v->vmcb->save;
+	g = &v->regs;
+	pr("vcpu %u (%s), guest state saved at its last exit (code 0x%llx, "
+	   "info1 %llx, info2 %llx):\n", v->index, vcpu_states[v->state % 3],
+	   (unsigned long long)v->vmcb->ctl.exit_code,
+	   (unsigned long long)v->vmcb->ctl.exit_info1,
+	   (unsigned long long)v->vmcb->ctl.exit_info2);
+	pr("rip %016llx rsp %016llx rflags %016llx cpl %u\n",
+	   (unsigned long long)s->rip, (unsigned long long)s->rsp,
+	   (unsigned long long)s->rflags, s->cpl);
+	pr("rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
+	   (unsigned long long)s->rax, (unsigned long long)g->rbx,
+	   (unsigned long long)g->rcx, (unsigned long long)g->rdx);
+	pr("rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n",
+	   (unsigned long long)g->rsi, (unsigned long long)g->rdi,
+	   (unsigned long long)g->rbp, (unsigned long long)g->r8);
+	pr("r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n",
+	   (unsigned long long)g->r9, (unsigned long long)g->r10,
+	   (unsigned long long)g->r11, (unsigned long long)g->r12);
+	pr("r13 %016llx r14 %016llx r15 %016llx\n",
+	   (unsigned long long)g->r13, (unsigned long long)g->r14,
+	   (unsigned long long)g->r15);
+	pr("cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n",
+	   (unsigned long long)s->cr0, (unsigned long long)s->cr2,
+	   (unsigned long long)s->cr3, (unsigned long long)s->cr4);
+	pr("efer %016llx (SVME is ours; the guest reads it clear) dr7 %016llx\n",
+	   (unsigned long long)s->efer, (unsigned long long)s->dr7);
+	seg(pr, "cs", &s->cs);
+	seg(pr, "ss", &s->ss);
+	seg(pr, "ds", &s->ds);
+	seg(pr, "tr", &s->tr);
+	pr("gdtr base %016llx limit %04x, idtr base %016llx limit %04x\n",
+	   (unsigned long long)s->gdtr.base, s->gdtr.limit,
+	   (unsigned long long)s->idtr.base, s->idtr.limit);
+	return 0;
+}
+
+int svm_peek_guest(uint64_t gpa, void *buf, size_t len)
+{
+	const void *p = guest_ptr(gpa, len);
+
+	if (!p)
+		return -1;
+	memcpy(buf, p, len);
+	return 0;
+}
