@@ -1,8 +1,9 @@
 /*
- * console/commands.c - what the console answers. Every command only
- * reads: vCPUs are not stopped while it looks (their guest state is the
- * state of their last exit), memory statistics are the domains' own,
- * guest memory is read through svm/ (guest RAM only).
+ * console/commands.c - what the console answers. Every command but three
+ * only reads: vCPUs are not stopped while it looks (their guest state is
+ * the state of their last exit, exact while paused), memory statistics
+ * are the domains' own, guest memory is read through svm/ (guest RAM
+ * only). pause/resume park and release every vCPU; reboot resets.
  */
 #include "console/internal.h"
 #include "arch/x86.h"
@@ -133,6 +134,39 @@ static void cmd_peek(print_fn pr, int argc, char **argv)
 	}
 }
 
+static void cmd_pause(print_fn pr, int argc, char **argv)
+{
+	unsigned n, total;
+
+	if (svm_paused()) {
+		pr("error: already paused ('resume' lets the guest run)\n");
+		return;
+	}
+	n = svm_pause_all(1000, &total);
+	pr("paused: %u of %u vCPUs out of the guest%s\n", n, total,
+	   n == total ? "" : " (the others will stop at their next exit)");
+}
+
+static void cmd_resume(print_fn pr, int argc, char **argv)
+{
+	if (!svm_paused()) {
+		pr("error: not paused\n");
+		return;
+	}
+	svm_resume_all();
+	pr("resumed\n");
+}
+
+static void cmd_reboot(print_fn pr, int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "now")) {
+		pr("error: say 'reboot now': this resets the whole machine\n");
+		return;
+	}
+	pr("rebooting\n");
+	machine_reset("asked on the debug console");
+}
+
 static const struct con_cmd commands[] = {
 	{ "help", "", "this list", 0, 0, cmd_help },
 	{ "version", "", "version, uptime, CPUs", 0, 0, cmd_version },
@@ -148,6 +182,10 @@ static const struct con_cmd commands[] = {
 	  0, 1, cmd_log },
 	{ "peek", "<gpa> [len]", "hex dump of guest RAM (len <= 256, "
 	  "default 64)", 1, 2, cmd_peek },
+	{ "pause", "", "park every vCPU in the hypervisor (regs are exact)",
+	  0, 0, cmd_pause },
+	{ "resume", "", "let the guest run again", 0, 0, cmd_resume },
+	{ "reboot", "now", "reset the machine", 0, 1, cmd_reboot },
 };
 
 static void cmd_help(print_fn pr, int argc, char **argv)

@@ -26,6 +26,20 @@ void isa_debug_exit(uint8_t code)
 	outb(0xF4, code);
 }
 
+/* Reset the machine: the reset control register's full reset (0xCF9,
+ * ICH9 datasheet 13.7.5: SYS_RST | RST_CPU), then the keyboard
+ * controller's reset pulse (8042 command 0xFE); panic if both fail. */
+_Noreturn void machine_reset(const char *why)
+{
+	printk("resetting the machine: %s\n", why);
+	outb(0xCF9, 0x02);
+	outb(0xCF9, 0x0E);
+	mdelay(50);
+	outb(0x64, 0xFE);
+	mdelay(50);
+	panic("machine reset (%s) did not happen", why);
+}
+
 /* Walk saved frame pointers (-fno-omit-frame-pointer everywhere); stop
  * at a null or misaligned frame, one below the direct map, or a null
  * return address. A wild frame pointer may still fault: trap_dispatch

@@ -45,6 +45,9 @@ extern void (*panic_stop_others)(void);
 extern int (*panic_cpu_index)(void);
 
 void isa_debug_exit(uint8_t code);
+/* machine_reset: say why, reset through 0xCF9, then the 8042; panics if
+ * the machine is still running. */
+_Noreturn void machine_reset(const char *why);
 void printk_set_panicking(void);
 size_t log_read_tail(char *out, size_t len);
 

@@ -108,6 +108,7 @@ struct vcpu {
 	uint32_t nmi_req_seen;
 	uint64_t foreign_nmis_seen;
 	bool sipi_accepted;           /* a second SIPI is ignored (16.5) */
+	volatile bool paused;         /* parked by the console's pause */
 
 	uint64_t inits, sipis;
 };

@@ -47,16 +47,11 @@ void iopm_setup(uint8_t *iopm)
 		iopm[p / 8] |= (uint8_t)(1U << (p % 8));
 }
 
-static _Noreturn void machine_reset(struct vcpu *v, const char *how)
+static _Noreturn void guest_reset(struct vcpu *v, const char *how)
 {
-	printk("vcpu %u: guest reset the machine (%s); resetting\n", v->index, how);
-	/* CF9 full reset; then the keyboard controller; then give up. */
-	outb(PORT_RESET, 0x02);
-	outb(PORT_RESET, 0x0E);
-	mdelay(50);
-	outb(PORT_KBC, KBC_PULSE_RESET);
-	mdelay(50);
-	panic("machine reset requested by the guest did not happen");
+	printk("vcpu %u: guest reset the machine (%s); resetting\n", v->index,
+	       how);
+	machine_reset("the guest asked");
 }
 
 static uint32_t port_in(uint16_t port, unsigned size)
@@ -88,22 +83,22 @@ static uint8_t filter_byte(struct vcpu *v, uint16_t port, uint8_t val,
 			v->a20_warned = true;
 		}
 		if (val & 0x01)
-			machine_reset(v, "port 0x92 bit 0");
+			guest_reset(v, "port 0x92 bit 0");
 		return (uint8_t)((val | 0x02) & ~0x01);
 	}
 	if (byte_access && port == PORT_RESET && (val & CF9_RST_CPU))
-		machine_reset(v, "port 0xCF9");
+		guest_reset(v, "port 0xCF9");
 	if (byte_access && port == svm.reset_port && svm.reset_port != PORT_RESET &&
 	    val == svm.reset_value)
-		machine_reset(v, "FADT RESET_REG");
+		guest_reset(v, "FADT RESET_REG");
 	if (port == PORT_KBC) {
 		if (val == KBC_PULSE_RESET)
-			machine_reset(v, "keyboard controller 0xFE");
+			guest_reset(v, "keyboard controller 0xFE");
 		kbc_output_next = val == KBC_WRITE_OUTPUT;
 	} else if (port == PORT_KBD && kbc_output_next) {
 		kbc_output_next = false;
 		if (!(val & 0x01))
-			machine_reset(v, "keyboard controller output port");
+			guest_reset(v, "keyboard controller output port");
 		val |= 0x02; /* A20 stays on */
 	}
 	return val;

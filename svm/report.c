@@ -24,10 +24,10 @@ void svm_report_vcpus(print_fn pr)
 
 		if (!v)
 			continue;
-		pr("vcpu %u: %s, %llu exits (%llu fast), %llu nested faults, "
+		pr("vcpu %u: %s%s, %llu exits (%llu fast), %llu nested faults, "
 		   "INIT %llu SIPI %llu, NMIs asked %u injected %llu queued %u%s%s, "
 		   "host NMIs %u (guest's %llu)%s%s\n", v->index,
-		   vcpu_states[v->state % 3],
+		   vcpu_states[v->state % 3], v->paused ? " (paused)" : "",
 		   (unsigned long long)vcpu_exits_total(v),
 		   (unsigned long long)(v->fast.cpuid_exits + v->fast.vmmcall_exits),
 		   (unsigned long long)v->exit_counts[svm_exit_slot(VMEXIT_NPF)],
@@ -112,8 +112,9 @@ int svm_report_regs(print_fn pr, unsigned cpu)
 		return -1;
 	s = &v->vmcb->save;
 	g = &v->regs;
-	pr("vcpu %u (%s), guest state saved at its last exit (code 0x%llx, "
+	pr("vcpu %u (%s%s), guest state saved at its last exit (code 0x%llx, "
 	   "info1 %llx, info2 %llx):\n", v->index, vcpu_states[v->state % 3],
+	   v->paused ? ", paused" : "",
 	   (unsigned long long)v->vmcb->ctl.exit_code,
 	   (unsigned long long)v->vmcb->ctl.exit_info1,
 	   (unsigned long long)v->vmcb->ctl.exit_info2);

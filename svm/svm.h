@@ -159,6 +159,13 @@ int svm_report_exits(print_fn pr, int cpu);
 /* svm_report_regs: a vCPU's registers, control registers and segments;
  * -1 when that CPU has no vCPU. */
 int svm_report_regs(print_fn pr, unsigned cpu);
+/* svm_pause_all: park every running vCPU in the hypervisor (each at its
+ * next kick, which this sends); waits up to timeout_ms for them. Returns
+ * how many of the *total vCPUs are out of the guest (the caller's own
+ * counts: it parks when its loop resumes). svm_resume_all lets them go. */
+unsigned svm_pause_all(unsigned timeout_ms, unsigned *total);
+void svm_resume_all(void);
+bool svm_paused(void);
 /* svm_peek_guest: copy len bytes of guest RAM at gpa; -1 when any byte is
  * not guest RAM (the hypervisor's range, MMIO, beyond RAM). */
 int svm_peek_guest(uint64_t gpa, void *buf, size_t len);

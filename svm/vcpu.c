@@ -172,6 +172,79 @@ static void vcpu_do_init(struct vcpu *v)
 	}
 }
 
+/* The console's pause (svm_pause_all): every vCPU that comes through its
+ * loop parks in the hypervisor until svm_resume_all. */
+static volatile uint32_t pause_all;
+
+/* Park until resumed. Kicks still run cross-CPU calls and, on the boot
+ * CPU, the console (which is how resume arrives there); whatever else
+ * they announced (an INIT, a guest NMI) is taken in after the pause. */
+static void vcpu_pause(struct vcpu *v)
+{
+	struct percpu *c = v->cpu;
+
+	WRITE_ONCE(v->paused, true);
+	while (READ_ONCE(pause_all)) {
+		smp_park_until(&c->kick_pending);
+		c->kick_pending = 0;
+		smp_run_pending_call(c);
+	}
+	WRITE_ONCE(v->paused, false);
+	c->kick_pending = 1;   /* look at the requests again before VMRUN */
+}
+
+/* Whether a vCPU is out of the guest for the pause's purpose: parked,
+ * on the calling CPU (which parks as soon as its command returns), or
+ * not running guest code at all. */
+static bool vcpu_held(const struct vcpu *v)
+{
+	return READ_ONCE(v->paused) || v->cpu == this_cpu() ||
+	       READ_ONCE(v->state) != VCPU_RUNNING;
+}
+
+unsigned svm_pause_all(unsigned timeout_ms, unsigned *total)
+{
+	unsigned n = 0, all = 0;
+
+	WRITE_ONCE(pause_all, 1);
+	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+		struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
+
+		if (v && v->cpu != this_cpu())
+			smp_kick(v->cpu);
+	}
+	for (unsigned ms = 0; ; ms++) {
+		n = all = 0;
+		for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+			const struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
+
+			all += v != NULL;
+			n += v && vcpu_held(v);
+		}
+		if (n == all || ms >= timeout_ms)
+			break;
+		mdelay(1);
+	}
+	*total = all;
+	return n;
+}
+
+void svm_resume_all(void)
+{
+	WRITE_ONCE(pause_all, 0);
+	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+		struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
+
+		if (v && v->cpu != this_cpu())
+			smp_kick(v->cpu);
+	}
+}
+
+bool svm_paused(void)
+{
+	return READ_ONCE(pause_all);
+}
+
 /* Take in what other CPUs asked for. Returns true when the vCPU must
  * leave the guest (INIT). */
 static bool vcpu_take_requests(struct vcpu *v)
@@ -195,6 +268,8 @@ static bool vcpu_take_requests(struct vcpu *v)
 	v->nmi_req_seen = nmis;
 	v->foreign_nmis_seen = foreign;
 	smp_run_pending_call(c);
+	if (READ_ONCE(pause_all))
+		vcpu_pause(v);
 	return false;
 }
 

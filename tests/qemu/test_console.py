@@ -118,6 +118,44 @@ def test_console_answers_while_guest_idles(boot, console_path):
     assert "stopped" not in text and "panic" not in text
 
 
+def test_console_pause_resume_reboot(boot, console_path):
+    """pause parks every vCPU (the guest's LAPIC timers stop making
+    exits), resume lets them run, reboot resets the machine."""
+    m = boot(cmdline="", guest_args="smp", smp=4, mem="1G",
+             extra_args=serial2(console_path))
+    m.expect(r"guest: all 4 cpus ok", timeout=180)
+    m.expect(r"guest: idle", timeout=30)
+    con = Console(console_path)
+    try:
+        con.cmd("")
+        assert "error: not paused" in con.cmd("resume")
+        out = con.cmd("pause")
+        assert "paused: 4 of 4 vCPUs out of the guest" in out, out
+        assert "error: already paused" in con.cmd("pause")
+        out = con.cmd("cpus")
+        for i in range(4):
+            assert re.search(r"^vcpu %d: running \(paused\)" % i, out, re.M), out
+        totals = []
+        for _ in range(2):
+            out = con.cmd("exits")
+            totals.append(int(re.search(r"^\s+total\s+(\d+)$", out, re.M).group(1)))
+            time.sleep(0.5)
+        # Paused: nothing but the console's own NMI exits on vCPU 0.
+        assert totals[1] - totals[0] <= 2, totals
+        out = con.cmd("regs 2")
+        assert re.search(r"^vcpu 2 \(running, paused\)", out, re.M), out
+        assert "resumed" in con.cmd("resume")
+        out = con.cmd("cpus")
+        assert "(paused)" not in out, out
+        assert "say 'reboot now'" in con.cmd("reboot")
+        con.sock.sendall(b"reboot now\r")
+        con.read_until(b"rebooting")
+    finally:
+        con.close()
+    m.expect(r"hv: resetting the machine: asked on the debug console", timeout=30)
+    m.expect_exit(0, timeout=30)       # -no-reboot: a reset ends QEMU
+
+
 def test_console_refuses_bad_input(boot, console_path):
     m = boot(cmdline="", guest_args="", smp=2, mem="512M",
              extra_args=serial2(console_path))
