@@ -217,4 +217,23 @@ static inline void invlpg(uint64_t va)
 static inline void io_delay(void) { outb(0x80, 0); }
 
 #endif /* !__ASSEMBLY__ */
+/* I/O APIC (82093AA data sheet): an index register and a data window;
+ * IOAPIC_EOI exists from version 0x20 on (the IOxAPIC of ICH-class
+ * chipsets, e.g. ICH9 datasheet 13.5.5). Redirection entry n is the
+ * register pair 0x10 + 2n (low) and 0x11 + 2n (high), 3.2.4; IOREGSEL
+ * holds an 8-bit index, so pins 0..119 are addressable. */
+#define IOAPIC_REGSEL        0x00
+#define IOAPIC_WIN           0x10
+#define IOAPIC_EOI           0x40
+#define IOAPIC_REG_VER       0x01
+#define IOAPIC_VER_MRE(v)    (((v) >> 16) & 0xFF)   /* max redirection entry */
+#define IOAPIC_RTE(pin)      (0x10 + 2 * (pin))
+#define IOAPIC_MAX_PIN       119
+#define RTE_DELIVERY_MASK    (7u << 8)
+#define RTE_DELIVERY_NMI     (4u << 8)
+#define RTE_ACTIVE_LOW       (1u << 13)
+#define RTE_LEVEL            (1u << 15)
+#define RTE_MASKED           (1u << 16)
+#define RTE_HI_DEST(apic_id) ((uint32_t)(apic_id) << 24) /* physical mode */
+
 #endif

@@ -24,20 +24,19 @@
 #include "lib/lib.h"
 #include "smp/smp.h"
 
-#define IOAPIC_REGSEL   0x00
-#define IOAPIC_WIN      0x10
-#define IOAPIC_REG_VER  0x01
-#define IOAPIC_RTE(pin) (0x10 + 2 * (pin))
-#define RTE_DELIVERY_NMI (4u << 8)
-#define RTE_ACTIVE_LOW   BIT(13)
-#define RTE_MASKED       BIT(16)
 #define POLL_BUDGET      4096      /* bytes per poll; then poll again */
+#define ISO_POLARITY_LOW 3         /* ACPI 6.5, table 5.50: active low */
 
 static struct {
 	uint16_t port;
-	bool routed;
+	volatile bool routed;
+	volatile bool polling;         /* console_poll is reading */
+	volatile uint64_t last_rx_tsc; /* when a poll last read a byte */
+	uint64_t claim_tsc;            /* the claim window, in TSC ticks */
 	struct con_line line;
 	uint64_t lines, refused;
+	volatile uint32_t *ioapic;     /* the routing I/O APIC, mapped */
+	uint32_t rte;                  /* our entry's low half, unmasked */
 } con;
 
 /* Write a formatted answer, LF -> CR LF. */
@@ -88,8 +87,10 @@ static void ioapic_write(volatile uint32_t *io, uint32_t reg, uint32_t val)
 	io[IOAPIC_WIN / 4] = val;
 }
 
-/* Route ISA IRQ irq to the boot CPU as an NMI. Fills guard; false (and
- * says why) when no I/O APIC pin serves it. */
+/* Route ISA IRQ irq to the boot CPU as an NMI: the entry is written
+ * masked (console_init unmasks it once everything that claims its NMIs is
+ * in place). Fills guard; false (and says why) when no I/O APIC pin can
+ * serve it. */
 static bool route_irq(int irq, const struct acpi_info *acpi,
 		      uint32_t bsp_apic_id, struct console_guard *guard)
 {
@@ -108,7 +109,8 @@ static bool route_irq(int irq, const struct acpi_info *acpi,
 	for (unsigned i = 0; i < acpi->iso_count; i++)
 		if (acpi->isos[i].bus == 0 && acpi->isos[i].source == irq) {
 			gsi = acpi->isos[i].gsi;
-			low = (acpi->isos[i].flags & ACPI_MPS_POLARITY) == 3;
+			low = (acpi->isos[i].flags & ACPI_MPS_POLARITY) ==
+			      ISO_POLARITY_LOW;
 		}
 	for (unsigned i = 0; i < acpi->ioapic_count; i++) {
 		const struct acpi_ioapic *a = &acpi->ioapics[i];
@@ -117,20 +119,33 @@ static bool route_irq(int irq, const struct acpi_info *acpi,
 
 		if (gsi < a->gsi_base)
 			continue;
+		if (a->address & 0xFFF) {
+			printk("console: I/O APIC %u at %#x is not page aligned: "
+			       "not used\n", a->id, a->address);
+			continue;
+		}
 		io = ioremap(a->address, 4096);
 		if (!io) {
 			printk("console: cannot map the I/O APIC at %#x\n",
 			       a->address);
 			return false;
 		}
-		pins = ((ioapic_read(io, IOAPIC_REG_VER) >> 16) & 0xFF) + 1;
+		pins = IOAPIC_VER_MRE(ioapic_read(io, IOAPIC_REG_VER)) + 1;
 		if (gsi - a->gsi_base >= pins)
 			continue;
-		guard->ioapic_pa = a->address & ~0xFFFULL;
+		if (gsi - a->gsi_base > IOAPIC_MAX_PIN) {
+			printk("console: GSI %u is pin %u of I/O APIC %u, beyond "
+			       "what IOREGSEL addresses\n", gsi,
+			       gsi - a->gsi_base, a->id);
+			return false;
+		}
+		guard->ioapic_pa = a->address;
 		guard->pin = gsi - a->gsi_base;
-		ioapic_write(io, IOAPIC_RTE(guard->pin) + 1, bsp_apic_id << 24);
-		ioapic_write(io, IOAPIC_RTE(guard->pin),
-			     RTE_DELIVERY_NMI | (low ? RTE_ACTIVE_LOW : 0));
+		con.ioapic = io;
+		ioapic_write(io, IOAPIC_RTE(guard->pin) + 1,
+			     RTE_HI_DEST(bsp_apic_id));
+		con.rte = RTE_DELIVERY_NMI | (low ? RTE_ACTIVE_LOW : 0);
+		ioapic_write(io, IOAPIC_RTE(guard->pin), con.rte | RTE_MASKED);
 		printk("console: IRQ %d = GSI %u -> I/O APIC %u pin %u, NMI to "
 		       "cpu 0\n", irq, gsi, a->id, guard->pin);
 		return true;
@@ -163,12 +178,18 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
 	}
 	con.port = port;
 	guard->port = port;
+	con.claim_tsc = tsc_khz() ? tsc_khz() : 1000000;     /* 1 ms */
 	con_line_reset(&con.line);
+	/* Order matters: an NMI from the entry must find its claimant. The
+	 * entry is written masked; the hooks go in; what was typed before
+	 * is dropped (no edge would announce it); then the entry opens. */
 	con.routed = route_irq(isa_irq_of(port), acpi, bsp_apic_id, guard);
-	while (uart_getc(port) >= 0)
-		;       /* what came before: no edge will announce it */
 	smp_nmi_source = console_nmi_source;
 	smp_poll_hook = poll_hook;
+	while (uart_getc(port) >= 0)
+		;
+	if (con.routed)
+		ioapic_write(con.ioapic, IOAPIC_RTE(guard->pin), con.rte);
 	printk("console: on port %#x%s\n", port, con.routed ? "" :
 	       " (not routed: answers only when the boot CPU exits)");
 	con_printf("\n%s debug console; 'help' lists the commands\n",
@@ -177,9 +198,20 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
 	return true;
 }
 
+/*
+ * Which NMIs are the console's. One with received data waiting, surely.
+ * But an edge can also come while a poll runs, or just before one, and
+ * the poll may read its byte before the NMI is delivered: that NMI then
+ * finds no data. So NMIs during a poll and within a millisecond after a
+ * poll read something are claimed too; a guest NMI in that window is
+ * taken for the console's (NMIs coalesce anyway, docs/interrupts.md).
+ */
 bool console_nmi_source(unsigned cpu_index)
 {
-	return cpu_index == 0 && con.routed && uart_rx_ready(con.port);
+	if (cpu_index != 0 || !con.routed)
+		return false;
+	return con.polling || uart_rx_ready(con.port) ||
+	       rdtsc() - con.last_rx_tsc < con.claim_tsc;
 }
 
 void console_poll(void)
@@ -189,7 +221,9 @@ void console_poll(void)
 
 	if (!con.port)
 		return;
+	con.polling = true;
 	while ((c = uart_getc(con.port)) >= 0) {
+		con.last_rx_tsc = rdtsc();
 		if (con_line_feed(&con.line, c, con_printf)) {
 			if (con.line.overflow) {
 				con.refused++;
@@ -207,7 +241,8 @@ void console_poll(void)
 			/* More than a burst: come back before the guest
 			 * runs again (no new edge announces what waits). */
 			this_cpu()->kick_pending = 1;
-			return;
+			break;
 		}
 	}
+	con.polling = false;
 }

@@ -354,27 +354,23 @@ static void check_a20_kept(const struct guest_boot *b)
  * ISA IRQ 3 on q35) keeps its route whatever we write to it, and another
  * entry takes our writes as usual (82093AA data sheet, 3.2.4). */
 #define COM2_SCR        0x2ff
-#define IOAPIC_BASE     0xfec00000u
-#define IOAPIC_RTE(pin) (0x10 + 2 * (pin))
-#define RTE_MASKED      (1u << 16)
-#define RTE_DELIVERY    (7u << 8)
-#define RTE_NMI         (4u << 8)
+#define IOAPIC_BASE     0xfec00000u   /* q35's, as the MADT says */
 #define FREE_PIN        23            /* q35: nothing of ours uses it */
 
 static uint32_t ioapic_rd(uint32_t reg)
 {
 	volatile uint32_t *io = (volatile uint32_t *)(uintptr_t)IOAPIC_BASE;
 
-	io[0] = reg;
-	return io[4];
+	io[IOAPIC_REGSEL / 4] = reg;
+	return io[IOAPIC_WIN / 4];
 }
 
 static void ioapic_wr(uint32_t reg, uint32_t val)
 {
 	volatile uint32_t *io = (volatile uint32_t *)(uintptr_t)IOAPIC_BASE;
 
-	io[0] = reg;
-	io[4] = val;
+	io[IOAPIC_REGSEL / 4] = reg;
+	io[IOAPIC_WIN / 4] = val;
 }
 
 static void check_console_guard(void)
@@ -390,7 +386,8 @@ static void check_console_guard(void)
 	ioapic_wr(IOAPIC_RTE(3), RTE_MASKED | 0x30);
 	after = ioapic_rd(IOAPIC_RTE(3));
 	check_report("console_pin_kept",
-		     after == before && (before & RTE_DELIVERY) == RTE_NMI,
+		     after == before &&
+		     (before & RTE_DELIVERY_MASK) == RTE_DELIVERY_NMI,
 		     "pin 3 entry %#x, after our write %#x", before, after);
 	orig = ioapic_rd(IOAPIC_RTE(FREE_PIN));
 	ioapic_wr(IOAPIC_RTE(FREE_PIN), RTE_MASKED | 0x41);

@@ -118,7 +118,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		if (bad) {
 			if (!rc)
 				ksnprintf(err, errlen,
-					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial, console: com1..com4 or a port, console also off; heap_poison: full or a multiple of 16 >= 16)",
+					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial, console: com1..com4 or a port, console also off; heap_poison: full or a multiple of 16 in 16..2048)",
 					  (int)MIN(wl, 64), w);
 			rc = -1;
 		}

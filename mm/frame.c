@@ -230,15 +230,15 @@ bool frame_pool_contains(struct paddr pa)
 	} while (0)
 
 /* Validate that pa/order/tag name a live block, for operation op
- * (frame_free, frame_pin, frame_unpin); panics naming the misuse, the
+ * (frame_free with is_free_op, frame_pin, frame_unpin); panics naming the misuse, the
  * caller, the tag found and the tag expected. Returns the block's index
  * with the lock held. */
 static uint64_t block_check(struct paddr pa, unsigned order,
-			    enum frame_tag tag, void *caller, const char *op)
+			    enum frame_tag tag, void *caller, const char *op,
+			    bool is_free_op)
 {
 	unsigned long long a = pa.pa;
 	const char *want = frame_tag_name(tag);
-	bool is_free_op = op[6] == 'f';          /* "frame_free" */
 	uint64_t idx, h;
 	struct frame_desc *d;
 
@@ -296,7 +296,8 @@ static uint64_t block_check(struct paddr pa, unsigned order,
 static uint64_t free_check(struct paddr pa, unsigned order,
 			   enum frame_tag tag, void *caller)
 {
-	uint64_t idx = block_check(pa, order, tag, caller, "frame_free");
+	uint64_t idx = block_check(pa, order, tag, caller, "frame_free",
+				   true);
 	struct frame_desc *d = &frame_pool.desc[idx];
 
 	if (d->pinned)
@@ -318,7 +319,8 @@ __attribute__((noinline))
 void frame_pin(struct paddr pa, unsigned order, enum frame_tag tag)
 {
 	void *caller = __builtin_return_address(0);
-	uint64_t idx = block_check(pa, order, tag, caller, "frame_pin");
+	uint64_t idx = block_check(pa, order, tag, caller, "frame_pin",
+				   false);
 	struct frame_desc *d = &frame_pool.desc[idx];
 
 	if (d->pinned)
@@ -334,7 +336,8 @@ __attribute__((noinline))
 void frame_unpin(struct paddr pa, unsigned order, enum frame_tag tag)
 {
 	void *caller = __builtin_return_address(0);
-	uint64_t idx = block_check(pa, order, tag, caller, "frame_unpin");
+	uint64_t idx = block_check(pa, order, tag, caller, "frame_unpin",
+				   false);
 	struct frame_desc *d = &frame_pool.desc[idx];
 
 	if (!d->pinned)

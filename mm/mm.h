@@ -233,7 +233,7 @@ extern unsigned (*mm_cpu_index)(void);
  * past that head. HEAP_POISON_FULL poisons every byte of every freed
  * object (boot option heap_poison=full). Every check works the same in
  * both modes (kfree validation, redzones, double free, the use-after-free
- * check of the first word at kmalloc); what the bounded mode gives up is
+ * check of the first 16 bytes at kmalloc); what the bounded mode gives up is
  * heap_verify's view of writes into a large object's tail after it was
  * freed, and the guarantee that a fresh kmalloc holds no stale bytes past
  * its head. Why the default is bounded: full poisoning is bound by memory
@@ -244,12 +244,13 @@ extern unsigned (*mm_cpu_index)(void);
 #define HEAP_POISON_MIN      16u     /* the first word is always poisoned */
 
 /* heap_poison_valid - whether bytes is a valid poison_bytes:
- * HEAP_POISON_FULL, or a multiple of 16 from HEAP_POISON_MIN up. */
+ * HEAP_POISON_FULL, or a multiple of 16 from HEAP_POISON_MIN to
+ * HEAP_MAX_SMALL (larger heads are "full" by another name). */
 static inline bool heap_poison_valid(uint64_t bytes)
 {
 	return bytes == HEAP_POISON_FULL ||
 	       (bytes >= HEAP_POISON_MIN && bytes % 16 == 0 &&
-		bytes < HEAP_POISON_FULL);
+		bytes <= HEAP_MAX_SMALL);
 }
 
 /* heap_init - reset the heap (empty, no arenas) with the given poisoning
@@ -260,7 +261,10 @@ void heap_init(uint32_t poison_bytes);
 uint32_t heap_poison_bytes(void);
 
 /* kmalloc - size bytes, 16-byte aligned (page aligned above
- * HEAP_MAX_SMALL), contents undefined (poisoned). NULL when the pool is
+ * HEAP_MAX_SMALL), contents undefined: poison over the head, and past it
+ * (bounded poisoning) whatever the previous owner left. Memory that
+ * leaves the hypervisor (to the guest, over the network) comes from
+ * kzalloc. NULL when the pool is
  * exhausted: every caller handles it. kmalloc(0) returns a unique object. */
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);

@@ -13,12 +13,9 @@
  * to that page, so the selection checked is the one written to.
  */
 #include "svm/internal.h"
+#include "arch/x86.h"
 #include "decode/decode.h"
 #include "lib/lib.h"
-
-#define IOAPIC_REGSEL 0x00
-#define IOAPIC_WIN    0x10
-#define IOAPIC_EOI    0x40     /* version 0x20 and later */
 
 static struct spinlock ioapic_lock = SPINLOCK_INIT;
 static volatile uint32_t *ioapic;   /* our mapping of the guarded page */
@@ -37,8 +34,8 @@ void guard_init(const struct svm_config *cfg)
 
 static bool is_our_entry(uint32_t sel)
 {
-	return (sel & 0xFF) == 0x10 + 2 * svm.guard_pin ||
-	       (sel & 0xFF) == 0x11 + 2 * svm.guard_pin;
+	return (sel & 0xFF) == IOAPIC_RTE(svm.guard_pin) ||
+	       (sel & 0xFF) == IOAPIC_RTE(svm.guard_pin) + 1;
 }
 
 static int ioapic_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
@@ -54,17 +51,13 @@ static int ioapic_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 
 static int ioapic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
-	struct vcpu *v = ctx;
 	unsigned off = gpa & 0xFFF;
 
 	if (size != 4 || (off != IOAPIC_REGSEL && off != IOAPIC_WIN &&
 			  off != IOAPIC_EOI))
 		return 0;                  /* not decoded by the I/O APIC */
 	if (off == IOAPIC_WIN && is_our_entry(ioapic[IOAPIC_REGSEL / 4])) {
-		if (dropped++ < 4)
-			printk("vcpu %u: guest write to I/O APIC pin %u (the "
-			       "console's NMI route) dropped\n", v->index,
-			       svm.guard_pin);
+		*(bool *)ctx = true;       /* said after the lock is dropped */
 		return 0;
 	}
 	ioapic[off / 4] = (uint32_t)val;
@@ -76,11 +69,15 @@ static const struct mmio_ops ioapic_ops = { ioapic_read, ioapic_write };
 enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa)
 {
 	struct insn in;
+	bool refused = false;
 	int rc;
 
 	spin_lock(&ioapic_lock);
-	rc = vcpu_emulate_mmio(v, gpa, &ioapic_ops, v, &in);
+	rc = vcpu_emulate_mmio(v, gpa, &ioapic_ops, &refused, &in);
 	spin_unlock(&ioapic_lock);
+	if (refused && __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED) < 4)
+		printk("vcpu %u: guest write to I/O APIC pin %u (the console's "
+		       "NMI route) dropped\n", v->index, svm.guard_pin);
 	if (rc != DEC_OK) {
 		printk("vcpu %u: I/O APIC write at %llx not emulated: %s\n",
 		       v->index, (unsigned long long)gpa, decode_strerror(rc));

@@ -10,7 +10,9 @@
  *   the debug console's UART     no device: reads all-ones, writes dropped
  *                                (svm/guard.c)
  * An access that overlaps an intercepted port (e.g. a 32-bit write to the
- * PCI address port 0xCF8 covers 0xCF9) is performed as the guest wrote it.
+ * PCI address port 0xCF8 covers 0xCF9) is performed as the guest wrote it,
+ * except one that touches the console's UART at all: it is not performed
+ * (an IN reads all-ones in every byte).
  */
 #include "svm/internal.h"
 #include "arch/x86.h"

@@ -84,6 +84,9 @@ void vcpu_set_multiboot_state(struct vcpu *v, uint32_t entry, uint32_t mbi,
 
 	memset(vm, 0, sizeof(*vm));
 	vmcb_init_control(vm);
+	/* NMIs from before the guest existed are nobody's to deliver. */
+	v->nmi_req_seen = READ_ONCE(v->nmi_req);
+	v->foreign_nmis_seen = READ_ONCE(v->cpu->foreign_nmis);
 	seg(&s->cs, 0x08, 0x0C9B, 0xFFFFFFFF, 0);
 	seg(&s->ds, 0x10, 0x0C93, 0xFFFFFFFF, 0);
 	s->es = s->ss = s->fs = s->gs = s->ds;

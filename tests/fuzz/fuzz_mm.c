@@ -49,9 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	mm_direct_map_offset = (uint64_t)(uintptr_t)buf - BASE;
 	mm_direct_map_size = BASE + POOL;
 	check(frame_init(PADDR(BASE), POOL) == MM_OK);
-	/* The first byte's top bit picks full poisoning, else the default. */
-	heap_init(len && (data[0] & 0x80) ? HEAP_POISON_FULL
-					  : HEAP_POISON_DEFAULT);
+	/* The last byte picks the poisoning (it belongs to an operation only
+	 * when len is a multiple of 3, and then to the last one). */
+	heap_init(len && (data[len - 1] & 0x80) ? HEAP_POISON_FULL
+						: HEAP_POISON_DEFAULT);
 	memset(fs, 0, sizeof(fs));
 	memset(hs, 0, sizeof(hs));
 	frame_get_stats(&st0);

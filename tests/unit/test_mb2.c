@@ -337,6 +337,8 @@ TEST(cmdline_bad)
 	CHECK(strstr(err, "heap_poison: full or a multiple of 16") != NULL);
 	CHECK_EQ(o.heap_poison, HEAP_POISON_DEFAULT);
 	CHECK(cmdline_parse("heap_poison=100", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("heap_poison=2064", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("heap_poison=2048", &o, err, sizeof(err)) == 0);
 	CHECK(cmdline_parse("heap_poison=4294967295", &o, err,
 			    sizeof(err)) == -1);
 	CHECK(cmdline_parse("heap_poison=fully", &o, err, sizeof(err)) == -1);
