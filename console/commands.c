@@ -134,6 +134,11 @@ static void cmd_peek(print_fn pr, int argc, char **argv)
 	}
 }
 
+static void cmd_npt(print_fn pr, int argc, char **argv)
+{
+	svm_report_npt(pr);
+}
+
 static void cmd_pause(print_fn pr, int argc, char **argv)
 {
 	unsigned n, total;
@@ -182,6 +187,8 @@ static const struct con_cmd commands[] = {
 	  0, 1, cmd_log },
 	{ "peek", "<gpa> [len]", "hex dump of guest RAM (len <= 256, "
 	  "default 64)", 1, 2, cmd_peek },
+	{ "npt", "", "the nested page table: tables, leaves, holes", 0, 0,
+	  cmd_npt },
 	{ "pause", "", "park every vCPU in the hypervisor (regs are exact)",
 	  0, 0, cmd_pause },
 	{ "resume", "", "let the guest run again", 0, 0, cmd_resume },

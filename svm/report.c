@@ -148,6 +148,31 @@ int svm_report_regs(print_fn pr, unsigned cpu)
 	return 0;
 }
 
+/* The walk reads tables that another vCPU may be adding to (on-demand
+ * MMIO mappings only ever add); the counts are then a moment old. */
+void svm_report_npt(print_fn pr)
+{
+	struct npt_stats st;
+
+	npt_summary(&svm.npt, &st);
+	pr("NPT root %#llx: maps [0, %#llx) and on demand above, %llu MiB "
+	   "mapped\n", (unsigned long long)svm.npt.root_pa,
+	   (unsigned long long)svm.guest_top,
+	   (unsigned long long)(st.mapped_bytes >> 20));
+	pr("tables %zu pages (%zu KiB, limit %zu), leaves 1G %zu 2M %zu 4K "
+	   "%zu\n", svm.npt.table_pages, svm.npt.table_pages * 4,
+	   svm.npt_table_limit, st.leaves_1g, st.leaves_2m, st.leaves_4k);
+	for (size_t i = 0; i < svm.nholes; i++)
+		pr("hole %#llx-%#llx: the hypervisor's, not mapped\n",
+		   (unsigned long long)svm.holes[i].base,
+		   (unsigned long long)svm.holes[i].end - 1);
+	pr("read-only: local APIC page %#llx%s", APIC_PAGE_GPA,
+	   svm.guard_ioapic_pa ? "" : "\n");
+	if (svm.guard_ioapic_pa)
+		pr(", I/O APIC page %#llx (the console's pin %u)\n",
+		   (unsigned long long)svm.guard_ioapic_pa, svm.guard_pin);
+}
+
 int svm_peek_guest(uint64_t gpa, void *buf, size_t len)
 {
 	const void *p = guest_ptr(gpa, len);

@@ -159,6 +159,9 @@ int svm_report_exits(print_fn pr, int cpu);
 /* svm_report_regs: a vCPU's registers, control registers and segments;
  * -1 when that CPU has no vCPU. */
 int svm_report_regs(print_fn pr, unsigned cpu);
+/* svm_report_npt: the nested page table: range, tables, leaves by size,
+ * holes, read-only pages. */
+void svm_report_npt(print_fn pr);
 /* svm_pause_all: park every running vCPU in the hypervisor (each at its
  * next kick, which this sends); waits up to timeout_ms for them. Returns
  * how many of the *total vCPUs are out of the guest (the caller's own
