@@ -399,6 +399,38 @@ static void check_console_guard(void)
 		     RTE_MASKED | 0x41);
 }
 
+/* An I/O APIC entry with INIT or SMI delivery would reset a core or
+ * enter SMM behind the hypervisor's back: such writes must not land. A
+ * masked entry on a free pin, then restored. */
+static void check_ioapic_modes(void)
+{
+	static const struct { uint32_t mode; const char *name; } modes[] = {
+		{ 5u << 8, "INIT" }, { 2u << 8, "SMI" },
+	};
+	uint32_t orig = ioapic_rd(IOAPIC_RTE(FREE_PIN));
+
+	if (!hv_present()) {
+		check_report("ioapic_init_smi_refused", false, "no hypervisor");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		uint32_t got;
+
+		ioapic_wr(IOAPIC_RTE(FREE_PIN), RTE_MASKED | modes[i].mode);
+		got = ioapic_rd(IOAPIC_RTE(FREE_PIN));
+		ioapic_wr(IOAPIC_RTE(FREE_PIN), orig);
+		if ((got & RTE_DELIVERY_MASK) == modes[i].mode) {
+			check_report("ioapic_init_smi_refused", false,
+				     "pin %u took %s delivery (%#x)", FREE_PIN,
+				     modes[i].name, got);
+			return;
+		}
+	}
+	check_report("ioapic_init_smi_refused",
+		     ioapic_rd(IOAPIC_RTE(FREE_PIN)) == orig,
+		     "pin %u entry not restored", FREE_PIN);
+}
+
 void checks_boot(const struct guest_boot *b, const char *hole_opt,
 		 bool console)
 {
@@ -410,6 +442,7 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt,
 	check_hlt();
 	check_smi_svme();
 	check_a20_kept(b);
+	check_ioapic_modes();
 	if (console)
 		check_console_guard();
 	checks_msr();                   /* last: it moves the TSC */

@@ -227,9 +227,15 @@ static void svm_bringup(const struct console_guard *con)
 	struct svm_config cfg = { 0 };
 	size_t n;
 
+	uint64_t ioapics[ACPI_MAX_IOAPICS];
+
 	cfg.console_port = con->port;
 	cfg.console_ioapic_pa = con->ioapic_pa;
 	cfg.console_pin = con->pin;
+	for (unsigned i = 0; i < acpi.ioapic_count; i++)
+		ioapics[i] = acpi.ioapics[i].address;
+	cfg.ioapic_pa = ioapics;
+	cfg.nioapics = acpi.ioapic_count;
 	cfg.nholes = hv_holes(cfg.holes);
 	cfg.map = bootinfo_ram_map(&boot_info, &n);
 	cfg.nmap = n;

@@ -1,83 +1,172 @@
 /*
  * svm/guard.c - what the guest must not reach besides the hypervisor's
- * memory: the debug console's UART (eight I/O ports, intercepted in the
- * IOPM: reads see no device, all-ones; writes are dropped) and the I/O
- * APIC redirection entry that routes its IRQ as an NMI to the boot CPU.
+ * memory: the debug console's UART, and what the I/O APICs could do to
+ * the hypervisor.
  *
- * The I/O APIC page holding that entry is mapped read-only in the NPT, so
- * the guest reads its I/O APIC directly and every write exits here
- * (82093AA data sheet, 3.0: IOREGSEL at 0x00 selects, IOWIN at 0x10
- * accesses; 3.2.4: entry n is registers 0x10 + 2n and 0x11 + 2n). Writes
- * are performed on the real I/O APIC, except IOWIN writes while IOREGSEL
- * selects our entry, which are dropped: one lock orders every guest write
- * to that page, so the selection checked is the one written to.
+ * The console's UART: eight I/O ports, intercepted in the IOPM; reads see
+ * no device (all-ones), writes are dropped.
+ *
+ * The I/O APICs (every one the MADT lists, up to SVM_MAX_IOAPICS): their
+ * pages are mapped read-only in the NPT, so the guest reads them directly
+ * and every write exits here (82093AA data sheet, 3.0: IOREGSEL at 0x00
+ * selects, IOWIN at 0x10 accesses; 3.2.4: entry n is registers 0x10 + 2n
+ * and 0x11 + 2n). Writes are performed on the real I/O APIC, except IOWIN
+ * writes
+ *  - to the entry that routes the console's IRQ as an NMI to the boot CPU
+ *    (either half): dropped;
+ *  - of an entry's low half with delivery mode INIT or SMI (3.2.4, bits
+ *    10:8): dropped, the entry keeps its value. An INIT from a device
+ *    line would reset a core under QEMU TCG even with INIT intercepted,
+ *    or reach the hypervisor as #SX on hardware (svm-under-qemu-tcg.md,
+ *    "INIT"); an SMI would enter SMM, which QEMU leaves with EFER.SVME
+ *    clear. Fixed, lowest priority, NMI and ExtINT entries are the guest's
+ *    to program: their NMIs reach it as its own.
+ * One lock orders every guest write to these pages, so the selection
+ * checked is the one written to. Guest writes to an I/O APIC cost an exit
+ * each: setup, masking, and the EOI register for level-triggered lines.
  */
 #include "svm/internal.h"
 #include "arch/x86.h"
 #include "decode/decode.h"
 #include "lib/lib.h"
 
+#define RTE_DELIVERY_INIT (5u << 8)
+#define RTE_DELIVERY_SMI  (2u << 8)
+
 static struct spinlock ioapic_lock = SPINLOCK_INIT;
-static volatile uint32_t *ioapic;   /* our mapping of the guarded page */
-static uint64_t dropped;
+static volatile uint32_t *ioapic_va[SVM_MAX_IOAPICS];
+static uint64_t said_console, said_mode;
 
 void guard_init(const struct svm_config *cfg)
 {
 	svm.guard_port = cfg->console_port;
 	svm.guard_ioapic_pa = cfg->console_ioapic_pa;
 	svm.guard_pin = cfg->console_pin;
-	if (svm.guard_ioapic_pa)
-		ioapic = ioremap(svm.guard_ioapic_pa, 4096);
-	if (svm.guard_ioapic_pa && !ioapic)
-		panic("svm: cannot map the console's I/O APIC");
+	svm.nioapics = 0;
+	/* The console's first (console/ checked it is page aligned), so it
+	 * is guarded even on a machine with more I/O APICs than slots. */
+	for (size_t k = 0; k <= cfg->nioapics; k++) {
+		uint64_t pa = k == 0 ? svm.guard_ioapic_pa : cfg->ioapic_pa[k - 1];
+
+		if (!pa || (k > 0 && pa == svm.guard_ioapic_pa))
+			continue;
+		if (pa & 0xFFF) {
+			printk("svm: I/O APIC at %#llx is not page aligned: "
+			       "not guarded\n", (unsigned long long)pa);
+			continue;
+		}
+		if (svm.nioapics == SVM_MAX_IOAPICS) {
+			printk("svm: more than %u I/O APICs: %#llx not "
+			       "guarded\n", SVM_MAX_IOAPICS,
+			       (unsigned long long)pa);
+			continue;
+		}
+		ioapic_va[svm.nioapics] = ioremap(pa, 4096);
+		if (!ioapic_va[svm.nioapics])
+			panic("svm: cannot map the I/O APIC at %#llx",
+			      (unsigned long long)pa);
+		svm.ioapic_pa[svm.nioapics++] = pa;
+	}
 }
 
-static bool is_our_entry(uint32_t sel)
+int guard_ioapic_index(uint64_t gpa)
+{
+	for (size_t i = 0; i < svm.nioapics; i++)
+		if ((gpa & ~0xFFFULL) == svm.ioapic_pa[i])
+			return (int)i;
+	return -1;
+}
+
+struct write_ctx {
+	volatile uint32_t *io;
+	bool console_page;
+	const char *dropped;          /* why a write was dropped, or NULL */
+	uint32_t sel, val;
+};
+
+static bool is_console_entry(uint32_t sel)
 {
 	return (sel & 0xFF) == IOAPIC_RTE(svm.guard_pin) ||
 	       (sel & 0xFF) == IOAPIC_RTE(svm.guard_pin) + 1;
 }
 
+static bool decodes(unsigned off, unsigned size)
+{
+	/* Only dword registers decode (data sheet, 3.0); the rest floats. */
+	return size == 4 && (off == IOAPIC_REGSEL || off == IOAPIC_WIN ||
+			     off == IOAPIC_EOI);
+}
+
 static int ioapic_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
+	const struct write_ctx *w = ctx;
 	unsigned off = gpa & 0xFFF;
 
-	/* Only dword registers decode (data sheet, 3.0); the rest floats. */
-	*val = size == 4 && (off == IOAPIC_REGSEL || off == IOAPIC_WIN ||
-			     off == IOAPIC_EOI) ? ioapic[off / 4] :
+	*val = decodes(off, size) ? w->io[off / 4] :
 	       size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 	return 0;
 }
 
 static int ioapic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
+	struct write_ctx *w = ctx;
 	unsigned off = gpa & 0xFFF;
 
-	if (size != 4 || (off != IOAPIC_REGSEL && off != IOAPIC_WIN &&
-			  off != IOAPIC_EOI))
-		return 0;                  /* not decoded by the I/O APIC */
-	if (off == IOAPIC_WIN && is_our_entry(ioapic[IOAPIC_REGSEL / 4])) {
-		*(bool *)ctx = true;       /* said after the lock is dropped */
+	if (!decodes(off, size))
 		return 0;
+	if (off == IOAPIC_WIN) {
+		uint32_t sel = w->io[IOAPIC_REGSEL / 4] & 0xFF;
+		uint32_t mode = (uint32_t)val & RTE_DELIVERY_MASK;
+		bool low_half = sel >= IOAPIC_RTE(0) && !(sel & 1);
+
+		w->sel = sel;
+		w->val = (uint32_t)val;
+		if (w->console_page && is_console_entry(sel)) {
+			w->dropped = "the console's NMI route";
+			return 0;
+		}
+		if (low_half && (mode == RTE_DELIVERY_INIT ||
+				 mode == RTE_DELIVERY_SMI)) {
+			w->dropped = mode == RTE_DELIVERY_INIT ?
+				     "INIT delivery" : "SMI delivery";
+			return 0;
+		}
 	}
-	ioapic[off / 4] = (uint32_t)val;
+	w->io[off / 4] = (uint32_t)val;
 	return 0;
 }
 
 static const struct mmio_ops ioapic_ops = { ioapic_read, ioapic_write };
 
-enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa)
+enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa, int index)
 {
+	struct write_ctx w = {
+		.io = ioapic_va[index],
+		.console_page = svm.guard_ioapic_pa == svm.ioapic_pa[index],
+	};
 	struct insn in;
-	bool refused = false;
 	int rc;
 
 	spin_lock(&ioapic_lock);
-	rc = vcpu_emulate_mmio(v, gpa, &ioapic_ops, &refused, &in);
+	rc = vcpu_emulate_mmio(v, gpa, &ioapic_ops, &w, &in);
 	spin_unlock(&ioapic_lock);
-	if (refused && __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED) < 4)
-		printk("vcpu %u: guest write to I/O APIC pin %u (the console's "
-		       "NMI route) dropped\n", v->index, svm.guard_pin);
+	if (w.dropped) {
+		bool console = w.console_page && is_console_entry(w.sel);
+		uint64_t *said = console ? &said_console : &said_mode;
+
+		if (__atomic_fetch_add(said, 1, __ATOMIC_RELAXED) < 4) {
+			if (console)
+				printk("vcpu %u: guest write to I/O APIC pin %u "
+				       "(the console's NMI route) dropped\n",
+				       v->index, svm.guard_pin);
+			else
+				printk("vcpu %u: guest write of %#x to I/O APIC "
+				       "%#llx pin %u dropped: %s\n", v->index,
+				       w.val,
+				       (unsigned long long)svm.ioapic_pa[index],
+				       (w.sel - IOAPIC_RTE(0)) / 2, w.dropped);
+		}
+	}
 	if (rc != DEC_OK) {
 		printk("vcpu %u: I/O APIC write at %llx not emulated: %s\n",
 		       v->index, (unsigned long long)gpa, decode_strerror(rc));

@@ -133,6 +133,8 @@ struct svm_global {
 	uint16_t guard_port;          /* console UART (svm/guard.c), or 0 */
 	uint64_t guard_ioapic_pa;     /* its I/O APIC page, or 0 */
 	unsigned guard_pin;
+	uint64_t ioapic_pa[SVM_MAX_IOAPICS]; /* guarded I/O APIC pages */
+	size_t nioapics;
 };
 extern struct svm_global svm;
 
@@ -224,12 +226,14 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct mmio_ops *ops,
 bool vcpu_mmio_site_store(struct vcpu *v, uint64_t gpa,
 			  const struct mmio_ops *ops, void *ctx);
 
-/* guard.c: the console's UART ports and I/O APIC pin. */
+/* guard.c: the console's UART ports, the I/O APICs. */
 void guard_init(const struct svm_config *cfg);
 /* Whether an access of size bytes at port touches the console's UART. */
 bool guard_port(uint16_t port, unsigned size);
-/* A guest write to the guarded I/O APIC page (NPF). */
-enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa);
+/* Which guarded I/O APIC page gpa is in, or -1. */
+int guard_ioapic_index(uint64_t gpa);
+/* A guest write to guarded I/O APIC page index (NPF). */
+enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa, int index);
 
 /* handlers in insn.c, msr.c, io.c, npf.c */
 enum exit_action handle_cpuid(struct vcpu *v);

@@ -3,8 +3,8 @@
  * EXITINFO1 is the fault's error code, EXITINFO2 the exact guest-physical
  * address. Three kinds land here:
  *  - writes to the local APIC page (mapped read-only): decoded and
- *    emulated (svm/apic.c); writes to the I/O APIC page that holds the
- *    console's NMI route (also read-only): svm/guard.c;
+ *    emulated (svm/apic.c); writes to an I/O APIC page (also read-only):
+ *    filtered and performed, svm/guard.c;
  *  - accesses to the hypervisor's hole: counted and logged; a decodable
  *    move reads all-ones and its write is dropped; anything else (a page
  *    walk through the hole, an instruction fetch, an undecodable access)
@@ -98,16 +98,16 @@ enum exit_action handle_npf(struct vcpu *v)
 {
 	uint64_t err = v->vmcb->ctl.exit_info1;
 	uint64_t gpa = v->vmcb->ctl.exit_info2;
+	int io;
 
 	/* The common case first: a write to the read-only APIC page. */
 	if ((gpa & ~0xFFFULL) == APIC_PAGE_GPA &&
 	    (err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
 	    (NPF_ERR_P | NPF_ERR_WRITE))
 		return apic_write_fault(v, gpa);
-	if (svm.guard_ioapic_pa && (gpa & ~0xFFFULL) == svm.guard_ioapic_pa &&
-	    (err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
-	    (NPF_ERR_P | NPF_ERR_WRITE))
-		return guard_ioapic_write(v, gpa);
+	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
+	    (NPF_ERR_P | NPF_ERR_WRITE) && (io = guard_ioapic_index(gpa)) >= 0)
+		return guard_ioapic_write(v, gpa, io);
 	if (in_hv_hole(gpa, 1))
 		return hole_access(v, gpa, err);
 	if (gpa >= svm.guest_top)

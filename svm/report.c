@@ -166,11 +166,12 @@ void svm_report_npt(print_fn pr)
 		pr("hole %#llx-%#llx: the hypervisor's, not mapped\n",
 		   (unsigned long long)svm.holes[i].base,
 		   (unsigned long long)svm.holes[i].end - 1);
-	pr("read-only: local APIC page %#llx%s", APIC_PAGE_GPA,
-	   svm.guard_ioapic_pa ? "" : "\n");
-	if (svm.guard_ioapic_pa)
-		pr(", I/O APIC page %#llx (the console's pin %u)\n",
-		   (unsigned long long)svm.guard_ioapic_pa, svm.guard_pin);
+	pr("read-only: local APIC page %#llx\n", APIC_PAGE_GPA);
+	for (size_t i = 0; i < svm.nioapics; i++)
+		pr("read-only: I/O APIC page %#llx%s\n",
+		   (unsigned long long)svm.ioapic_pa[i],
+		   svm.ioapic_pa[i] == svm.guard_ioapic_pa ?
+		   " (holds the console's NMI route)" : "");
 }
 
 int svm_peek_guest(uint64_t gpa, void *buf, size_t len)

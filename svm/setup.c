@@ -58,12 +58,12 @@ static int build_npt(const struct svm_config *cfg)
 {
 	struct npt_range holes[HV_MAX_HOLES];
 	struct npt_range low = { 0, 2 * MiB };
-	uint64_t ro[] = { APIC_PAGE, svm.guard_ioapic_pa };
+	uint64_t ro[1 + SVM_MAX_IOAPICS] = { APIC_PAGE };
 	struct npt_layout layout = {
 		.top = svm.guest_top,
 		.holes = holes, .nholes = cfg->nholes,
 		.small = &low, .nsmall = 1,
-		.ro_pages = ro, .nro = svm.guard_ioapic_pa ? 2 : 1,
+		.ro_pages = ro, .nro = 1 + svm.nioapics,
 		.page1gb = svm.page1gb,
 	};
 	struct npt_ops ops = { npt_alloc, npt_free, npt_va, NULL };
@@ -71,6 +71,8 @@ static int build_npt(const struct svm_config *cfg)
 
 	for (size_t i = 0; i < cfg->nholes; i++)
 		holes[i] = (struct npt_range){ cfg->holes[i].base, cfg->holes[i].end };
+	for (size_t i = 0; i < svm.nioapics; i++)
+		ro[1 + i] = svm.ioapic_pa[i];
 	if (npt_build(&svm.npt, &layout, &ops))
 		return -1;
 	/* MMIO above the map is mapped on demand: at most 1 MiB more. */

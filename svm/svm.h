@@ -114,6 +114,8 @@ void npt_summary(const struct npt *npt, struct npt_stats *st);
 
 /* ==== SVM: bring-up and the guest (svm/setup.c) ========================= */
 
+#define SVM_MAX_IOAPICS 8      /* guarded; more are reported */
+
 struct svm_config {
 	struct hv_hole holes[HV_MAX_HOLES]; /* never mapped for the guest */
 	size_t nholes;
@@ -127,6 +129,10 @@ struct svm_config {
 	uint16_t console_port;
 	uint64_t console_ioapic_pa;
 	unsigned console_pin;
+	/* Every I/O APIC (MADT): pages read-only for the guest, writes
+	 * filtered (no INIT or SMI delivery; svm/guard.c). */
+	const uint64_t *ioapic_pa;
+	size_t nioapics;
 };
 
 /* svm_init: on the boot CPU, once: check SVM and NPT (CPUID Fn8000_0001

@@ -111,7 +111,7 @@ def test_console_answers_while_guest_idles(boot, console_path):
         out = con.cmd("npt")
         assert re.search(r"^tables \d+ pages .* leaves 1G \d+ 2M \d+ 4K \d+$", out, re.M), out
         assert re.search(r"^hole 0x[0-9a-f]+-0x[0-9a-f]+: the hypervisor's", out, re.M), out
-        assert "I/O APIC page 0xfec00000 (the console's pin 3)" in out, out
+        assert "I/O APIC page 0xfec00000 (holds the console's NMI route)" in out, out
         out = con.cmd("help")
         for word in ("cpus", "mem", "exits", "regs", "log", "peek", "version",
                      "npt", "pause", "resume", "reboot"):

@@ -23,8 +23,13 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
     for check in ("cpuid_hv", "svm_hidden", "efer_svme", "vmmcall_version",
                   "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
                   "hc_exit_stats", "pit_ticks", "hlt_wakes", "msr_efer",
-                  "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_tsc"):
+                  "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_tsc",
+                  "ioapic_init_smi_refused"):
         assert "guest: check %s ok" % check in out
+    # The I/O APIC writes with INIT and SMI delivery were seen and dropped.
+    for mode in ("INIT", "SMI"):
+        assert re.search(r"hv: vcpu 0: guest write of 0x1[0-9a-f]{4} to I/O APIC "
+                         r"0xfec00000 pin 23 dropped: %s delivery" % mode, out), mode
     # The hole probe was seen and contained by the hypervisor.
     assert re.search(r"hv: vcpu 0: write of hypervisor memory at gpa", out)
     # No exit per PIT tick: the guest counted 50 ticks with few exits.
