@@ -94,18 +94,9 @@ void dump_trap_frame(const struct trap_frame *f)
 	printk("rsp %016llx ss %04llx err %016llx cr2 %016llx\n",
 	       (unsigned long long)f->rsp, (unsigned long long)f->ss,
 	       (unsigned long long)f->error, (unsigned long long)read_cr2());
-	printk("rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
-	       (unsigned long long)f->rax, (unsigned long long)f->rbx,
-	       (unsigned long long)f->rcx, (unsigned long long)f->rdx);
-	printk("rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n",
-	       (unsigned long long)f->rsi, (unsigned long long)f->rdi,
-	       (unsigned long long)f->rbp, (unsigned long long)f->r8);
-	printk("r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n",
-	       (unsigned long long)f->r9, (unsigned long long)f->r10,
-	       (unsigned long long)f->r11, (unsigned long long)f->r12);
-	printk("r13 %016llx r14 %016llx r15 %016llx\n",
-	       (unsigned long long)f->r13, (unsigned long long)f->r14,
-	       (unsigned long long)f->r15);
+	print_gprs(printk, (const uint64_t[PRINTED_GPRS]){
+		f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp,
+		f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15 });
 	printk("cr0 %016llx cr3 %016llx cr4 %016llx\n",
 	       (unsigned long long)read_cr0(), (unsigned long long)read_cr3(),
 	       (unsigned long long)read_cr4());

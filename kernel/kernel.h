@@ -23,6 +23,12 @@
 int printk(const char *fmt, ...) __printf(1, 2);
 /* Where a report goes: printk (the log), or the debug console. */
 typedef int (*print_fn)(const char *fmt, ...) __printf(1, 2);
+
+/* The general registers but RSP (callers print it beside RIP), four to a
+ * line, in the order RAX RBX RCX RDX RSI RDI RBP R8 .. R15: exception
+ * dumps and the console's regs. */
+#define PRINTED_GPRS 15
+void print_gprs(print_fn pr, const uint64_t gpr[PRINTED_GPRS]);
 int vprintk(const char *fmt, va_list ap);
 
 /* panic: for what the hypervisor cannot survive. Prints the message, the

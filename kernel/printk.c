@@ -73,6 +73,25 @@ void printk_set_panicking(void)
 }
 
 /* Copy the newest up to @len bytes of the log into @out; returns count. */
+void print_gprs(print_fn pr, const uint64_t gpr[PRINTED_GPRS])
+{
+	static const char names[PRINTED_GPRS][4] = {
+		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8 ", "r9 ",
+		"r10", "r11", "r12", "r13", "r14", "r15",
+	};
+
+	for (unsigned i = 0; i < PRINTED_GPRS; i += 4) {
+		char line[4 * 21 + 1];
+		size_t n = 0;
+
+		for (unsigned k = i; k < i + 4 && k < PRINTED_GPRS; k++)
+			n += ksnprintf(line + n, sizeof(line) - n, "%s%s %016llx",
+				       k == i ? "" : " ", names[k],
+				       (unsigned long long)gpr[k]);
+		pr("%s\n", line);
+	}
+}
+
 size_t log_read_tail(char *out, size_t len)
 {
 	uint64_t head, avail, start;

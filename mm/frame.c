@@ -315,38 +315,38 @@ static uint64_t free_check(struct paddr pa, unsigned order,
 	return idx;
 }
 
+/* Set (pin) or clear the pinned bit of a live block; it must be in the
+ * other state. */
+static void pin_change(struct paddr pa, unsigned order, enum frame_tag tag,
+		       void *caller, bool pin)
+{
+	const char *op = pin ? "frame_pin" : "frame_unpin";
+	uint64_t idx = block_check(pa, order, tag, caller, op, false);
+	struct frame_desc *d = &frame_pool.desc[idx];
+
+	if (d->pinned == pin)
+		FREE_PANIC("%s: %#llx order %u is %s (caller %p, tag %s)", op,
+			   (unsigned long long)pa.pa, order,
+			   pin ? "already pinned" : "not pinned", caller,
+			   frame_tag_name(tag));
+	d->pinned = pin;
+	if (pin)
+		frame_pool.st.tag[tag].pinned++;
+	else
+		frame_pool.st.tag[tag].pinned--;
+	spin_unlock(&frame_pool.lock);
+}
+
 __attribute__((noinline))
 void frame_pin(struct paddr pa, unsigned order, enum frame_tag tag)
 {
-	void *caller = __builtin_return_address(0);
-	uint64_t idx = block_check(pa, order, tag, caller, "frame_pin",
-				   false);
-	struct frame_desc *d = &frame_pool.desc[idx];
-
-	if (d->pinned)
-		FREE_PANIC("frame_pin: %#llx order %u is already pinned "
-			   "(caller %p, tag %s)", (unsigned long long)pa.pa,
-			   order, caller, frame_tag_name(tag));
-	d->pinned = 1;
-	frame_pool.st.tag[tag].pinned++;
-	spin_unlock(&frame_pool.lock);
+	pin_change(pa, order, tag, __builtin_return_address(0), true);
 }
 
 __attribute__((noinline))
 void frame_unpin(struct paddr pa, unsigned order, enum frame_tag tag)
 {
-	void *caller = __builtin_return_address(0);
-	uint64_t idx = block_check(pa, order, tag, caller, "frame_unpin",
-				   false);
-	struct frame_desc *d = &frame_pool.desc[idx];
-
-	if (!d->pinned)
-		FREE_PANIC("frame_unpin: %#llx order %u is not pinned "
-			   "(caller %p, tag %s)", (unsigned long long)pa.pa,
-			   order, caller, frame_tag_name(tag));
-	d->pinned = 0;
-	frame_pool.st.tag[tag].pinned--;
-	spin_unlock(&frame_pool.lock);
+	pin_change(pa, order, tag, __builtin_return_address(0), false);
 }
 
 __attribute__((noinline))

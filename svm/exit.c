@@ -112,19 +112,11 @@ void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error,
 	v->ev.inject = events_exception(vector, has_error, error);
 }
 
-static void dump_seg(const char *name, const struct vmcb_seg *s)
-{
-	printk("  %-4s sel %04x attr %04x limit %08x base %016llx\n", name,
-	       s->selector, s->attrib, s->limit, (unsigned long long)s->base);
-}
-
 /* Print what a VMCB holds (KVM's dump_vmcb). */
 void vmcb_dump(const struct vcpu *v)
 {
 	const struct vmcb *vm = v->vmcb;
 	const struct vmcb_control *c = &vm->ctl;
-	const struct vmcb_save *s = &vm->save;
-	const struct guest_gprs *g = &v->regs;
 
 	printk("vmcb of vcpu %u at %016llx:\n", v->index,
 	       (unsigned long long)v->vmcb_pa.pa);
@@ -140,33 +132,5 @@ void vmcb_dump(const struct vcpu *v)
 	       (unsigned long long)c->np_enable, (unsigned long long)c->n_cr3,
 	       (unsigned long long)c->vintr,
 	       (unsigned long long)c->interrupt_shadow);
-	dump_seg("cs", &s->cs);
-	dump_seg("ss", &s->ss);
-	dump_seg("ds", &s->ds);
-	dump_seg("es", &s->es);
-	dump_seg("fs", &s->fs);
-	dump_seg("gs", &s->gs);
-	dump_seg("gdtr", &s->gdtr);
-	dump_seg("idtr", &s->idtr);
-	dump_seg("tr", &s->tr);
-	dump_seg("ldtr", &s->ldtr);
-	printk("  cpl %u efer %llx cr0 %llx cr3 %llx cr4 %llx cr2 %llx\n", s->cpl,
-	       (unsigned long long)s->efer, (unsigned long long)s->cr0,
-	       (unsigned long long)s->cr3, (unsigned long long)s->cr4,
-	       (unsigned long long)s->cr2);
-	printk("  rip %llx rsp %llx rflags %llx dr6 %llx dr7 %llx\n",
-	       (unsigned long long)s->rip, (unsigned long long)s->rsp,
-	       (unsigned long long)s->rflags, (unsigned long long)s->dr6,
-	       (unsigned long long)s->dr7);
-	printk("  rax %llx rbx %llx rcx %llx rdx %llx rsi %llx rdi %llx\n",
-	       (unsigned long long)s->rax, (unsigned long long)g->rbx,
-	       (unsigned long long)g->rcx, (unsigned long long)g->rdx,
-	       (unsigned long long)g->rsi, (unsigned long long)g->rdi);
-	printk("  rbp %llx r8 %llx r9 %llx r10 %llx r11 %llx\n",
-	       (unsigned long long)g->rbp, (unsigned long long)g->r8,
-	       (unsigned long long)g->r9, (unsigned long long)g->r10,
-	       (unsigned long long)g->r11);
-	printk("  r12 %llx r13 %llx r14 %llx r15 %llx\n",
-	       (unsigned long long)g->r12, (unsigned long long)g->r13,
-	       (unsigned long long)g->r14, (unsigned long long)g->r15);
+	vcpu_report_state(printk, v);
 }

@@ -164,6 +164,10 @@ void svm_vmrun(struct guest_gprs *regs, uint64_t vmcb_pa,
 	       uint64_t host_state_pa, struct vcpu_fast *fast);
 
 
+/* A vCPU's guest state (registers, control registers, segments) as its
+ * VMCB and GPR save area hold it (svm/report.c): vmcb_dump, regs. */
+void vcpu_report_state(print_fn pr, const struct vcpu *v);
+
 /* Exit counts including the fast path's. */
 uint64_t vcpu_exit_count(const struct vcpu *v, unsigned slot);
 uint64_t vcpu_exits_total(const struct vcpu *v);

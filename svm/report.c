@@ -98,53 +98,52 @@ int svm_report_exits(print_fn pr, int cpu)
 
 static void seg(print_fn pr, const char *name, const struct vmcb_seg *s)
 {
-	pr("%-4s %04x base %016llx limit %08x attr %04x\n", name, s->selector,
-	   (unsigned long long)s->base, s->limit, s->attrib);
+	pr("%-4s sel %04x attr %04x limit %08x base %016llx\n", name,
+	   s->selector, s->attrib, s->limit, (unsigned long long)s->base);
+}
+
+void vcpu_report_state(print_fn pr, const struct vcpu *v)
+{
+	const struct vmcb_save *s = &v->vmcb->save;
+	const struct guest_gprs *g = &v->regs;
+
+	pr("rip %016llx rsp %016llx rflags %016llx cpl %u\n",
+	   (unsigned long long)s->rip, (unsigned long long)s->rsp,
+	   (unsigned long long)s->rflags, s->cpl);
+	print_gprs(pr, (const uint64_t[PRINTED_GPRS]){
+		s->rax, g->rbx, g->rcx, g->rdx, g->rsi, g->rdi, g->rbp,
+		g->r8, g->r9, g->r10, g->r11, g->r12, g->r13, g->r14, g->r15 });
+	pr("cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n",
+	   (unsigned long long)s->cr0, (unsigned long long)s->cr2,
+	   (unsigned long long)s->cr3, (unsigned long long)s->cr4);
+	pr("efer %016llx (SVME is ours; the guest reads it clear) dr6 %016llx "
+	   "dr7 %016llx\n", (unsigned long long)s->efer,
+	   (unsigned long long)s->dr6, (unsigned long long)s->dr7);
+	seg(pr, "cs", &s->cs);
+	seg(pr, "ss", &s->ss);
+	seg(pr, "ds", &s->ds);
+	seg(pr, "es", &s->es);
+	seg(pr, "fs", &s->fs);
+	seg(pr, "gs", &s->gs);
+	seg(pr, "gdtr", &s->gdtr);
+	seg(pr, "idtr", &s->idtr);
+	seg(pr, "tr", &s->tr);
+	seg(pr, "ldtr", &s->ldtr);
 }
 
 int svm_report_regs(print_fn pr, unsigned cpu)
 {
 	const struct vcpu *v = vcpu_of(cpu);
-	const struct vmcb_save *s;
-	const struct guest_gprs *g;
 
 	if (!v)
 		return -1;
-	s = &v->vmcb->save;
-	g = &v->regs;
 	pr("vcpu %u (%s%s), guest state saved at its last exit (code 0x%llx, "
 	   "info1 %llx, info2 %llx):\n", v->index, vcpu_states[v->state % 3],
 	   v->paused ? ", paused" : "",
 	   (unsigned long long)v->vmcb->ctl.exit_code,
 	   (unsigned long long)v->vmcb->ctl.exit_info1,
 	   (unsigned long long)v->vmcb->ctl.exit_info2);
-	pr("rip %016llx rsp %016llx rflags %016llx cpl %u\n",
-	   (unsigned long long)s->rip, (unsigned long long)s->rsp,
-	   (unsigned long long)s->rflags, s->cpl);
-	pr("rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
-	   (unsigned long long)s->rax, (unsigned long long)g->rbx,
-	   (unsigned long long)g->rcx, (unsigned long long)g->rdx);
-	pr("rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n",
-	   (unsigned long long)g->rsi, (unsigned long long)g->rdi,
-	   (unsigned long long)g->rbp, (unsigned long long)g->r8);
-	pr("r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n",
-	   (unsigned long long)g->r9, (unsigned long long)g->r10,
-	   (unsigned long long)g->r11, (unsigned long long)g->r12);
-	pr("r13 %016llx r14 %016llx r15 %016llx\n",
-	   (unsigned long long)g->r13, (unsigned long long)g->r14,
-	   (unsigned long long)g->r15);
-	pr("cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n",
-	   (unsigned long long)s->cr0, (unsigned long long)s->cr2,
-	   (unsigned long long)s->cr3, (unsigned long long)s->cr4);
-	pr("efer %016llx (SVME is ours; the guest reads it clear) dr7 %016llx\n",
-	   (unsigned long long)s->efer, (unsigned long long)s->dr7);
-	seg(pr, "cs", &s->cs);
-	seg(pr, "ss", &s->ss);
-	seg(pr, "ds", &s->ds);
-	seg(pr, "tr", &s->tr);
-	pr("gdtr base %016llx limit %04x, idtr base %016llx limit %04x\n",
-	   (unsigned long long)s->gdtr.base, s->gdtr.limit,
-	   (unsigned long long)s->idtr.base, s->idtr.limit);
+	vcpu_report_state(pr, v);
 	return 0;
 }
 
