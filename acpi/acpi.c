@@ -275,5 +275,6 @@ int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
 	if (!info->fadt.present)
 		printk("acpi: warning: no usable FADT (no PM timer, no ACPI "
 		       "reset)\n");
+	acpi_find_sleep_types(info, map, ctx);
 	return ACPI_OK;
 }

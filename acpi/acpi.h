@@ -120,12 +120,25 @@ struct acpi_fadt_info {
 	struct acpi_reg pm_timer;
 	bool pm_timer_32bit;   /* TMR_VAL_EXT: 32-bit counter, else 24-bit */
 	struct acpi_reg pm1a_cnt, pm1b_cnt;
+	struct acpi_reg pm1a_evt, pm1b_evt;   /* status half first (4.8.3.1) */
 	struct acpi_reg reset_reg;
 	uint8_t reset_value;
 	bool reset_supported;  /* RESET_REG_SUP and a usable reset_reg */
 	bool hw_reduced;
 	uint64_t dsdt;         /* X_DSDT when set, else DSDT */
 };
+
+/* Sleep types from the DSDT's \_S1 .. \_S5 (acpi/sleep.c). */
+#define ACPI_SLEEP_STATES 6          /* index 1..5: S1..S5 */
+struct acpi_sleep {
+	bool known[ACPI_SLEEP_STATES];
+	uint8_t typ_a[ACPI_SLEEP_STATES], typ_b[ACPI_SLEEP_STATES];
+};
+
+/* acpi_parse_sleep_types: scan AML (a DSDT's body) for plain \_Sx
+ * packages; fills *out, returns how many states are known. */
+unsigned acpi_parse_sleep_types(const uint8_t *aml, size_t len,
+				struct acpi_sleep *out);
 
 struct acpi_info {
 	/* RSDP */
@@ -156,6 +169,7 @@ struct acpi_info {
 	unsigned int madt_skipped;    /* malformed/duplicate/unknown entries */
 
 	struct acpi_fadt_info fadt;
+	struct acpi_sleep sleep;      /* from the DSDT the FADT names */
 
 	struct acpi_mcfg_seg mcfg[ACPI_MAX_MCFG];
 	unsigned int mcfg_count;

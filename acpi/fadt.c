@@ -85,6 +85,10 @@ bool acpi_decode_fadt(struct acpi_info *info, const struct acpi_table *tab,
 			   f.pm1a_cnt_blk, f.pm1_cnt_len, 2);
 		pick_block(&fi->pm1b_cnt, "PM1b_CNT_BLK", &f.x_pm1b_cnt_blk,
 			   f.pm1b_cnt_blk, f.pm1_cnt_len, 2);
+		pick_block(&fi->pm1a_evt, "PM1a_EVT_BLK", &f.x_pm1a_evt_blk,
+			   f.pm1a_evt_blk, f.pm1_evt_len, 4);
+		pick_block(&fi->pm1b_evt, "PM1b_EVT_BLK", &f.x_pm1b_evt_blk,
+			   f.pm1b_evt_blk, f.pm1_evt_len, 4);
 	}
 
 	/* 5.2.9, RESET_REG: valid only with RESET_REG_SUP; system memory,

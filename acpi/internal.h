@@ -26,6 +26,10 @@ const uint8_t *acpi_map_table(acpi_map_fn map, void *ctx, uint64_t pa,
 			      const char *sig, struct acpi_sdt_header *hdr,
 			      const char **why);
 
+/* The sleep types of the DSDT the FADT names, into info->sleep
+ * (acpi/sleep.c); a DSDT that does not validate leaves them unknown. */
+void acpi_find_sleep_types(struct acpi_info *info, acpi_map_fn map, void *ctx);
+
 /* The fixed-size arrays of struct acpi_info. */
 enum acpi_limit {
 	ACPI_LIM_TABLES,

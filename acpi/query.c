@@ -105,4 +105,12 @@ void acpi_print_summary(const struct acpi_info *info)
 	       info->hpet_present ? "yes" : "no",
 	       info->ivrs_present ? "yes" : "no",
 	       info->dropped ? " (entries dropped: limits)" : "");
+	printk("acpi: sleep types (SLP_TYPa/b):");
+	for (unsigned s = 1; s < ACPI_SLEEP_STATES; s++)
+		if (info->sleep.known[s])
+			printk(" S%u=%u/%u", s, info->sleep.typ_a[s],
+			       info->sleep.typ_b[s]);
+		else
+			printk(" S%u=?", s);
+	printk("\n");
 }

@@ -90,6 +90,7 @@ _Static_assert(sizeof(struct acpi_sdt_header) == 36, "SDT header size");
 #define ACPI_SIG_XSDT "XSDT"
 #define ACPI_SIG_MADT "APIC"
 #define ACPI_SIG_FADT "FACP"
+#define ACPI_SIG_DSDT "DSDT"
 #define ACPI_SIG_MCFG "MCFG"
 #define ACPI_SIG_HPET "HPET"
 #define ACPI_SIG_IVRS "IVRS"

@@ -249,12 +249,19 @@ static uint32_t pci_read(uint32_t bdf, uint8_t reg)
 	return inl(PCI_CONF_DATA);
 }
 
-static int apmc_smi_enabled(void)
+/* The ICH9's ACPI I/O base (PM1 status at +0, control at +4), or 0. */
+uint16_t ich9_pmbase(void)
 {
 	if (pci_read(ICH9_LPC_BDF, 0) != ICH9_LPC_ID)
-		return -1;
-	uint16_t pmbase = (uint16_t)(pci_read(ICH9_LPC_BDF, ICH9_PMBASE) &
-				     ICH9_PMBASE_MASK);
+		return 0;
+	return (uint16_t)(pci_read(ICH9_LPC_BDF, ICH9_PMBASE) &
+			  ICH9_PMBASE_MASK);
+}
+
+static int apmc_smi_enabled(void)
+{
+	uint16_t pmbase = ich9_pmbase();
+
 	if (pmbase == 0)
 		return -1;
 	return (inl((uint16_t)(pmbase + ICH9_SMI_EN)) & SMI_EN_APMC) != 0;
@@ -399,6 +406,35 @@ static void check_console_guard(void)
 		     RTE_MASKED | 0x41);
 }
 
+/* A sleep request (PM1 control SLP_EN with S3's SLP_TYP) must not put the
+ * machine to sleep under the hypervisor: resuming would run the firmware
+ * and then our waking vector without it. The hypervisor refuses it and
+ * makes it look as if the machine woke at once: PM1 status WAK_STS set,
+ * clear again once we write it (ACPI 6.5, 4.8.3.1.1 and 4.8.3.2.1). */
+static void check_sleep_refused(void)
+{
+	uint16_t pmbase = ich9_pmbase(), cnt, sts, sts2;
+
+	if (!hv_present()) {
+		check_report("sleep_refused", false, "no hypervisor: the "
+			     "machine would sleep");
+		return;
+	}
+	if (!pmbase) {
+		check_report("sleep_refused", false, "not an ICH9 (no PMBASE)");
+		return;
+	}
+	cnt = inw((uint16_t)(pmbase + PM1_CNT));
+	outw((uint16_t)(pmbase + PM1_CNT), (uint16_t)((cnt & ~PM1_SLP_TYP_MASK) |
+	     PM1_SLP_TYP(QEMU_S3_TYP) | PM1_SLP_EN));
+	sts = inw((uint16_t)(pmbase + PM1_STS));
+	outw((uint16_t)(pmbase + PM1_STS), PM1_WAK_STS);
+	sts2 = inw((uint16_t)(pmbase + PM1_STS));
+	check_report("sleep_refused", (sts & PM1_WAK_STS) && !(sts2 & PM1_WAK_STS),
+		     "PM1 status %#x after the S3 request, %#x after clearing "
+		     "WAK_STS", sts, sts2);
+}
+
 /* An I/O APIC entry with INIT or SMI delivery would reset a core or
  * enter SMM behind the hypervisor's back: such writes must not land. A
  * masked entry on a free pin, then restored. */
@@ -443,6 +479,7 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt,
 	check_smi_svme();
 	check_a20_kept(b);
 	check_ioapic_modes();
+	check_sleep_refused();
 	if (console)
 		check_console_guard();
 	checks_msr();                   /* last: it moves the TSC */

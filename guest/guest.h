@@ -229,6 +229,17 @@ void check_report(const char *name, bool ok, const char *fmt, ...)
 void checks_cpu(void);                /* CPUID, EFER, VMMCALL, VMRUN: any CPU */
 void checks_boot(const struct guest_boot *b, const char *hole_opt,
 		 bool console);
+/* ACPI PM1 registers of QEMU's q35 (ICH9: PMBASE from LPC config 0x40;
+ * ACPI 6.5, 4.8.3.1.1 / 4.8.3.2.1) and QEMU's DSDT sleep types. */
+#define PM1_STS            0x00
+#define PM1_CNT            0x04
+#define PM1_WAK_STS        (1u << 15)
+#define PM1_SLP_EN         (1u << 13)
+#define PM1_SLP_TYP_MASK   (7u << 10)
+#define PM1_SLP_TYP(t)     ((uint32_t)(t) << 10)
+#define QEMU_S3_TYP        1
+#define QEMU_S5_TYP        0
+uint16_t ich9_pmbase(void);
 /* checks_msr (guest/msrchecks.c): the hypervisor's MSR policy (EFER, VM_CR,
  * VM_HSAVE_PA, MTRRs, TOP_MEM, x2APIC and unmapped #GP, TSC offset); boot
  * CPU, last of checks_boot (the TSC jumps and is put back). */

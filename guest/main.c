@@ -14,6 +14,8 @@
  *                   and idle exits (guest/bench.c); with smp also SIPI
  *                   latency and every CPU's idle exits
  *   hv_hole=B:L     the hypervisor's hole for the hv_hole check
+ *   poweroff        after the checks, power off through ACPI (PM1 control,
+ *                   S5: SLP_TYP 0 | SLP_EN on QEMU's q35)
  *   reset=METHOD    after the checks, reset the machine through METHOD
  *                   (92, cf9, kbc, kbcout: guest/reset.c)
  */
@@ -27,7 +29,7 @@ struct cpu cpus[GUEST_MAX_CPUS];
 static struct guest_boot boot;
 
 struct options {
-	bool exit, triplefault, smp, bench, console;
+	bool exit, triplefault, smp, bench, console, poweroff;
 	const char *hv_hole;            /* points after "hv_hole=" */
 	int reset;                      /* reset_method() index, -1 none */
 };
@@ -63,6 +65,8 @@ static void parse_options(const char *s, struct options *o)
 			o->bench = true;
 		else if (token_is(s, n, "console"))
 			o->console = true;
+		else if (token_is(s, n, "poweroff"))
+			o->poweroff = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
@@ -150,6 +154,19 @@ void guest_main(uint32_t magic, uint32_t info)
 		bench_run();                    /* before the APs add exits */
 	if (opt.smp)
 		failed = (uint32_t)smp_run(&boot);
+	if (opt.poweroff) {
+		uint16_t pmbase = ich9_pmbase();
+
+		printk("powering off (S5)\n");
+		if (pmbase)
+			outw((uint16_t)(pmbase + PM1_CNT),
+			     (uint16_t)((inw((uint16_t)(pmbase + PM1_CNT)) &
+					 ~PM1_SLP_TYP_MASK) |
+					PM1_SLP_TYP(QEMU_S5_TYP) | PM1_SLP_EN));
+		udelay(100000);
+		printk("power off did not happen\n");
+		idle();
+	}
 	if (opt.reset >= 0) {
 		reset_machine(opt.reset);       /* returns if it did not happen */
 		idle();

@@ -6,6 +6,7 @@
 #include "arch/x86.h"
 #include "kernel/private.h"
 #include "acpi/acpi.h"
+#include "acpi/tables.h"
 #include "lib/lib.h"
 #include "loader/loader.h"
 #include "console/console.h"
@@ -186,7 +187,7 @@ static void time_bringup(void)
 {
 	const struct acpi_reg *pm = &acpi.fadt.pm_timer;
 
-	if (pm->present && pm->space == 1 /* system I/O (ACPI 5.2.3.2) */ && pm->address &&
+	if (pm->present && pm->space == ACPI_SPACE_IO && pm->address &&
 	    pm->address <= 0xFFFC)
 		time_init((uint16_t)pm->address, acpi.fadt.pm_timer_32bit);
 	else
@@ -222,6 +223,13 @@ static size_t hv_holes(struct hv_hole *h)
 	return 2;
 }
 
+/* An ACPI register's port when it lives in I/O space (5.2.3.2), else 0. */
+static uint16_t io_port_of(const struct acpi_reg *r)
+{
+	return r->present && r->space == ACPI_SPACE_IO && r->address &&
+	       r->address <= 0xFFFE ? (uint16_t)r->address : 0;
+}
+
 static void svm_bringup(const struct console_guard *con)
 {
 	struct svm_config cfg = { 0 };
@@ -236,6 +244,17 @@ static void svm_bringup(const struct console_guard *con)
 		ioapics[i] = acpi.ioapics[i].address;
 	cfg.ioapic_pa = ioapics;
 	cfg.nioapics = acpi.ioapic_count;
+	cfg.pm1_cnt[0] = io_port_of(&acpi.fadt.pm1a_cnt);
+	cfg.pm1_cnt[1] = io_port_of(&acpi.fadt.pm1b_cnt);
+	cfg.pm1_sts[0] = io_port_of(&acpi.fadt.pm1a_evt);
+	cfg.pm1_sts[1] = io_port_of(&acpi.fadt.pm1b_evt);
+	cfg.s5_known = acpi.sleep.known[5];
+	cfg.s5_typ[0] = acpi.sleep.typ_a[5];
+	cfg.s5_typ[1] = acpi.sleep.typ_b[5];
+	if ((acpi.fadt.pm1a_cnt.present && !cfg.pm1_cnt[0]) ||
+	    (acpi.fadt.pm1b_cnt.present && !cfg.pm1_cnt[1]))
+		printk("warning: a PM1 control block outside I/O space: guest "
+		       "sleep requests there are not intercepted\n");
 	cfg.nholes = hv_holes(cfg.holes);
 	cfg.map = bootinfo_ram_map(&boot_info, &n);
 	cfg.nmap = n;

@@ -135,6 +135,9 @@ struct svm_global {
 	unsigned guard_pin;
 	uint64_t ioapic_pa[SVM_MAX_IOAPICS]; /* guarded I/O APIC pages */
 	size_t nioapics;
+	uint16_t pm1_cnt[2], pm1_sts[2];  /* PM1a/b ports (svm/io.c), 0: none */
+	bool s5_known;
+	uint8_t s5_typ[2];
 };
 extern struct svm_global svm;
 

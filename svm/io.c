@@ -9,6 +9,15 @@
  *   FADT RESET_REG (I/O space)   reported, then reset
  *   the debug console's UART     no device: reads all-ones, writes dropped
  *                                (svm/guard.c)
+ *   PM1a/PM1b control (FADT)     SLP_EN with the DSDT's S5 type: reported,
+ *                                performed (power off); with any other type
+ *                                (S1-S4): refused -- the write is performed
+ *                                without SLP_EN and the guest "wakes" at once
+ *   PM1a/PM1b status (FADT)      reads show WAK_STS after a refused sleep,
+ *                                until the guest writes it clear
+ * A sleep that really happened would resume through the firmware straight
+ * into the guest's waking vector, without the hypervisor (ACPI 6.5,
+ * 16.3): the guest would own the machine. S5 loses nothing to anyone.
  * An access that overlaps an intercepted port (e.g. a 32-bit write to the
  * PCI address port 0xCF8 covers 0xCF9) is performed as the guest wrote it,
  * except one that touches the console's UART at all: it is not performed
@@ -35,6 +44,14 @@
 #define CF9_RST_CPU BIT(2)
 
 static volatile bool kbc_output_next; /* the machine has one controller */
+static volatile bool fake_wake;       /* a sleep was refused: WAK_STS */
+
+/* PM1 control and status bits in the registers' high byte (ACPI 6.5,
+ * 4.8.3.1.1 PM1 status: WAK_STS bit 15; 4.8.3.2.1 PM1 control: SLP_TYP
+ * bits 12:10, SLP_EN bit 13). */
+#define PM1_HI_WAK_STS      0x80
+#define PM1_HI_SLP_EN       0x20
+#define PM1_HI_SLP_TYP(b)   (((b) >> 2) & 7)
 
 void iopm_setup(uint8_t *iopm)
 {
@@ -47,6 +64,15 @@ void iopm_setup(uint8_t *iopm)
 	for (unsigned p = svm.guard_port; svm.guard_port && p < svm.guard_port + 8u;
 	     p++)
 		iopm[p / 8] |= (uint8_t)(1U << (p % 8));
+	/* The high bytes carry SLP_EN and WAK_STS; a 16-bit access to the
+	 * low port covers them and is intercepted through either bit. */
+	for (unsigned i = 0; i < 2; i++) {
+		uint16_t pm1[] = { svm.pm1_cnt[i], svm.pm1_sts[i] };
+
+		for (unsigned k = 0; k < 2; k++)
+			for (unsigned p = pm1[k]; pm1[k] && p < pm1[k] + 2u; p++)
+				iopm[p / 8] |= (uint8_t)(1U << (p % 8));
+	}
 }
 
 static _Noreturn void guest_reset(struct vcpu *v, const char *how)
@@ -93,6 +119,26 @@ static uint8_t filter_byte(struct vcpu *v, uint16_t port, uint8_t val,
 	if (byte_access && port == svm.reset_port && svm.reset_port != PORT_RESET &&
 	    val == svm.reset_value)
 		guest_reset(v, "FADT RESET_REG");
+	for (unsigned i = 0; i < 2; i++) {
+		if (svm.pm1_cnt[i] && port == svm.pm1_cnt[i] + 1 &&
+		    (val & PM1_HI_SLP_EN)) {
+			unsigned typ = PM1_HI_SLP_TYP(val);
+
+			if (svm.s5_known && typ == svm.s5_typ[i]) {
+				printk("vcpu %u: guest powers the machine off "
+				       "(S5, SLP_TYP %u)\n", v->index, typ);
+				return val;
+			}
+			printk("vcpu %u: guest asked to sleep (SLP_TYP %u, not "
+			       "S5%s): refused, it wakes at once\n", v->index,
+			       typ, svm.s5_known ? "" : " or S5 unknown");
+			fake_wake = true;
+			return (uint8_t)(val & ~PM1_HI_SLP_EN);
+		}
+		if (svm.pm1_sts[i] && port == svm.pm1_sts[i] + 1 &&
+		    (val & PM1_HI_WAK_STS))
+			fake_wake = false;       /* written clear (RW1C) */
+	}
 	if (port == PORT_KBC) {
 		if (val == KBC_PULSE_RESET)
 			guest_reset(v, "keyboard controller 0xFE");
@@ -128,6 +174,10 @@ enum exit_action handle_ioio(struct vcpu *v)
 				       vm->save.rax | (size == 2 ? 0xFFFF : 0xFF);
 	} else if (info & IOIO_IN) {
 		val = port_in(port, size);
+		for (unsigned i = 0; i < size && fake_wake; i++)
+			if ((svm.pm1_sts[0] && port + i == svm.pm1_sts[0] + 1u) ||
+			    (svm.pm1_sts[1] && port + i == svm.pm1_sts[1] + 1u))
+				val |= (uint32_t)PM1_HI_WAK_STS << (8 * i);
 		vm->save.rax = (vm->save.rax & ~(uint64_t)(size == 4 ? 0xFFFFFFFF :
 				size == 2 ? 0xFFFF : 0xFF)) | val;
 		if (size == 4)

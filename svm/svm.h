@@ -133,6 +133,11 @@ struct svm_config {
 	 * filtered (no INIT or SMI delivery; svm/guard.c). */
 	const uint64_t *ioapic_pa;
 	size_t nioapics;
+	/* ACPI sleep: PM1a/PM1b control and status ports (0: none or not in
+	 * I/O space) and S5's SLP_TYPa/b from the DSDT (svm/io.c). */
+	uint16_t pm1_cnt[2], pm1_sts[2];
+	bool s5_known;
+	uint8_t s5_typ[2];
 };
 
 /* svm_init: on the boot CPU, once: check SVM and NPT (CPUID Fn8000_0001

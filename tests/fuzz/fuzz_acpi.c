@@ -110,6 +110,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned int it = 0, n = 0;
 
 	memcpy(mem, data, size);
+	{
+		/* The input as raw AML too: the \_Sx scanner alone. */
+		struct acpi_sleep sl;
+
+		if (acpi_parse_sleep_types(mem, size, &sl) > 5)
+			abort();
+	}
 	if (size & 1)
 		fix_checksums(mem, size);
 	memcpy(rsdp, mem, rsdp_len);

@@ -24,8 +24,12 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
                   "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
                   "hc_exit_stats", "pit_ticks", "hlt_wakes", "msr_efer",
                   "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_tsc",
-                  "ioapic_init_smi_refused"):
+                  "ioapic_init_smi_refused", "sleep_refused"):
         assert "guest: check %s ok" % check in out
+    # QEMU's DSDT sleep types were read; the S3 request was refused.
+    assert re.search(r"hv: acpi: sleep types \(SLP_TYPa/b\):.* S3=1/1 .*S5=0/0", out)
+    assert re.search(r"hv: vcpu 0: guest asked to sleep \(SLP_TYP 1, not S5\): "
+                     r"refused, it wakes at once", out)
     # The I/O APIC writes with INIT and SMI delivery were seen and dropped.
     for mode in ("INIT", "SMI"):
         assert re.search(r"hv: vcpu 0: guest write of 0x1[0-9a-f]{4} to I/O APIC "
@@ -36,6 +40,15 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
     stats = dict((int(c, 16), int(n)) for c, n in
                  re.findall(r"guest:   exit (0x[0-9a-f]+): (\d+)", out))
     assert sum(stats.values()) < 200, stats
+
+
+def test_guest_power_off_is_performed(boot):
+    """S5 through PM1 control is the guest's right: the machine goes off."""
+    m = boot(cmdline="", guest_args="poweroff", smp=2, mem="512M")
+    m.expect(r"guest: powering off \(S5\)", timeout=120)
+    m.expect(r"hv: vcpu 0: guest powers the machine off \(S5, SLP_TYP 0\)",
+             timeout=10)
+    m.expect_exit(0, timeout=30)         # QEMU ends on ACPI power-off
 
 
 def test_guest_triple_fault_is_contained(boot):

@@ -1092,3 +1092,102 @@ TEST(acpi_write_fuzz_seeds)
 	write_seed(dir, "v1_rsdt", &m);
 	img_free(&m);
 }
+
+/* ---- sleep types from AML (acpi/sleep.c) -------------------------------- */
+
+TEST(sleep_types_qemu_style)
+{
+	/* As QEMU's DSDT encodes them: Name (\_S3, Package (4) {1, 1, 0, 0})
+	 * inside Scope (\): NameOp "_S3_" PackageOp len 6 count 4 ... */
+	static const uint8_t aml[] = {
+		0x10, 0x20, '\\', 0x00,                       /* some Scope */
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+		0x08, '\\', '_', 'S', '4', '_', 0x12, 0x08, 0x04,
+		0x0A, 0x02, 0x0A, 0x02, 0x00, 0x00,
+		0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00,
+	};
+	struct acpi_sleep s;
+
+	CHECK_EQ(acpi_parse_sleep_types(aml, sizeof(aml), &s), 3);
+	CHECK(!s.known[1] && !s.known[2]);
+	CHECK(s.known[3] && s.typ_a[3] == 1 && s.typ_b[3] == 1);
+	CHECK(s.known[4] && s.typ_a[4] == 2 && s.typ_b[4] == 2);
+	CHECK(s.known[5] && s.typ_a[5] == 0 && s.typ_b[5] == 0);
+}
+
+TEST(sleep_types_encodings)
+{
+	/* Word and dword prefixes, a single element (b = a), the low 3 bits. */
+	static const uint8_t aml[] = {
+		0x08, '_', 'S', '1', '_', 0x12, 0x05, 0x01, 0x0B, 0x0F, 0x00,
+		0x08, '_', 'S', '5', '_', 0x12, 0x0B, 0x02,
+		0x0C, 0x05, 0, 0, 0, 0x0C, 0x07, 0, 0, 0,
+	};
+	struct acpi_sleep s;
+
+	CHECK_EQ(acpi_parse_sleep_types(aml, sizeof(aml), &s), 2);
+	CHECK(s.typ_a[1] == 7 && s.typ_b[1] == 7);
+	CHECK(s.typ_a[5] == 5 && s.typ_b[5] == 7);
+}
+
+TEST(sleep_types_refused_forms)
+{
+	/* A method, a name without NameOp, an empty package, a string
+	 * element, a package cut by the end, conflicting duplicates. */
+	static const uint8_t method[] = {
+		0x14, 0x08, '_', 'S', '5', '_', 0x00, 0xA4, 0x00,
+	};
+	static const uint8_t bare[] = {
+		0x70, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x00,
+	};
+	static const uint8_t empty[] = {
+		0x08, '_', 'S', '5', '_', 0x12, 0x02, 0x00,
+	};
+	static const uint8_t str[] = {
+		0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x01, 0x0D, 'x', 0x00,
+	};
+	static const uint8_t cut[] = {
+		0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0C, 0x05, 0x00,
+	};
+	static const uint8_t twice[] = {
+		0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x00,
+		0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x01,
+	};
+	static const uint8_t same_twice[] = {
+		0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x00,
+		0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x00,
+	};
+	struct acpi_sleep s;
+
+	CHECK_EQ(acpi_parse_sleep_types(method, sizeof(method), &s), 0);
+	CHECK_EQ(acpi_parse_sleep_types(bare, sizeof(bare), &s), 0);
+	CHECK_EQ(acpi_parse_sleep_types(empty, sizeof(empty), &s), 0);
+	CHECK_EQ(acpi_parse_sleep_types(str, sizeof(str), &s), 0);
+	CHECK_EQ(acpi_parse_sleep_types(cut, sizeof(cut), &s), 0);
+	CHECK_EQ(acpi_parse_sleep_types(twice, sizeof(twice), &s), 0);
+	CHECK(!s.known[5]);
+	CHECK_EQ(acpi_parse_sleep_types(same_twice, sizeof(same_twice), &s), 1);
+	CHECK_EQ(acpi_parse_sleep_types(NULL, 0, &s), 0);
+	CHECK_EQ(acpi_parse_sleep_types(method, 3, &s), 0);
+}
+
+TEST(sleep_types_every_prefix_is_bounded)
+{
+	/* Every truncation of a valid block parses without reading past its
+	 * end (ASan watches) and never invents a state. */
+	static const uint8_t aml[] = {
+		0x08, '\\', '_', 'S', '5', '_', 0x12, 0x0B, 0x02,
+		0x0C, 0x05, 0, 0, 0, 0x0C, 0x07, 0, 0, 0,
+	};
+
+	for (size_t n = 0; n <= sizeof(aml); n++) {
+		uint8_t *copy = malloc(n ? n : 1);
+		struct acpi_sleep s;
+		unsigned found;
+
+		memcpy(copy, aml, n);
+		found = acpi_parse_sleep_types(copy, n, &s);
+		CHECK(found == (n == sizeof(aml) ? 1u : 0u));
+		free(copy);
+	}
+}
