@@ -62,27 +62,45 @@ static bool element(const uint8_t *aml, size_t len, size_t *i, uint32_t *v)
 	return true;
 }
 
-/* The package after "_Sx_" at aml[i]: its first two values. */
+/* The package after "_Sx_" at aml[i]: its first two values, read from
+ * inside the package (PkgLength, 20.2.4: the lead byte's bits 7:6 count
+ * the bytes that follow; with none, bits 5:0 are the length; otherwise
+ * bits 5:4 are reserved, bits 3:0 the low nibble; the length counts from
+ * the PkgLength's own first byte). */
 static bool package(const uint8_t *aml, size_t len, size_t i, uint8_t *a,
 		    uint8_t *b)
 {
-	size_t follow, count;
+	size_t follow, count, start, end, pkglen;
 	uint32_t va, vb;
 
 	if (i >= len || aml[i] != AML_PACKAGE_OP)
 		return false;
-	i++;
+	start = ++i;
 	if (i >= len)
 		return false;
-	follow = aml[i] >> 6;            /* PkgLength: 20.2.4 */
+	follow = aml[i] >> 6;
 	if (len - i < 1 + follow + 1)
 		return false;
+	if (follow) {
+		if (aml[i] & 0x30)
+			return false;
+		pkglen = aml[i] & 0x0F;
+		for (size_t k = 0; k < follow; k++)
+			pkglen |= (size_t)aml[i + 1 + k] << (4 + 8 * k);
+	} else {
+		pkglen = aml[i] & 0x3F;
+	}
+	if (pkglen > len - start)
+		return false;
+	end = start + pkglen;            /* elements stay before this */
 	i += 1 + follow;
+	if (i >= end)
+		return false;
 	count = aml[i++];                /* NumElements */
-	if (count == 0 || !element(aml, len, &i, &va))
+	if (count == 0 || !element(aml, end, &i, &va))
 		return false;
 	vb = va;
-	if (count > 1 && !element(aml, len, &i, &vb))
+	if (count > 1 && i < end && !element(aml, end, &i, &vb))
 		return false;
 	*a = va & 7;
 	*b = vb & 7;

@@ -230,7 +230,12 @@ static inline void io_delay(void) { outb(0x80, 0); }
 #define IOAPIC_RTE(pin)      (0x10 + 2 * (pin))
 #define IOAPIC_MAX_PIN       119
 #define RTE_DELIVERY_MASK    (7u << 8)
+#define RTE_DELIVERY_FIXED   (0u << 8)
+#define RTE_DELIVERY_LOWEST  (1u << 8)
+#define RTE_DELIVERY_SMI     (2u << 8)
 #define RTE_DELIVERY_NMI     (4u << 8)
+#define RTE_DELIVERY_INIT    (5u << 8)
+#define RTE_DELIVERY_EXTINT  (7u << 8)
 #define RTE_ACTIVE_LOW       (1u << 13)
 #define RTE_LEVEL            (1u << 15)
 #define RTE_MASKED           (1u << 16)

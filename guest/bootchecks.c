@@ -441,7 +441,7 @@ static void check_sleep_refused(void)
 static void check_ioapic_modes(void)
 {
 	static const struct { uint32_t mode; const char *name; } modes[] = {
-		{ 5u << 8, "INIT" }, { 2u << 8, "SMI" },
+		{ RTE_DELIVERY_INIT, "INIT" }, { RTE_DELIVERY_SMI, "SMI" },
 	};
 	uint32_t orig = ioapic_rd(IOAPIC_RTE(FREE_PIN));
 

@@ -258,7 +258,8 @@ static void svm_bringup(const struct console_guard *con)
 	cfg.nholes = hv_holes(cfg.holes);
 	cfg.map = bootinfo_ram_map(&boot_info, &n);
 	cfg.nmap = n;
-	if (acpi.fadt.reset_supported && acpi.fadt.reset_reg.space == 1 &&
+	if (acpi.fadt.reset_supported &&
+	    acpi.fadt.reset_reg.space == ACPI_SPACE_IO &&
 	    acpi.fadt.reset_reg.address <= 0xFFFF) {
 		cfg.reset_port = (uint16_t)acpi.fadt.reset_reg.address;
 		cfg.reset_value = acpi.fadt.reset_value;

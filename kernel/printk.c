@@ -72,7 +72,6 @@ void printk_set_panicking(void)
 	WRITE_ONCE(panicking, true);
 }
 
-/* Copy the newest up to @len bytes of the log into @out; returns count. */
 void print_gprs(print_fn pr, const uint64_t gpr[PRINTED_GPRS])
 {
 	static const char names[PRINTED_GPRS][4] = {
@@ -92,6 +91,7 @@ void print_gprs(print_fn pr, const uint64_t gpr[PRINTED_GPRS])
 	}
 }
 
+/* Copy the newest up to @len bytes of the log into @out; returns count. */
 size_t log_read_tail(char *out, size_t len)
 {
 	uint64_t head, avail, start;

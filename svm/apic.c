@@ -10,8 +10,10 @@
  *    when intercepted (svm-under-qemu-tcg.md, "INIT"), and NMIs are the
  *    hypervisor's signal. Targets get a request and a kick (smp_kick);
  *  - LDR and DFR are also shadowed, to resolve logical destinations.
- * Other IPIs (fixed, lowest priority, SMI...) go to the real APIC with the
- * shadowed ICR high half. Destinations follow APM Vol. 2, 16.6: physical
+ * Fixed and lowest-priority IPIs go to the real APIC with the shadowed ICR
+ * high half; SMI and reserved delivery modes are dropped (an SMI would
+ * enter SMM behind the hypervisor), as are LVT writes with SMI, INIT or
+ * reserved delivery (svm/events.c, lvt_refused). Destinations follow APM Vol. 2, 16.6: physical
  * (0xFF broadcast), logical flat or cluster, and the shorthands. A target
  * without a vCPU is dropped.
  */
@@ -48,6 +50,11 @@ static __attribute__((noinline)) void icr_write(struct vcpu *v, uint32_t lo)
 		return;
 	case ICR_IGNORE:
 		return; /* INIT level de-assert does nothing on this APIC */
+	case ICR_REFUSE:
+		if (v->apic_refused++ < 4)
+			printk("vcpu %u: guest IPI %#x (SMI or reserved delivery "
+			       "mode) dropped\n", v->index, lo);
+		return;
 	case ICR_EMULATE:
 		break;
 	}
@@ -119,6 +126,13 @@ static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 		v->dfr = (uint32_t)val;
 		break;
 	default:
+		if (lvt_refused(reg, (uint32_t)val)) {
+			if (v->apic_refused++ < 4)
+				printk("vcpu %u: guest LVT %#x write %#x (SMI, "
+				       "INIT or reserved delivery) dropped\n",
+				       v->index, reg, (uint32_t)val);
+			return 0;
+		}
 		break;
 	}
 	if (apic_forward_mask & APIC_BIT(reg))

@@ -75,8 +75,35 @@ enum icr_action icr_classify(uint32_t lo)
 	case ICR_MODE_STARTUP:
 	case ICR_MODE_NMI:
 		return ICR_EMULATE;
-	default:
+	case ICR_MODE_FIXED:
+	case ICR_MODE_LOWEST:
 		return ICR_FORWARD;
+	default:
+		return ICR_REFUSE;   /* SMI: into SMM behind us; or reserved */
+	}
+}
+
+#define LVT_REG_CMCI     0x2F0
+#define LVT_REG_THERMAL  0x330
+#define LVT_REG_PERF     0x340
+#define LVT_REG_LINT0    0x350
+#define LVT_REG_LINT1    0x360
+
+bool lvt_refused(uint32_t reg, uint32_t val)
+{
+	unsigned mode = ICR_MODE(val);
+
+	switch (reg) {
+	case LVT_REG_LINT0:
+	case LVT_REG_LINT1:
+		return mode != ICR_MODE_FIXED && mode != ICR_MODE_NMI &&
+		       mode != ICR_MODE_EXTINT;
+	case LVT_REG_CMCI:
+	case LVT_REG_THERMAL:
+	case LVT_REG_PERF:
+		return mode != ICR_MODE_FIXED && mode != ICR_MODE_NMI;
+	default:
+		return false;
 	}
 }
 

@@ -64,18 +64,31 @@ void events_reset(struct event_state *es);
 #define ICR_DEST_LOGICAL   BIT(11)
 #define ICR_LEVEL_ASSERT   BIT(14)
 #define ICR_SHORTHAND(lo)  (((lo) >> 18) & 3)
+#define ICR_MODE_FIXED     0
+#define ICR_MODE_LOWEST    1
+#define ICR_MODE_SMI       2
 #define ICR_MODE_NMI       4
 #define ICR_MODE_INIT      5
 #define ICR_MODE_STARTUP   6
+#define ICR_MODE_EXTINT    7      /* LVT LINT0/1 only */
 #define APIC_DFR_FLAT      0xF
 
 enum icr_action {
 	ICR_FORWARD,      /* to the real APIC, ICR high from the shadow */
 	ICR_EMULATE,      /* INIT (assert), STARTUP or NMI: ours */
 	ICR_IGNORE,       /* INIT level de-assert: no effect */
+	ICR_REFUSE,       /* SMI or a reserved mode: never sent, logged */
 };
 
 enum icr_action icr_classify(uint32_t lo);
+
+/* lvt_refused: whether a guest write of val to local APIC LVT register reg
+ * must be dropped: a delivery mode that would reach SMM or reset the core
+ * (SMI, INIT) or is reserved. LINT0/LINT1 take fixed, NMI, ExtINT;
+ * thermal, performance counter and CMCI take fixed, NMI (APM Vol. 2,
+ * 16.4.1, figure 16-11 "Local Vector Table"); timer and error entries have
+ * no delivery mode. */
+bool lvt_refused(uint32_t reg, uint32_t val);
 
 /* icr_targets: whether the vCPU with @apic_id, @ldr, @dfr is a target of
  * ICR (@lo, @hi) written by the vCPU @self (true if it is that vCPU). */

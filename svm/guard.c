@@ -14,8 +14,9 @@
  * writes
  *  - to the entry that routes the console's IRQ as an NMI to the boot CPU
  *    (either half): dropped;
- *  - of an entry's low half with delivery mode INIT or SMI (3.2.4, bits
- *    10:8): dropped, the entry keeps its value. An INIT from a device
+ *  - of an entry's low half with a delivery mode other than fixed, lowest
+ *    priority, NMI or ExtINT (3.2.4, bits 10:8): INIT, SMI and the
+ *    reserved modes are dropped, the entry keeps its value. An INIT from a device
  *    line would reset a core under QEMU TCG even with INIT intercepted,
  *    or reach the hypervisor as #SX on hardware (svm-under-qemu-tcg.md,
  *    "INIT"); an SMI would enter SMM, which QEMU leaves with EFER.SVME
@@ -30,8 +31,6 @@
 #include "decode/decode.h"
 #include "lib/lib.h"
 
-#define RTE_DELIVERY_INIT (5u << 8)
-#define RTE_DELIVERY_SMI  (2u << 8)
 
 static struct spinlock ioapic_lock = SPINLOCK_INIT;
 static volatile uint32_t *ioapic_va[SVM_MAX_IOAPICS];
@@ -125,10 +124,12 @@ static int ioapic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 			w->dropped = "the console's NMI route";
 			return 0;
 		}
-		if (low_half && (mode == RTE_DELIVERY_INIT ||
-				 mode == RTE_DELIVERY_SMI)) {
-			w->dropped = mode == RTE_DELIVERY_INIT ?
-				     "INIT delivery" : "SMI delivery";
+		if (low_half && mode != RTE_DELIVERY_FIXED &&
+		    mode != RTE_DELIVERY_LOWEST && mode != RTE_DELIVERY_NMI &&
+		    mode != RTE_DELIVERY_EXTINT) {
+			w->dropped = mode == RTE_DELIVERY_INIT ? "INIT delivery" :
+				     mode == RTE_DELIVERY_SMI ? "SMI delivery" :
+				     "reserved delivery mode";
 			return 0;
 		}
 	}

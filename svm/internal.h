@@ -97,6 +97,7 @@ struct vcpu {
 	struct mmio_site mmio_site;
 	uint64_t npf_hv_hits;         /* accesses to the hypervisor's hole */
 	bool a20_warned;
+	uint32_t apic_refused;        /* IPIs / LVT writes dropped (logged 4) */
 	uint32_t icr_high;            /* the guest's ICR high half (shadow) */
 	uint32_t ldr, dfr;            /* the guest's LDR/DFR (for logical IPIs) */
 

@@ -15,9 +15,11 @@
  *                                without SLP_EN and the guest "wakes" at once
  *   PM1a/PM1b status (FADT)      reads show WAK_STS after a refused sleep,
  *                                until the guest writes it clear
- * A sleep that really happened would resume through the firmware straight
+ * An S3 that really happened would resume through the firmware straight
  * into the guest's waking vector, without the hypervisor (ACPI 6.5,
- * 16.3): the guest would own the machine. S5 loses nothing to anyone.
+ * 16.3): the guest would own the machine. S1 keeps the CPUs' context and
+ * an S4 done by the OS ends in a cold boot, but both are refused alike
+ * (the hypervisor has no sleep support). S5 loses nothing to anyone.
  * An access that overlaps an intercepted port (e.g. a 32-bit write to the
  * PCI address port 0xCF8 covers 0xCF9) is performed as the guest wrote it,
  * except one that touches the console's UART at all: it is not performed
@@ -44,7 +46,12 @@
 #define CF9_RST_CPU BIT(2)
 
 static volatile bool kbc_output_next; /* the machine has one controller */
+/* Machine-wide, like the PM1 registers themselves: written by whichever
+ * vCPU touches PM1 (the guest serializes its ACPI code; a race between
+ * two vCPUs here could only show or hide a WAK_STS, never let a sleep
+ * through). */
 static volatile bool fake_wake;       /* a sleep was refused: WAK_STS */
+static volatile bool pm1a_said_s5;    /* PM1a's last SLP_EN write was S5 */
 
 /* PM1 control and status bits in the registers' high byte (ACPI 6.5,
  * 4.8.3.1.1 PM1 status: WAK_STS bit 15; 4.8.3.2.1 PM1 control: SLP_TYP
@@ -124,7 +131,11 @@ static uint8_t filter_byte(struct vcpu *v, uint16_t port, uint8_t val,
 		    (val & PM1_HI_SLP_EN)) {
 			unsigned typ = PM1_HI_SLP_TYP(val);
 
-			if (svm.s5_known && typ == svm.s5_typ[i]) {
+			/* PM1b follows PM1a (4.8.3.2.1: both written, a first):
+			 * it goes through only after PM1a's S5. */
+			if (svm.s5_known && typ == svm.s5_typ[i] &&
+			    (i == 0 || pm1a_said_s5)) {
+				pm1a_said_s5 = i == 0;
 				printk("vcpu %u: guest powers the machine off "
 				       "(S5, SLP_TYP %u)\n", v->index, typ);
 				return val;
@@ -132,6 +143,7 @@ static uint8_t filter_byte(struct vcpu *v, uint16_t port, uint8_t val,
 			printk("vcpu %u: guest asked to sleep (SLP_TYP %u, not "
 			       "S5%s): refused, it wakes at once\n", v->index,
 			       typ, svm.s5_known ? "" : " or S5 unknown");
+			pm1a_said_s5 = false;
 			fake_wake = true;
 			return (uint8_t)(val & ~PM1_HI_SLP_EN);
 		}

@@ -333,6 +333,9 @@ void vcpu_run(struct vcpu *v)
 
 	v->state = VCPU_RUNNING;
 	c->state = CPU_IN_GUEST;
+	/* The first pass takes in requests too: a pause that arrived while
+	 * this vCPU waited for its SIPI holds it before its first VMRUN. */
+	c->kick_pending = 1;
 	for (;;) {
 		enum exit_action act;
 

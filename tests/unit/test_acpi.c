@@ -1120,7 +1120,7 @@ TEST(sleep_types_encodings)
 	/* Word and dword prefixes, a single element (b = a), the low 3 bits. */
 	static const uint8_t aml[] = {
 		0x08, '_', 'S', '1', '_', 0x12, 0x05, 0x01, 0x0B, 0x0F, 0x00,
-		0x08, '_', 'S', '5', '_', 0x12, 0x0B, 0x02,
+		0x08, '_', 'S', '5', '_', 0x12, 0x0C, 0x02,
 		0x0C, 0x05, 0, 0, 0, 0x0C, 0x07, 0, 0, 0,
 	};
 	struct acpi_sleep s;
@@ -1168,6 +1168,32 @@ TEST(sleep_types_refused_forms)
 	CHECK(!s.known[5]);
 	CHECK_EQ(acpi_parse_sleep_types(same_twice, sizeof(same_twice), &s), 1);
 	CHECK_EQ(acpi_parse_sleep_types(NULL, 0, &s), 0);
+	{
+		/* Package (2) {5}: one element initialised, the second must
+		 * not come from the next object's bytes; a PkgLength past the
+		 * end; reserved PkgLength bits; a two-byte PkgLength. */
+		static const uint8_t one_init[] = {
+			0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x0A, 0x05,
+			0x0A, 0x07,
+		};
+		static const uint8_t too_long[] = {
+			0x08, '_', 'S', '5', '_', 0x12, 0x09, 0x01, 0x0A, 0x05,
+		};
+		static const uint8_t reserved[] = {
+			0x08, '_', 'S', '5', '_', 0x12, 0x74, 0x00, 0x01, 0x00,
+		};
+		static const uint8_t two_byte[] = {
+			0x08, '_', 'S', '5', '_', 0x12, 0x45, 0x00, 0x01, 0x0A,
+			0x06,
+		};
+
+		CHECK_EQ(acpi_parse_sleep_types(one_init, sizeof(one_init), &s), 1);
+		CHECK(s.typ_a[5] == 5 && s.typ_b[5] == 5);
+		CHECK_EQ(acpi_parse_sleep_types(too_long, sizeof(too_long), &s), 0);
+		CHECK_EQ(acpi_parse_sleep_types(reserved, sizeof(reserved), &s), 0);
+		CHECK_EQ(acpi_parse_sleep_types(two_byte, sizeof(two_byte), &s), 1);
+		CHECK(s.typ_a[5] == 6);
+	}
 	CHECK_EQ(acpi_parse_sleep_types(method, 3, &s), 0);
 }
 
@@ -1176,7 +1202,7 @@ TEST(sleep_types_every_prefix_is_bounded)
 	/* Every truncation of a valid block parses without reading past its
 	 * end (ASan watches) and never invents a state. */
 	static const uint8_t aml[] = {
-		0x08, '\\', '_', 'S', '5', '_', 0x12, 0x0B, 0x02,
+		0x08, '\\', '_', 'S', '5', '_', 0x12, 0x0C, 0x02,
 		0x0C, 0x05, 0, 0, 0, 0x0C, 0x07, 0, 0, 0,
 	};
 

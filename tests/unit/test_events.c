@@ -110,11 +110,32 @@ TEST(icr_classify_modes)
 {
 	CHECK_EQ(icr_classify(LO(0, 0x40)), ICR_FORWARD);            /* fixed */
 	CHECK_EQ(icr_classify(LO(1, 0)), ICR_FORWARD);               /* lowest */
-	CHECK_EQ(icr_classify(LO(2, 0)), ICR_FORWARD);               /* SMI */
+	CHECK_EQ(icr_classify(LO(ICR_MODE_SMI, 0)), ICR_REFUSE);
+	CHECK_EQ(icr_classify(LO(3, 0)), ICR_REFUSE);                /* reserved */
+	CHECK_EQ(icr_classify(LO(7, 0)), ICR_REFUSE);                /* reserved */
 	CHECK_EQ(icr_classify(LO(ICR_MODE_NMI, ICR_LEVEL_ASSERT)), ICR_EMULATE);
 	CHECK_EQ(icr_classify(LO(ICR_MODE_INIT, ICR_LEVEL_ASSERT)), ICR_EMULATE);
 	CHECK_EQ(icr_classify(LO(ICR_MODE_INIT, BIT(15))), ICR_IGNORE); /* de-assert */
 	CHECK_EQ(icr_classify(LO(ICR_MODE_STARTUP, 0x08)), ICR_EMULATE);
+}
+
+TEST(lvt_delivery_modes)
+{
+	/* LINT0/1: fixed, NMI, ExtINT only. */
+	CHECK(!lvt_refused(0x350, LO(ICR_MODE_EXTINT, 0)));
+	CHECK(!lvt_refused(0x360, LO(ICR_MODE_NMI, 0)));
+	CHECK(!lvt_refused(0x350, LO(ICR_MODE_FIXED, 0x30) | BIT(16)));
+	CHECK(lvt_refused(0x350, LO(ICR_MODE_INIT, 0)));
+	CHECK(lvt_refused(0x360, LO(ICR_MODE_SMI, 0)));
+	CHECK(lvt_refused(0x360, LO(ICR_MODE_SMI, 0) | BIT(16))); /* even masked */
+	/* Thermal, performance counters, CMCI: fixed, NMI. */
+	CHECK(!lvt_refused(0x340, LO(ICR_MODE_NMI, 0)));
+	CHECK(lvt_refused(0x340, LO(ICR_MODE_SMI, 0)));
+	CHECK(lvt_refused(0x330, LO(ICR_MODE_EXTINT, 0)));
+	CHECK(lvt_refused(0x2F0, LO(ICR_MODE_INIT, 0)));
+	/* Timer and error: no delivery mode field. */
+	CHECK(!lvt_refused(0x320, 0x700));
+	CHECK(!lvt_refused(0x370, 0x700));
 }
 
 TEST(icr_physical_destinations)
