@@ -406,6 +406,63 @@ static void check_console_guard(void)
 		     RTE_MASKED | 0x41);
 }
 
+static void pci_write(uint32_t bdf, uint8_t reg, uint32_t val)
+{
+	outl(PCI_CONF_ADDR, BIT(31) | bdf | reg);
+	outl(PCI_CONF_DATA, val);
+}
+
+/* Moving the ICH9's PM block (PMBASE) or the ECAM window (Q35 PCIEXBAR)
+ * would let a sleep request reach ports the hypervisor does not watch:
+ * writes to them through configuration mechanism #1 and through ECAM
+ * must not land (ICH9 datasheet 13.1.9; Q35 MCH PCIEXBAR 0x60). */
+#define Q35_MCH_BDF       0u
+#define Q35_PCIEXBAR      0x60
+#define PCIEXBAR_EN       BIT(0)
+#define PCIEXBAR_LEN(v)   (((v) >> 1) & 3)   /* 0: 256 MiB, 1: 128, 2: 64 */
+#define PMBASE_PROBE      0xb01u             /* an unused I/O range */
+
+static void check_pmbase_kept(void)
+{
+	uint32_t pmbase0, bar0, via_cf8, via_ecam = 0, bar1;
+	volatile uint32_t *ecam_pmbase = NULL;
+
+	if (!hv_present()) {
+		check_report("pmbase_kept", false, "no hypervisor: it would move");
+		return;
+	}
+	if (!ich9_pmbase()) {
+		check_report("pmbase_kept", false, "not an ICH9 (no PMBASE)");
+		return;
+	}
+	pmbase0 = pci_read(ICH9_LPC_BDF, ICH9_PMBASE);
+	bar0 = pci_read(Q35_MCH_BDF, Q35_PCIEXBAR);
+	pci_write(ICH9_LPC_BDF, ICH9_PMBASE, PMBASE_PROBE);
+	via_cf8 = pci_read(ICH9_LPC_BDF, ICH9_PMBASE);
+	if (bar0 & PCIEXBAR_EN) {
+		uint64_t base = bar0 & (0xf0000000u |
+			(PCIEXBAR_LEN(bar0) >= 1 ? 0x08000000u : 0) |
+			(PCIEXBAR_LEN(bar0) == 2 ? 0x04000000u : 0));
+
+		ecam_pmbase = (volatile uint32_t *)(uintptr_t)
+			(base + ((uint64_t)ICH9_LPC_BDF << 4) + ICH9_PMBASE);
+		*ecam_pmbase = PMBASE_PROBE;
+		via_ecam = *ecam_pmbase;
+	}
+	pci_write(Q35_MCH_BDF, Q35_PCIEXBAR, bar0 ^ 0x10000000u);
+	bar1 = pci_read(Q35_MCH_BDF, Q35_PCIEXBAR);
+	/* Put back whatever moved, then judge. */
+	if (via_cf8 != pmbase0 || (ecam_pmbase && via_ecam != pmbase0))
+		pci_write(ICH9_LPC_BDF, ICH9_PMBASE, pmbase0);
+	if (bar1 != bar0)
+		pci_write(Q35_MCH_BDF, Q35_PCIEXBAR, bar0);
+	check_report("pmbase_kept", via_cf8 == pmbase0 && bar1 == bar0 &&
+		     (!ecam_pmbase || via_ecam == pmbase0),
+		     "PMBASE %#x: after a write through 0xcf8 %#x, through ECAM "
+		     "%#x; PCIEXBAR %#x -> %#x", pmbase0, via_cf8, via_ecam,
+		     bar0, bar1);
+}
+
 /* A sleep request (PM1 control SLP_EN with S3's SLP_TYP) must not put the
  * machine to sleep under the hypervisor: resuming would run the firmware
  * and then our waking vector without it. The hypervisor refuses it and
@@ -480,6 +537,7 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt,
 	check_a20_kept(b);
 	check_ioapic_modes();
 	check_sleep_refused();
+	check_pmbase_kept();
 	if (console)
 		check_console_guard();
 	checks_msr();                   /* last: it moves the TSC */

@@ -248,6 +248,8 @@ static void svm_bringup(const struct console_guard *con)
 	cfg.pm1_cnt[1] = io_port_of(&acpi.fadt.pm1b_cnt);
 	cfg.pm1_sts[0] = io_port_of(&acpi.fadt.pm1a_evt);
 	cfg.pm1_sts[1] = io_port_of(&acpi.fadt.pm1b_evt);
+	cfg.mcfg = acpi.mcfg;
+	cfg.nmcfg = acpi.mcfg_count;
 	cfg.s5_known = acpi.sleep.known[5];
 	cfg.s5_typ[0] = acpi.sleep.typ_a[5];
 	cfg.s5_typ[1] = acpi.sleep.typ_b[5];
@@ -255,6 +257,9 @@ static void svm_bringup(const struct console_guard *con)
 	    (acpi.fadt.pm1b_cnt.present && !cfg.pm1_cnt[1]))
 		printk("warning: a PM1 control block outside I/O space: guest "
 		       "sleep requests there are not intercepted\n");
+	if (acpi.fadt.hw_reduced)
+		printk("warning: hardware-reduced ACPI: the sleep control "
+		       "register is not intercepted\n");
 	cfg.nholes = hv_holes(cfg.holes);
 	cfg.map = bootinfo_ram_map(&boot_info, &n);
 	cfg.nmap = n;

@@ -137,6 +137,10 @@ struct svm_global {
 	uint64_t ioapic_pa[SVM_MAX_IOAPICS]; /* guarded I/O APIC pages */
 	size_t nioapics;
 	uint16_t pm1_cnt[2], pm1_sts[2];  /* PM1a/b ports (svm/io.c), 0: none */
+	bool cfg_guarded;             /* chipset config registers (guard.c) */
+	uint64_t cfg_page[2];         /* their ECAM pages, read-only */
+	uint8_t cfg_page_range[2];
+	size_t ncfg;
 	bool s5_known;
 	uint8_t s5_typ[2];
 };
@@ -242,6 +246,16 @@ bool guard_port(uint16_t port, unsigned size);
 int guard_ioapic_index(uint64_t gpa);
 /* A guest write to guarded I/O APIC page index (NPF). */
 enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa, int index);
+/* Chipset configuration registers (guard.c): set up at svm_init; the
+ * 0xCF8-0xCFF accesses run under guard_cfg_lock, and a data-port write
+ * that touches a guarded register is refused (true); ECAM page writes
+ * come through guard_cfg_write. */
+void guard_cfg_init(const struct svm_config *cfg);
+void guard_cfg_lock(void);
+void guard_cfg_unlock(void);
+bool guard_cfg_io_refused(struct vcpu *v, uint16_t port, unsigned size);
+int guard_cfg_index(uint64_t gpa);
+enum exit_action guard_cfg_write(struct vcpu *v, uint64_t gpa, int index);
 
 /* handlers in insn.c, msr.c, io.c, npf.c */
 enum exit_action handle_cpuid(struct vcpu *v);

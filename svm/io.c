@@ -15,6 +15,10 @@
  *                                without SLP_EN and the guest "wakes" at once
  *   PM1a/PM1b status (FADT)      reads show WAK_STS after a refused sleep,
  *                                until the guest writes it clear
+ *   0xCF8-0xCFF (config #1)      on chipsets whose registers could move
+ *                                the PM1 block: performed under one lock,
+ *                                writes to those registers refused
+ *                                (svm/guard.c)
  * An S3 that really happened would resume through the firmware straight
  * into the guest's waking vector, without the hypervisor (ACPI 6.5,
  * 16.3): the guest would own the machine. S1 keeps the CPUs' context and
@@ -70,6 +74,9 @@ void iopm_setup(uint8_t *iopm)
 			iopm[ports[i] / 8] |= (uint8_t)(1U << (ports[i] % 8));
 	for (unsigned p = svm.guard_port; svm.guard_port && p < svm.guard_port + 8u;
 	     p++)
+		iopm[p / 8] |= (uint8_t)(1U << (p % 8));
+	/* Configuration mechanism #1, when chipset registers are guarded. */
+	for (unsigned p = 0xCF8; svm.cfg_guarded && p < 0xD00; p++)
 		iopm[p / 8] |= (uint8_t)(1U << (p % 8));
 	/* The high bytes carry SLP_EN and WAK_STS; a 16-bit access to the
 	 * low port covers them and is intercepted through either bit. */
@@ -171,6 +178,7 @@ enum exit_action handle_ioio(struct vcpu *v)
 	uint16_t port = IOIO_PORT(info);
 	unsigned size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1;
 	uint32_t val;
+	bool cfg;
 
 	if (info & (IOIO_STR | IOIO_REP)) {
 		printk("vcpu %u: string I/O on intercepted port 0x%x is not emulated\n",
@@ -179,6 +187,9 @@ enum exit_action handle_ioio(struct vcpu *v)
 		vcpu_stop(v, "string I/O on an intercepted port");
 		return EXIT_STOP;
 	}
+	cfg = svm.cfg_guarded && port < 0xD00 && port + size > 0xCF8;
+	if (cfg)
+		guard_cfg_lock();
 	if (guard_port(port, size)) {
 		/* The console's UART: no device here for the guest. */
 		if (info & IOIO_IN)
@@ -205,8 +216,11 @@ enum exit_action handle_ioio(struct vcpu *v)
 			b = filter_byte(v, (uint16_t)(port + i), b, size == 1);
 			val = (val & ~(0xFFu << (8 * i))) | ((uint32_t)b << (8 * i));
 		}
-		port_out(port, size, val);
+		if (!cfg || !guard_cfg_io_refused(v, port, size))
+			port_out(port, size, val);
 	}
+	if (cfg)
+		guard_cfg_unlock();
 	vm->save.rip = vm->ctl.exit_info2; /* next RIP (15.10.2) */
 	vcpu_insn_done(v);
 	return EXIT_RESUME;

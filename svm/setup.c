@@ -58,12 +58,12 @@ static int build_npt(const struct svm_config *cfg)
 {
 	struct npt_range holes[HV_MAX_HOLES];
 	struct npt_range low = { 0, 2 * MiB };
-	uint64_t ro[1 + SVM_MAX_IOAPICS] = { APIC_PAGE };
+	uint64_t ro[1 + SVM_MAX_IOAPICS + 2] = { APIC_PAGE };
 	struct npt_layout layout = {
 		.top = svm.guest_top,
 		.holes = holes, .nholes = cfg->nholes,
 		.small = &low, .nsmall = 1,
-		.ro_pages = ro, .nro = 1 + svm.nioapics,
+		.ro_pages = ro, .nro = 1 + svm.nioapics + svm.ncfg,
 		.page1gb = svm.page1gb,
 	};
 	struct npt_ops ops = { npt_alloc, npt_free, npt_va, NULL };
@@ -73,6 +73,8 @@ static int build_npt(const struct svm_config *cfg)
 		holes[i] = (struct npt_range){ cfg->holes[i].base, cfg->holes[i].end };
 	for (size_t i = 0; i < svm.nioapics; i++)
 		ro[1 + i] = svm.ioapic_pa[i];
+	for (size_t i = 0; i < svm.ncfg; i++)
+		ro[1 + svm.nioapics + i] = svm.cfg_page[i];
 	if (npt_build(&svm.npt, &layout, &ops))
 		return -1;
 	/* MMIO above the map is mapped on demand: at most 1 MiB more. */
@@ -146,6 +148,7 @@ int svm_init(const struct svm_config *cfg)
 	svm.reset_value = cfg->reset_value;
 	svm.guest_top = guest_top(cfg);
 	guard_init(cfg);
+	guard_cfg_init(cfg);
 	if (build_npt(cfg)) {
 		printk("svm: out of memory for the nested page table\n");
 		return -1;

@@ -116,6 +116,8 @@ void npt_summary(const struct npt *npt, struct npt_stats *st);
 
 #define SVM_MAX_IOAPICS 8      /* guarded; more are reported */
 
+struct acpi_mcfg_seg;
+
 struct svm_config {
 	struct hv_hole holes[HV_MAX_HOLES]; /* never mapped for the guest */
 	size_t nholes;
@@ -138,6 +140,10 @@ struct svm_config {
 	uint16_t pm1_cnt[2], pm1_sts[2];
 	bool s5_known;
 	uint8_t s5_typ[2];
+	/* ECAM windows (MCFG), for the chipset registers that would move
+	 * the PM1 block (svm/guard.c). */
+	const struct acpi_mcfg_seg *mcfg;
+	size_t nmcfg;
 };
 
 /* svm_init: on the boot CPU, once: check SVM and NPT (CPUID Fn8000_0001

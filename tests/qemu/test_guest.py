@@ -24,8 +24,14 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
                   "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
                   "hc_exit_stats", "pit_ticks", "hlt_wakes", "msr_efer",
                   "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_tsc",
-                  "ioapic_init_smi_refused", "sleep_refused"):
+                  "ioapic_init_smi_refused", "sleep_refused", "pmbase_kept"):
         assert "guest: check %s ok" % check in out
+    # Moving the PM block or the ECAM window was refused.
+    assert "hv: svm: guarding config 00:1f.0 [0x40, 0x48) from the guest" in out
+    assert re.search(r"hv: vcpu 0: guest write to config 00:1f.0 offset 0x40 "
+                     r"dropped", out)
+    assert re.search(r"hv: vcpu 0: guest write to config 00:00.0 offset 0x60 "
+                     r"dropped", out)
     # QEMU's DSDT sleep types were read; the S3 request was refused.
     assert re.search(r"hv: acpi: sleep types \(SLP_TYPa/b\):.* S3=1/1 .*S5=0/0", out)
     assert re.search(r"hv: vcpu 0: guest asked to sleep \(SLP_TYP 1, not S5\): "
