@@ -69,12 +69,38 @@ void guard_init(const struct svm_config *cfg)
 	}
 }
 
-int guard_ioapic_index(uint64_t gpa)
+static int page_index(const uint64_t *pages, size_t n, uint64_t gpa)
 {
-	for (size_t i = 0; i < svm.nioapics; i++)
-		if ((gpa & ~0xFFFULL) == svm.ioapic_pa[i])
+	for (size_t i = 0; i < n; i++)
+		if ((gpa & ~0xFFFULL) == pages[i])
 			return (int)i;
 	return -1;
+}
+
+int guard_ioapic_index(uint64_t gpa)
+{
+	return page_index(svm.ioapic_pa, svm.nioapics, gpa);
+}
+
+/* Emulate the guest's write to a guarded page under lock; a write the
+ * decoder cannot take stops the vCPU (what: the page's kind). */
+static enum exit_action emulate_locked(struct vcpu *v, uint64_t gpa,
+				       const struct mmio_ops *ops, void *ctx,
+				       struct spinlock *lock, const char *what)
+{
+	struct insn in;
+	int rc;
+
+	spin_lock(lock);
+	rc = vcpu_emulate_mmio(v, gpa, ops, ctx, &in);
+	spin_unlock(lock);
+	if (rc == DEC_OK)
+		return EXIT_RESUME;
+	printk("vcpu %u: %s write at %llx not emulated: %s\n", v->index, what,
+	       (unsigned long long)gpa, decode_strerror(rc));
+	vmcb_dump(v);
+	vcpu_stop(v, "undecodable write to a guarded page");
+	return EXIT_STOP;
 }
 
 struct write_ctx {
@@ -146,12 +172,9 @@ enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa, int index)
 		.io = ioapic_va[index],
 		.console_page = svm.guard_ioapic_pa == svm.ioapic_pa[index],
 	};
-	struct insn in;
-	int rc;
+	enum exit_action act = emulate_locked(v, gpa, &ioapic_ops, &w,
+					      &ioapic_lock, "I/O APIC");
 
-	spin_lock(&ioapic_lock);
-	rc = vcpu_emulate_mmio(v, gpa, &ioapic_ops, &w, &in);
-	spin_unlock(&ioapic_lock);
 	if (w.dropped) {
 		bool console = w.console_page && is_console_entry(w.sel);
 		uint64_t *said = console ? &said_console : &said_mode;
@@ -169,14 +192,7 @@ enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa, int index)
 				       (w.sel - IOAPIC_RTE(0)) / 2, w.dropped);
 		}
 	}
-	if (rc != DEC_OK) {
-		printk("vcpu %u: I/O APIC write at %llx not emulated: %s\n",
-		       v->index, (unsigned long long)gpa, decode_strerror(rc));
-		vmcb_dump(v);
-		vcpu_stop(v, "undecodable I/O APIC write");
-		return EXIT_STOP;
-	}
-	return EXIT_RESUME;
+	return act;
 }
 
 bool guard_port(uint16_t port, unsigned size)
@@ -284,18 +300,22 @@ void guard_cfg_unlock(void)
 
 bool guard_cfg_io_refused(struct vcpu *v, uint16_t port, unsigned size)
 {
+	/* The data-port bytes the access touches (an access may straddle
+	 * the address and data ports). */
+	unsigned lo = MAX(port, CFG_DATA_PORT);
+	unsigned hi = MIN(port + size, CFG_DATA_PORT + 4u);
 	uint32_t addr, bdf;
 	unsigned reg;
 
-	if (port < CFG_DATA_PORT || port > CFG_DATA_PORT + 3)
+	if (lo >= hi)
 		return false;          /* the address port, CF9: not config */
 	addr = inl(CFG_ADDR_PORT);   /* stable: CF8 writes take cfg_lock */
 	if (!(addr & CFG_ENABLE))
 		return false;
 	bdf = (addr >> 8) & 0xFFFF;
-	reg = (addr & 0xFC) + (port - CFG_DATA_PORT);
+	reg = (addr & 0xFC) + (lo - CFG_DATA_PORT);
 	for (unsigned i = 0; i < ARRAY_SIZE(cfg_ranges); i++)
-		if (cfg_ranges[i].bdf == bdf && cfg_refused(i, reg, size)) {
+		if (cfg_ranges[i].bdf == bdf && cfg_refused(i, reg, hi - lo)) {
 			cfg_say(v, i, reg);
 			return true;
 		}
@@ -304,10 +324,7 @@ bool guard_cfg_io_refused(struct vcpu *v, uint16_t port, unsigned size)
 
 int guard_cfg_index(uint64_t gpa)
 {
-	for (size_t i = 0; i < svm.ncfg; i++)
-		if ((gpa & ~0xFFFULL) == svm.cfg_page[i])
-			return (int)i;
-	return -1;
+	return page_index(svm.cfg_page, svm.ncfg, gpa);
 }
 
 struct cfg_ctx {
@@ -353,20 +370,10 @@ enum exit_action guard_cfg_write(struct vcpu *v, uint64_t gpa, int index)
 {
 	struct cfg_ctx c = { cfg_va[svm.cfg_page_range[index]],
 			     svm.cfg_page_range[index], false };
-	struct insn in;
-	int rc;
+	enum exit_action act = emulate_locked(v, gpa, &cfg_ops, &c, &cfg_lock,
+					      "configuration space");
 
-	spin_lock(&cfg_lock);
-	rc = vcpu_emulate_mmio(v, gpa, &cfg_ops, &c, &in);
-	spin_unlock(&cfg_lock);
 	if (c.refused)
 		cfg_say(v, c.range, (unsigned)(gpa & 0xFFF));
-	if (rc != DEC_OK) {
-		printk("vcpu %u: config write at %llx not emulated: %s\n",
-		       v->index, (unsigned long long)gpa, decode_strerror(rc));
-		vmcb_dump(v);
-		vcpu_stop(v, "undecodable configuration-space write");
-		return EXIT_STOP;
-	}
-	return EXIT_RESUME;
+	return act;
 }
