@@ -121,6 +121,10 @@ struct acpi_fadt_info {
 	bool pm_timer_32bit;   /* TMR_VAL_EXT: 32-bit counter, else 24-bit */
 	struct acpi_reg pm1a_cnt, pm1b_cnt;
 	struct acpi_reg pm1a_evt, pm1b_evt;   /* status half first (4.8.3.1) */
+	/* The legacy 32-bit port fields as given, even when an X_ block
+	 * supersedes them (a guest's ACPI code may use either): PM1a/b
+	 * control, PM1a/b event; 0: none. */
+	uint32_t pm1_cnt_port[2], pm1_evt_port[2];
 	struct acpi_reg reset_reg;
 	uint8_t reset_value;
 	bool reset_supported;  /* RESET_REG_SUP and a usable reset_reg */

@@ -89,6 +89,10 @@ bool acpi_decode_fadt(struct acpi_info *info, const struct acpi_table *tab,
 			   f.pm1a_evt_blk, f.pm1_evt_len, 4);
 		pick_block(&fi->pm1b_evt, "PM1b_EVT_BLK", &f.x_pm1b_evt_blk,
 			   f.pm1b_evt_blk, f.pm1_evt_len, 4);
+		fi->pm1_cnt_port[0] = f.pm1a_cnt_blk;
+		fi->pm1_cnt_port[1] = f.pm1b_cnt_blk;
+		fi->pm1_evt_port[0] = f.pm1a_evt_blk;
+		fi->pm1_evt_port[1] = f.pm1b_evt_blk;
 	}
 
 	/* 5.2.9, RESET_REG: valid only with RESET_REG_SUP; system memory,

@@ -248,6 +248,16 @@ static void svm_bringup(const struct console_guard *con)
 	cfg.pm1_cnt[1] = io_port_of(&acpi.fadt.pm1b_cnt);
 	cfg.pm1_sts[0] = io_port_of(&acpi.fadt.pm1a_evt);
 	cfg.pm1_sts[1] = io_port_of(&acpi.fadt.pm1b_evt);
+	/* The legacy ports too when the X_ blocks name other ones. */
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t c = acpi.fadt.pm1_cnt_port[i];
+		uint32_t e = acpi.fadt.pm1_evt_port[i];
+
+		if (c && c <= 0xFFFE && c != cfg.pm1_cnt[i])
+			cfg.pm1_cnt[2 + i] = (uint16_t)c;
+		if (e && e <= 0xFFFE && e != cfg.pm1_sts[i])
+			cfg.pm1_sts[2 + i] = (uint16_t)e;
+	}
 	cfg.mcfg = acpi.mcfg;
 	cfg.nmcfg = acpi.mcfg_count;
 	cfg.s5_known = acpi.sleep.known[5];

@@ -136,7 +136,7 @@ struct svm_global {
 	unsigned guard_pin;
 	uint64_t ioapic_pa[SVM_MAX_IOAPICS]; /* guarded I/O APIC pages */
 	size_t nioapics;
-	uint16_t pm1_cnt[2], pm1_sts[2];  /* PM1a/b ports (svm/io.c), 0: none */
+	uint16_t pm1_cnt[SVM_PM1_SLOTS], pm1_sts[SVM_PM1_SLOTS];  /* PM1a/b ports (svm/io.c), 0: none */
 	bool cfg_guarded;             /* chipset config registers (guard.c) */
 	uint64_t cfg_page[2];         /* their ECAM pages, read-only */
 	uint8_t cfg_page_range[2];

@@ -80,7 +80,7 @@ void iopm_setup(uint8_t *iopm)
 		iopm[p / 8] |= (uint8_t)(1U << (p % 8));
 	/* The high bytes carry SLP_EN and WAK_STS; a 16-bit access to the
 	 * low port covers them and is intercepted through either bit. */
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < SVM_PM1_SLOTS; i++) {
 		uint16_t pm1[] = { svm.pm1_cnt[i], svm.pm1_sts[i] };
 
 		for (unsigned k = 0; k < 2; k++)
@@ -133,16 +133,18 @@ static uint8_t filter_byte(struct vcpu *v, uint16_t port, uint8_t val,
 	if (byte_access && port == svm.reset_port && svm.reset_port != PORT_RESET &&
 	    val == svm.reset_value)
 		guest_reset(v, "FADT RESET_REG");
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < SVM_PM1_SLOTS; i++) {
 		if (svm.pm1_cnt[i] && port == svm.pm1_cnt[i] + 1 &&
 		    (val & PM1_HI_SLP_EN)) {
 			unsigned typ = PM1_HI_SLP_TYP(val);
 
 			/* PM1b follows PM1a (4.8.3.2.1: both written, a first):
 			 * it goes through only after PM1a's S5. */
-			if (svm.s5_known && typ == svm.s5_typ[i] &&
-			    (i == 0 || pm1a_said_s5)) {
-				pm1a_said_s5 = i == 0;
+			bool b = i & 1;
+
+			if (svm.s5_known && typ == svm.s5_typ[b] &&
+			    (!b || pm1a_said_s5)) {
+				pm1a_said_s5 = !b;
 				printk("vcpu %u: guest powers the machine off "
 				       "(S5, SLP_TYP %u)\n", v->index, typ);
 				return val;
@@ -198,9 +200,10 @@ enum exit_action handle_ioio(struct vcpu *v)
 	} else if (info & IOIO_IN) {
 		val = port_in(port, size);
 		for (unsigned i = 0; i < size && fake_wake; i++)
-			if ((svm.pm1_sts[0] && port + i == svm.pm1_sts[0] + 1u) ||
-			    (svm.pm1_sts[1] && port + i == svm.pm1_sts[1] + 1u))
-				val |= (uint32_t)PM1_HI_WAK_STS << (8 * i);
+			for (unsigned k = 0; k < SVM_PM1_SLOTS; k++)
+				if (svm.pm1_sts[k] &&
+				    port + i == svm.pm1_sts[k] + 1u)
+					val |= (uint32_t)PM1_HI_WAK_STS << (8 * i);
 		vm->save.rax = (vm->save.rax & ~(uint64_t)(size == 4 ? 0xFFFFFFFF :
 				size == 2 ? 0xFFFF : 0xFF)) | val;
 		if (size == 4)

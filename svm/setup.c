@@ -139,11 +139,12 @@ int svm_init(const struct svm_config *cfg)
 		svm.holes[i] = cfg->holes[i];
 	svm.nholes = cfg->nholes;
 	svm.reset_port = cfg->reset_port;
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < SVM_PM1_SLOTS; i++) {
 		svm.pm1_cnt[i] = cfg->pm1_cnt[i];
 		svm.pm1_sts[i] = cfg->pm1_sts[i];
-		svm.s5_typ[i] = cfg->s5_typ[i];
 	}
+	svm.s5_typ[0] = cfg->s5_typ[0];
+	svm.s5_typ[1] = cfg->s5_typ[1];
 	svm.s5_known = cfg->s5_known;
 	svm.reset_value = cfg->reset_value;
 	svm.guest_top = guest_top(cfg);

@@ -115,6 +115,9 @@ void npt_summary(const struct npt *npt, struct npt_stats *st);
 /* ==== SVM: bring-up and the guest (svm/setup.c) ========================= */
 
 #define SVM_MAX_IOAPICS 8      /* guarded; more are reported */
+/* PM1 register slots: PM1a, PM1b, then PM1a and PM1b again for the legacy
+ * ports when the X_ blocks name others (slot & 1: b). */
+#define SVM_PM1_SLOTS   4
 
 struct acpi_mcfg_seg;
 
@@ -135,9 +138,10 @@ struct svm_config {
 	 * filtered (no INIT or SMI delivery; svm/guard.c). */
 	const uint64_t *ioapic_pa;
 	size_t nioapics;
-	/* ACPI sleep: PM1a/PM1b control and status ports (0: none or not in
-	 * I/O space) and S5's SLP_TYPa/b from the DSDT (svm/io.c). */
-	uint16_t pm1_cnt[2], pm1_sts[2];
+	/* ACPI sleep: PM1a/PM1b control and status ports in SVM_PM1_SLOTS
+	 * slots (0: none or not in I/O space) and S5's SLP_TYPa/b from the
+	 * DSDT (svm/io.c). */
+	uint16_t pm1_cnt[SVM_PM1_SLOTS], pm1_sts[SVM_PM1_SLOTS];
 	bool s5_known;
 	uint8_t s5_typ[2];
 	/* ECAM windows (MCFG), for the chipset registers that would move

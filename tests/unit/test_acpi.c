@@ -919,6 +919,9 @@ TEST(acpi_fadt_extended_blocks)
 	f->x_pm_tmr_blk.address = 0xb008;
 	f->x_pm1b_cnt_blk.space_id = 7;            /* unusable space */
 	f->x_pm1b_cnt_blk.address = 0x1234;
+	f->x_pm1a_cnt_blk.space_id = ACPI_SPACE_IO; /* supersedes 0x604 */
+	f->x_pm1a_cnt_blk.bit_width = 16;
+	f->x_pm1a_cnt_blk.address = 0xb004;
 	f->flags &= ~(uint32_t)ACPI_FADT_TMR_VAL_EXT;
 	f->reset_reg.space_id = 9;                 /* unusable space */
 	sdt_fix(&m, OFF_FADT);
@@ -927,6 +930,12 @@ TEST(acpi_fadt_extended_blocks)
 	CHECK(!info.fadt.pm_timer_32bit);
 	CHECK(!info.fadt.pm1b_cnt.present);
 	CHECK(!info.fadt.reset_supported);
+	/* The X_ block is used, and the legacy port is kept beside it (a
+	 * guest may write either, so the hypervisor guards both). */
+	CHECK_EQ(info.fadt.pm1a_cnt.address, 0xb004);
+	CHECK_EQ(info.fadt.pm1_cnt_port[0], 0x604);
+	CHECK_EQ(info.fadt.pm1_evt_port[0], 0x600);
+	CHECK_EQ(info.fadt.pm1a_evt.address, 0x600);
 
 	/* A legacy PM timer block of the wrong size is not used. */
 	f->x_pm_tmr_blk.address = 0;
