@@ -237,7 +237,6 @@ static inline void io_delay(void) { outb(0x80, 0); }
 #define RTE_DELIVERY_INIT    (5u << 8)
 #define RTE_DELIVERY_EXTINT  (7u << 8)
 #define RTE_ACTIVE_LOW       (1u << 13)
-#define RTE_LEVEL            (1u << 15)
 #define RTE_MASKED           (1u << 16)
 #define RTE_HI_DEST(apic_id) ((uint32_t)(apic_id) << 24) /* physical mode */
 

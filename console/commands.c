@@ -41,9 +41,10 @@ static void cmd_cpus(print_fn pr, int argc, char **argv)
 
 		if (!c)
 			continue;
-		pr("cpu %u: APIC ID %u, %s, NMIs %u (kicks %llu, guest's %llu)\n",
-		   c->index, c->apic_id, states[c->state % 5], c->nmi_count,
-		   (unsigned long long)c->kicks_taken,
+		pr("cpu %u: APIC ID %u, %s, NMIs %u (kicks %llu, console's %llu, "
+		   "guest's %llu)\n", c->index, c->apic_id, states[c->state % 5],
+		   c->nmi_count, (unsigned long long)c->kicks_taken,
+		   (unsigned long long)c->device_nmis,
 		   (unsigned long long)c->foreign_nmis);
 	}
 	svm_report_vcpus(pr);

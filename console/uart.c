@@ -34,7 +34,6 @@ static struct {
 	volatile uint64_t last_rx_tsc; /* when a poll last read a byte */
 	uint64_t claim_tsc;            /* the claim window, in TSC ticks */
 	struct con_line line;
-	uint64_t lines, refused;
 	volatile uint32_t *ioapic;     /* the routing I/O APIC, mapped */
 	uint32_t rte;                  /* our entry's low half, unmasked */
 } con;
@@ -225,15 +224,11 @@ void console_poll(void)
 	while ((c = uart_getc(con.port)) >= 0) {
 		con.last_rx_tsc = rdtsc();
 		if (con_line_feed(&con.line, c, con_printf)) {
-			if (con.line.overflow) {
-				con.refused++;
+			if (con.line.overflow)
 				con_printf("error: line longer than %d "
 					   "characters\n", CON_LINE_MAX);
-			} else if (con.line.len) {
-				con.lines++;
-				if (console_run_line(con.line.buf, con_printf))
-					con.refused++;
-			}
+			else if (con.line.len)
+				console_run_line(con.line.buf, con_printf);
 			con_line_reset(&con.line);
 			prompt();
 		}

@@ -13,8 +13,6 @@
 extern const char smp_park_hlt[], smp_park_resume[];
 static volatile uint32_t stop_all;
 
-/* Hook for svm/: called first; returns true when the NMI was its own. */
-bool (*nmi_svm_hook)(struct trap_frame *f);
 bool (*smp_nmi_source)(unsigned cpu_index);
 
 static void nmi_handler(struct trap_frame *f)
@@ -29,7 +27,8 @@ static void nmi_handler(struct trap_frame *f)
 	if (c) {
 		c->nmi_count++;
 		/* Every kick is announced (kicks_sent) before its NMI is
-		 * sent; an NMI with nothing announced is the guest's. */
+		 * sent; an NMI with nothing announced is a device's when
+		 * smp_nmi_source claims it (the console), else the guest's. */
 		if (c->kicks_sent != c->kicks_taken) {
 			c->kicks_taken++;            /* one kick per NMI */
 		} else if (smp_nmi_source && smp_nmi_source(c->index)) {
@@ -42,8 +41,6 @@ static void nmi_handler(struct trap_frame *f)
 	}
 	if (f->rip == (uint64_t)smp_park_hlt)
 		f->rip = (uint64_t)smp_park_resume;
-	if (nmi_svm_hook)
-		nmi_svm_hook(f);
 }
 
 static void stop_others(void)

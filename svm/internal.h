@@ -128,7 +128,6 @@ struct svm_global {
 	struct hv_hole holes[HV_MAX_HOLES]; /* image and pool */
 	size_t nholes;
 	uint64_t guest_top;           /* NPT maps [0, guest_top) */
-	uint16_t pm1a_cnt_port;       /* 0: none */
 	uint16_t reset_port;          /* FADT RESET_REG when in I/O space */
 	uint8_t reset_value;
 	uint16_t guard_port;          /* console UART (svm/guard.c), or 0 */
