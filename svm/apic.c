@@ -87,6 +87,13 @@ static int apic_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
  * dropped, as the hardware ignores writes to read-only registers. */
 #define APIC_BIT(reg) (1ULL << ((reg) >> 4))
 static uint64_t apic_forward_mask;
+/* The forward mask minus the registers whose value needs a look: LDR and
+ * DFR (shadowed) and every LVT entry lvt_refused can refuse some value
+ * for. Derived from lvt_refused itself, so the two cannot disagree. The
+ * hottest writes (EOI, TPR, timer count) take this one test and go
+ * straight to the real APIC; the check-then-act order is unchanged for
+ * everything else (apic_write_checked). */
+static uint64_t apic_plain_mask;
 
 void apic_policy_init(void)
 {
@@ -98,45 +105,62 @@ void apic_policy_init(void)
 		APIC_BIT(APIC_REG_TIMER_DCR);
 	if (!lapic_x2apic())
 		apic_forward_mask |= APIC_BIT(APIC_REG_LDR) | APIC_BIT(APIC_REG_DFR);
+	apic_plain_mask = apic_forward_mask &
+		~(APIC_BIT(APIC_REG_LDR) | APIC_BIT(APIC_REG_DFR));
+	for (uint32_t reg = 0; reg < 0x400; reg += 0x10)
+		for (uint32_t mode = 0; mode < 8; mode++)
+			if (lvt_refused(reg, mode << 8))
+				apic_plain_mask &= ~APIC_BIT(reg);
 }
 
-static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+/* Writes that need a look at the register or the value, in order: check,
+ * then act. Out of line, like icr_write. */
+static __attribute__((noinline)) void apic_write_checked(struct vcpu *v,
+							  uint32_t reg,
+							  uint32_t val)
 {
-	uint32_t reg = (uint32_t)(gpa & 0xFF0);
-	struct vcpu *v = ctx;
-
-	if ((gpa & 0xF) || size != 4)
-		return 0; /* 16.3.2: only aligned 32-bit accesses; ignore */
 	switch (reg) {
 	case APIC_REG_ICR_HI:
 		/* Shadowed, and written through (xAPIC) so that the guest's
 		 * direct reads see it (the hypervisor's own IPIs restore
 		 * it: lapic_send_ipi). */
-		v->icr_high = (uint32_t)val;
+		v->icr_high = val;
 		if (!lapic_x2apic())
-			lapic_write(reg, (uint32_t)val);
-		return 0;
+			lapic_write(reg, val);
+		return;
 	case APIC_REG_ICR_LO:
-		icr_write(v, (uint32_t)val);
-		return 0;
+		icr_write(v, val);
+		return;
 	case APIC_REG_LDR:
-		v->ldr = (uint32_t)val;
+		v->ldr = val;
 		break;
 	case APIC_REG_DFR:
-		v->dfr = (uint32_t)val;
+		v->dfr = val;
 		break;
 	default:
-		if (lvt_refused(reg, (uint32_t)val)) {
+		if (lvt_refused(reg, val)) {
 			if (v->apic_refused++ < 4)
 				printk("vcpu %u: guest LVT %#x write %#x (SMI, "
 				       "INIT or reserved delivery) dropped\n",
-				       v->index, reg, (uint32_t)val);
-			return 0;
+				       v->index, reg, val);
+			return;
 		}
 		break;
 	}
 	if (apic_forward_mask & APIC_BIT(reg))
+		lapic_write(reg, val);
+}
+
+static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	uint32_t reg = (uint32_t)(gpa & 0xFF0);
+
+	if ((gpa & 0xF) || size != 4)
+		return 0; /* 16.3.2: only aligned 32-bit accesses; ignore */
+	if (apic_plain_mask & APIC_BIT(reg))
 		lapic_write(reg, (uint32_t)val);
+	else
+		apic_write_checked(ctx, reg, (uint32_t)val);
 	return 0;
 }
 
@@ -148,12 +172,18 @@ static const struct mmio_ops apic_ops = { apic_read, apic_write };
 bool apic_fast_write(struct vcpu *v)
 {
 	const struct vmcb_control *c = &v->vmcb->ctl;
+	unsigned size;
+	uint64_t val;
 
 	if ((c->exit_info2 & ~0xFFFULL) != APIC_PAGE_GPA ||
 	    (c->exit_info1 & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) !=
 	    (NPF_ERR_P | NPF_ERR_WRITE))
 		return false;
-	return vcpu_mmio_site_store(v, c->exit_info2, &apic_ops, v);
+	if (!vcpu_mmio_site_match(v, c->exit_info2, &size, &val))
+		return false;
+	apic_write(v, c->exit_info2, size, val);  /* never fails */
+	vcpu_mmio_site_done(v);
+	return true;
 }
 
 enum exit_action apic_write_fault(struct vcpu *v, uint64_t gpa)
@@ -161,8 +191,6 @@ enum exit_action apic_write_fault(struct vcpu *v, uint64_t gpa)
 	struct insn in;
 	int rc;
 
-	if (vcpu_mmio_site_store(v, gpa, &apic_ops, v))
-		return EXIT_RESUME;
 	rc = vcpu_emulate_mmio(v, gpa, &apic_ops, v, &in);
 	if (rc != DEC_OK) {
 		printk("vcpu %u: APIC write at %llx not emulated: %s\n", v->index,

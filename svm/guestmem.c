@@ -201,28 +201,13 @@ static const uint64_t *gpr_slot(const struct vcpu *v, unsigned reg)
 bool vcpu_mmio_site_store(struct vcpu *v, uint64_t gpa,
 			  const struct mmio_ops *ops, void *ctx)
 {
-	struct mmio_site *m = &v->mmio_site;
-	struct vmcb_save *s = &v->vmcb->save;
-	uint64_t ea, val;
+	unsigned size;
+	uint64_t val;
 
-	if (!m->valid || m->lin != s->cs.base + s->rip || m->cr3 != s->cr3 ||
-	    m->cr0 != s->cr0 ||
-	    (*(const volatile uint64_t *)m->va & m->mask) != m->bytes8)
+	if (!vcpu_mmio_site_match(v, gpa, &size, &val) ||
+	    ops->write(ctx, gpa, size, val))
 		return false;
-	ea = (uint64_t)m->disp;
-	if (m->base)
-		ea += *m->base;
-	if (m->index)
-		ea += *m->index * m->scale;
-	ea = (ea & m->amask) + *m->seg_base;
-	if ((ea & ~0xFFFULL) != m->op_lin_page ||
-	    (m->op_gpa_page | (ea & 0xFFF)) != gpa || (ea & 0xFFF) > 0x1000u - m->opsize)
-		return false;
-	val = (m->src ? *m->src : m->imm) & m->vmask;
-	if (ops->write(ctx, gpa, m->opsize, val))
-		return false;
-	s->rip += m->len;
-	vcpu_insn_done(v);
+	vcpu_mmio_site_done(v);
 	return true;
 }
 

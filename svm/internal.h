@@ -237,6 +237,44 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct mmio_ops *ops,
 bool vcpu_mmio_site_store(struct vcpu *v, uint64_t gpa,
 			  const struct mmio_ops *ops, void *ctx);
 
+/* Its two halves, inline so that a hot caller (apic_fast_write) can put
+ * its own store between them without an indirect call. Match: whether
+ * the instruction at RIP is the remembered site, unchanged (linear
+ * address, CR3, CR0, bytes), and its operand, recomputed from the live
+ * registers, is @gpa within one page; then *size and *val are the store.
+ * Done: RIP past it, once the store was performed. */
+static inline bool vcpu_mmio_site_match(struct vcpu *v, uint64_t gpa,
+					unsigned *size, uint64_t *val)
+{
+	const struct mmio_site *m = &v->mmio_site;
+	const struct vmcb_save *s = &v->vmcb->save;
+	uint64_t ea;
+
+	if (!m->valid || m->lin != s->cs.base + s->rip || m->cr3 != s->cr3 ||
+	    m->cr0 != s->cr0 ||
+	    (*(const volatile uint64_t *)m->va & m->mask) != m->bytes8)
+		return false;
+	ea = (uint64_t)m->disp;
+	if (m->base)
+		ea += *m->base;
+	if (m->index)
+		ea += *m->index * m->scale;
+	ea = (ea & m->amask) + *m->seg_base;
+	if ((ea & ~0xFFFULL) != m->op_lin_page ||
+	    (m->op_gpa_page | (ea & 0xFFF)) != gpa ||
+	    (ea & 0xFFF) > 0x1000u - m->opsize)
+		return false;
+	*size = m->opsize;
+	*val = (m->src ? *m->src : m->imm) & m->vmask;
+	return true;
+}
+
+static inline void vcpu_mmio_site_done(struct vcpu *v)
+{
+	v->vmcb->save.rip += v->mmio_site.len;
+	vcpu_insn_done(v);
+}
+
 /* guard.c: the console's UART ports, the I/O APICs. */
 void guard_init(const struct svm_config *cfg);
 /* Whether an access of size bytes at port touches the console's UART. */
