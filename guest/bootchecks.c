@@ -524,6 +524,44 @@ static void check_ioapic_modes(void)
 		     "pin %u entry not restored", FREE_PIN);
 }
 
+/* Local APIC LVT entries with SMI or INIT delivery (APM Vol. 2, 16.4.1)
+ * would enter SMM or reset the core behind the hypervisor: the writes
+ * must not land, while a fixed-mode write to the same entry does (and
+ * shows the register was reachable). Masked entries, the old value put
+ * back. LVT_PERF and LINT1 go through the hypervisor's checked path; the
+ * TPR writes of every other check take its direct one. */
+#define LVT_PERF_REG      0x340
+#define LVT_LINT1_REG     0x360
+#define LVT_MODE_MASK     0x700u
+#define LVT_MASK_BIT      BIT(16)
+static void check_lvt_modes(void)
+{
+	static const struct { uint32_t reg, mode; const char *name; } bad[] = {
+		{ LVT_PERF_REG, 0x200, "SMI" }, { LVT_LINT1_REG, 0x500, "INIT" },
+		{ LVT_LINT1_REG, 0x200, "SMI" },
+	};
+
+	if (!hv_present()) {
+		check_report("lvt_init_smi_refused", false, "no hypervisor");
+		return;
+	}
+	if (!lapic_reg_takes(LVT_PERF_REG, LVT_MASK_BIT | 0x45,
+			     LVT_MODE_MASK | 0xFF)) {
+		check_report("lvt_init_smi_refused", false,
+			     "a fixed-mode LVT_PERF write did not land");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (lapic_reg_takes(bad[i].reg, LVT_MASK_BIT | bad[i].mode,
+				    LVT_MODE_MASK)) {
+			check_report("lvt_init_smi_refused", false,
+				     "LVT %#x took %s delivery", bad[i].reg,
+				     bad[i].name);
+			return;
+		}
+	check_report("lvt_init_smi_refused", true, "no SMI/INIT in LVT");
+}
+
 void checks_boot(const struct guest_boot *b, const char *hole_opt,
 		 bool console)
 {
@@ -536,6 +574,7 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt,
 	check_smi_svme();
 	check_a20_kept(b);
 	check_ioapic_modes();
+	check_lvt_modes();
 	check_sleep_refused();
 	check_pmbase_kept();
 	if (console)

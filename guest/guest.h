@@ -204,6 +204,9 @@ void lapic_eoi(void);
 void lapic_timer_calibrate(void);
 void lapic_timer_start(unsigned hz);
 void lapic_timer_stop(void);
+/* lapic_reg_takes: write V to local APIC register REG, read it back, put
+ * the old value back; whether the bits in MASK read back as written. */
+bool lapic_reg_takes(uint32_t reg, uint32_t v, uint32_t mask);
 /* lapic_send: ICR (Intel SDM 10.6.1) to DEST with LOW (vector | mode ...);
  * returns false when delivery status stays busy. */
 bool lapic_send(uint32_t dest, uint32_t low);

@@ -79,6 +79,16 @@ static void lapic_update(uint32_t reg, uint32_t v)
 		lapic_write(reg, v);
 }
 
+bool lapic_reg_takes(uint32_t reg, uint32_t v, uint32_t mask)
+{
+	uint32_t orig = lapic_read(reg), got;
+
+	lapic_write(reg, v);
+	got = lapic_read(reg);
+	lapic_write(reg, orig);
+	return (got & mask) == (v & mask);
+}
+
 void lapic_init(bool bsp)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);

@@ -24,7 +24,8 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
                   "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
                   "hc_exit_stats", "pit_ticks", "hlt_wakes", "msr_efer",
                   "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_tsc",
-                  "ioapic_init_smi_refused", "sleep_refused", "pmbase_kept"):
+                  "ioapic_init_smi_refused", "lvt_init_smi_refused",
+                  "sleep_refused", "pmbase_kept"):
         assert "guest: check %s ok" % check in out
     # Moving the PM block or the ECAM window was refused.
     assert "hv: svm: guarding config 00:1f.0 [0x40, 0x48) from the guest" in out
@@ -40,6 +41,11 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
     for mode in ("INIT", "SMI"):
         assert re.search(r"hv: vcpu 0: guest write of 0x1[0-9a-f]{4} to I/O APIC "
                          r"0xfec00000 pin 23 dropped: %s delivery" % mode, out), mode
+    # The LVT writes with SMI and INIT delivery were seen and dropped.
+    for reg, val in (("0x340", "0x10200"), ("0x360", "0x10500"),
+                     ("0x360", "0x10200")):
+        assert ("hv: vcpu 0: guest LVT %s write %s (SMI, INIT or reserved "
+                "delivery) dropped" % (reg, val)) in out, reg
     # The hole probe was seen and contained by the hypervisor.
     assert re.search(r"hv: vcpu 0: write of hypervisor memory at gpa", out)
     # No exit per PIT tick: the guest counted 50 ticks with few exits.
