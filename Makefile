@@ -177,10 +177,22 @@ fuzz: $(FUZZ_BINS)
 	$(Q)tools/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 # ---- benchmarks -----------------------------------------------------------
-# Each bench/NAME.mk adds a recipe to BENCH_RUNS (a phony target).
+# Each bench/NAME.mk adds a runner to BENCH_RUNS (a phony target) that
+# prints its results, ends with `NAME: N passed, N failed, N flagged`,
+# keeps that output in $(BENCH_DIR)/NAME.txt, and fails when a
+# deterministic target is missed. `make bench` runs every runner (a failed
+# one does not stop the others), writes $(BENCH_RESULTS) and fails when any
+# runner failed (docs/bench-svm.md, docs/mm-bench.md).
 BENCH_RUNS :=
+BENCH_DIR := $(BUILD)/bench
+BENCH_RESULTS ?= docs/bench-results.md
 include $(sort $(wildcard bench/*.mk))
-bench: deps $(BENCH_RUNS)
+bench: deps
+	@mkdir -p $(BENCH_DIR)
+	$(Q)for r in $(BENCH_RUNS); do rm -f $(BENCH_DIR)/$$r.txt; \
+	  $(MAKE) --no-print-directory $$r || true; done
+	$(Q)$(PYTHON) tools/bench-report.py -o $(BENCH_RESULTS) \
+	  $(foreach r,$(BENCH_RUNS),$(r)=$(BENCH_DIR)/$(r).txt)
 
 # ---- dependencies -----------------------------------------------------------
 deps:

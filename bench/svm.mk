@@ -1,5 +1,6 @@
 # bench/svm.mk - `make bench-svm`: what exits cost as the guest sees them
-# (issue 6, "Benchmark"; method and results in docs/bench-svm.md).
+# (method and targets in docs/bench-svm.md, results in
+# docs/bench-results.md).
 #
 # One ISO whose guest runs `bench exit` (guest/bench.c), booted three times
 # with -smp 1 under TCG (never KVM: the numbers are TCG's instruction
@@ -10,12 +11,14 @@
 #                     the script can show they are identical
 #   realtime          no icount, -m 4G: idle exits over 1 s of real time,
 #                     and the hypervisor's NPT line for a 4 GiB guest
-# and a second ISO whose guest runs `smp bench exit` (issue 7), booted
+# and a second ISO whose guest runs `smp bench exit`, booted
 # SVMB_SMP_RUNS times with -smp 4 -m 1G in real time (MTTCG, no icount):
 #   smp1..N           SIPI latency (host TSC counts, converted with the TSC
 #                     rate the guest measures against the PIT) and every
 #                     CPU's idle exits per LAPIC and PIT tick
-# tools/bench-svm.py parses the serial logs and prints one table.
+# tools/bench-svm.py parses the serial logs and prints one table; it fails
+# when a deterministic target (instruction counts, exit counts, the NPT
+# size) or a round trip's budget is missed.
 BENCH_RUNS += bench-svm
 .PHONY: bench-svm
 
@@ -63,4 +66,6 @@ bench-svm: $(SVMB_ISO) $(SVMB_SMP_ISO)
 	  --icount $(SVMB_DIR)/svm-icount1.log \
 	  --icount $(SVMB_DIR)/svm-icount2.log \
 	  --realtime $(SVMB_DIR)/svm-realtime.log \
-	  $(foreach l,$(SVMB_SMP_LOGS),--smp $(l))
+	  $(foreach l,$(SVMB_SMP_LOGS),--smp $(l)) \
+	  >$(BENCH_DIR)/bench-svm.txt 2>&1; st=$$?; \
+	  cat $(BENCH_DIR)/bench-svm.txt; exit $$st
