@@ -217,7 +217,7 @@ int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
 /*
  * acpi_copy_tables - copy the tables the hypervisor keeps using (MADT,
  * FADT, MCFG, IVRS: the `used` ones) into memory from @alloc, before the
- * guest gets ACPI reclaimable memory (design.md, "Memory"). Each copy is
+ * guest gets ACPI reclaimable memory (docs/design.md, "Memory"). Each copy is
  * checked again (length and checksum) against what acpi_parse() saw.
  * Returns ACPI_OK, ACPI_ERR_NOMEM (copies made so far stay recorded), or
  * ACPI_ERR_ROOT when a table changed or vanished since acpi_parse().

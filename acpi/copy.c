@@ -1,6 +1,6 @@
 /*
  * acpi/copy.c - keep private copies of the tables the hypervisor still
- * reads after the guest owns ACPI reclaimable memory (design.md, "Memory":
+ * reads after the guest owns ACPI reclaimable memory (docs/design.md, "Memory":
  * MADT, FADT, MCFG, IVRS).
  */
 #include "acpi/internal.h"

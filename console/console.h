@@ -3,7 +3,7 @@
  * the hypervisor's own (COM2 by default), answered while the guest runs.
  *
  * The UART's receive interrupt is routed through the I/O APIC to the boot
- * CPU in NMI delivery mode (82093AA I/O APIC data sheet, 3.2.4; design.md,
+ * CPU in NMI delivery mode (82093AA I/O APIC data sheet, 3.2.4; docs/design.md,
  * "Interrupts"): a key press makes the boot CPU's vCPU exit even when the
  * guest idles in HLT or spins with interrupts off, and the hypervisor
  * still owns no interrupt vector. The guest sees neither the UART (its

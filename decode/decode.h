@@ -2,8 +2,8 @@
  * decode/decode.h - guest instruction decoder, guest-virtual fetch and
  * MMIO emulation.
  *
- * QEMU TCG offers neither NRIPS nor decode assists (shared notes,
- * svm-under-qemu-tcg.md), so the hypervisor computes the next RIP of
+ * QEMU TCG offers neither NRIPS nor decode assists (docs/qemu-svm.md,
+ * "What the virtual CPU offers"), so the hypervisor computes the next RIP of
  * intercepted instructions and decodes MMIO accesses itself:
  *
  *   1. insn_fetch_decode(): fetch up to 15 bytes at CS.base + RIP through
@@ -279,8 +279,8 @@ struct guest_view {
 	void *read_ctx;
 };
 
-/* insn_mmio_at - the whole MMIO path of a nested page fault (shared notes,
- * "MMIO through a nested page fault"): fetch and decode at CS:RIP,
+/* insn_mmio_at - the whole MMIO path of a nested page fault (docs/qemu-svm.md,
+ * "Nested page faults"): fetch and decode at CS:RIP,
  * translate the memory operand, require its GPA to equal fault_gpa
  * (EXITINFO2; another vCPU may have rewritten the code), then emulate.
  * *out receives the decoded instruction when decoding succeeded.

@@ -267,9 +267,9 @@ static int apmc_smi_enabled(void)
 	return (inl((uint16_t)(pmbase + ICH9_SMI_EN)) & SMI_EN_APMC) != 0;
 }
 
-/* An SMI taken while the guest runs makes QEMU clear EFER.SVME in the
- * VMCB; the hypervisor must set it again or the next VMRUN fails and this
- * vCPU stops (shared notes: "SMM wipes SVME"). The exits after the SMI
+/* An SMI taken while the guest runs was seen to make QEMU clear
+ * EFER.SVME in the VMCB; the hypervisor must set it again or the next
+ * VMRUN fails and this vCPU stops (docs/qemu-svm.md, "SMM"). The exits after the SMI
  * (CPUID, VMMCALL) prove the vCPU still runs. The delay after the write
  * matters under QEMU TCG: the SMI is taken at the next translation-block
  * boundary, and an intercepted instruction in the same block would exit

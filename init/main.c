@@ -1,5 +1,5 @@
 /*
- * kernel/main.c - bring-up, in order, one call per step (design.md,
+ * init/main.c - bring-up, in order, one call per step (docs/design.md,
  * "Bring-up"). Reads like a table of contents; the work is elsewhere.
  */
 #include "kernel/kernel.h"

@@ -71,7 +71,7 @@ struct mem_range {
 #define BOOT_MAX_MODULES 16
 
 /* The hypervisor's own memory, which the guest never sees: its pool and
- * its image; two holes when they are not adjacent (kernel/main.c). */
+ * its image; two holes when they are not adjacent (init/main.c). */
 #define HV_MAX_HOLES 2
 struct hv_hole {
 	uint64_t base, end;   /* [base, end), page aligned */
@@ -85,7 +85,7 @@ struct boot_module {
 
 /* Everything the boot loader told us, validated (kernel/mb2.c). The
  * string and RSDP pointers point into GRUB's block, which lies in memory
- * that becomes the guest's: kernel/main.c copies the command line and
+ * that becomes the guest's: init/main.c copies the command line and
  * loader name out, and forgets the rest once the guest is loaded
  * (loader/boot.c copies what the guest needs before loading it). */
 struct bootinfo {
@@ -121,7 +121,8 @@ int mb2_parse(const void *mbi, size_t avail, uint64_t mbi_pa,
 	      struct bootinfo *bi, char *err, size_t errlen);
 
 /* The map the hypervisor plans its own memory with: the EFI map when the
- * firmware gave one (design.md), the BIOS-style map otherwise. */
+ * firmware gave one (docs/design.md, "Memory"), the BIOS-style map
+ * otherwise. */
 static inline const struct mem_range *bootinfo_ram_map(const struct bootinfo *bi,
 						       size_t *n)
 {

@@ -1,6 +1,7 @@
 /*
  * loader/memmap.c - the guest's view of memory: the real map with the
- * hypervisor's range cut out and marked reserved (design.md, Memory), and
+ * hypervisor's range cut out and marked reserved (docs/design.md,
+ * "Memory"), and
  * the "is this guest RAM" check every placement decision uses.
  *
  * Everything is derived from loader_classify(), which answers "what is at

@@ -1,7 +1,7 @@
 /*
  * loader/place.c - find guest RAM for what the guest needs besides its
- * segments: modules GRUB happened to put where the guest loads (design.md,
- * Memory: "the loader copies what overlaps before it loads"), the
+ * segments: modules GRUB happened to put where the guest loads (moved
+ * first; docs/design.md, "Memory"), the
  * Multiboot2 information block and any other block the caller asks for.
  */
 #include "loader/formats.h"

@@ -4,7 +4,7 @@
  *
  * Each CPU's state lives in one struct percpu reached through GS base
  * (this_cpu()). Once the guest runs, every interrupt vector belongs to the
- * guest, so CPUs signal each other with NMIs only (design.md,
+ * guest, so CPUs signal each other with NMIs only (docs/design.md,
  * "Interrupts"): a sender sets a flag in the target's percpu, then sends
  * an NMI IPI; the NMI handler only records it; the target acts on it in
  * its own loop. CPUs that wait, wait in HLT with IF = 0.
@@ -89,7 +89,7 @@ extern struct percpu *cpus[SMP_MAX_CPUS];
 extern unsigned int cpus_online;
 extern unsigned int cpus_possible;
 
-/* ---- bring-up (kernel/main.c calls these in order) ---------------------- */
+/* ---- bring-up (init/main.c calls these in order) ------------------------ */
 struct acpi_info;
 /* smp_init_bsp: percpu, GDT, TSS with IST stacks, GS base, NMI handler
  * for the boot CPU; local APIC (xAPIC or x2APIC, reported). */

@@ -7,15 +7,15 @@
  *    which the guest reads directly);
  *  - ICR low with INIT, STARTUP or NMI delivery is emulated and never
  *    reaches the hardware: an INIT resets the core under QEMU TCG even
- *    when intercepted (svm-under-qemu-tcg.md, "INIT"), and NMIs are the
+ *    when intercepted (docs/qemu-svm.md, "INIT"), and NMIs are the
  *    hypervisor's signal. Targets get a request and a kick (smp_kick);
  *  - LDR and DFR are also shadowed, to resolve logical destinations.
  * Fixed and lowest-priority IPIs go to the real APIC with the shadowed ICR
  * high half; SMI and reserved delivery modes are dropped (an SMI would
  * enter SMM behind the hypervisor), as are LVT writes with SMI, INIT or
- * reserved delivery (svm/events.c, lvt_refused). Destinations follow APM Vol. 2, 16.6: physical
- * (0xFF broadcast), logical flat or cluster, and the shorthands. A target
- * without a vCPU is dropped.
+ * reserved delivery (svm/events.c, lvt_refused). Destinations follow
+ * APM Vol. 2, 16.6: physical (0xFF broadcast), logical flat or cluster,
+ * and the shorthands. A target without a vCPU is dropped.
  */
 #include "svm/internal.h"
 #include "decode/decode.h"

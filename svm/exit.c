@@ -21,7 +21,7 @@ static enum exit_action handle_nmi(struct vcpu *v)
 static enum exit_action handle_init(struct vcpu *v)
 {
 	/* With R_INIT set the INIT became #SX in the host instead; either
-	 * way it never resets this core (svm-under-qemu-tcg.md, INIT). */
+	 * way it never resets this core (docs/qemu-svm.md, "INIT"). */
 	printk("vcpu %u: INIT intercepted and dropped\n", v->index);
 	return EXIT_RESUME;
 }

@@ -18,7 +18,7 @@
  *    priority, NMI or ExtINT (3.2.4, bits 10:8): INIT, SMI and the
  *    reserved modes are dropped, the entry keeps its value. An INIT from a device
  *    line would reset a core under QEMU TCG even with INIT intercepted,
- *    or reach the hypervisor as #SX on hardware (svm-under-qemu-tcg.md,
+ *    or reach the hypervisor as #SX on hardware (docs/qemu-svm.md,
  *    "INIT"); an SMI would enter SMM, which QEMU leaves with EFER.SVME
  *    clear. Fixed, lowest priority, NMI and ExtINT entries are the guest's
  *    to program: their NMIs reach it as its own.

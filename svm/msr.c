@@ -2,8 +2,8 @@
  * svm/msr.c - the MSR permission map and intercepted MSRs.
  *
  * MSRPM (APM Vol. 2, 15.11): two bits per MSR (read, write) for three
- * ranges; every MSR outside them always exits. Policy (design.md, "SVM";
- * svm-under-qemu-tcg.md, "MSRs"):
+ * ranges; every MSR outside them always exits. Policy (docs/design.md,
+ * "SVM"; docs/qemu-svm.md, "MSRs"):
  *   EFER            read/write shadowed: SVME stays set, the guest never sees it
  *   VM_CR           reads "SVM disabled and locked"; writes #GP
  *   VM_HSAVE_PA     a per-vCPU shadow; never the real register

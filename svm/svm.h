@@ -7,7 +7,7 @@
 #include "kernel/kernel.h"
 
 /* ==== NPT: the nested page table (svm/npt.c) ==========================
- * One 4-level table shared by every vCPU (design.md, SVM), identity
+ * One 4-level table shared by every vCPU (docs/design.md, "SVM"), identity
  * mapping guest-physical [0, top) with the largest pages that fit.
  * Format: APM Vol. 2, 5.3 (long-mode page tables) as used by nested paging,
  * 15.25.5. Every level needs P, RW and US for an access to pass (the nested

@@ -40,8 +40,8 @@ no_vmcb:
 	return NULL;
 }
 
-/* The intercept policy (design.md, "SVM"; reasons in
- * svm-under-qemu-tcg.md). Every vCPU gets the same. */
+/* The intercept policy (docs/design.md, "SVM"; the reasons per item in
+ * docs/threat-model.md). Every vCPU gets the same. */
 static void vmcb_init_control(struct vmcb *vm)
 {
 	static const unsigned policy[] = {
@@ -75,7 +75,8 @@ static void seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib,
 
 /* The machine state of Multiboot2 spec 3.3 (i386): protected mode,
  * paging off, flat 32-bit segments, EAX = magic, EBX = information,
- * IF = 0. Attribute values as measured (svm-under-qemu-tcg.md). */
+ * IF = 0. Attribute values as QEMU accepts them (docs/qemu-svm.md,
+ * "Entering a guest"). */
 void vcpu_set_multiboot_state(struct vcpu *v, uint32_t entry, uint32_t mbi,
 			      uint64_t gdt_gpa)
 {
@@ -112,8 +113,8 @@ void vcpu_set_multiboot_state(struct vcpu *v, uint32_t entry, uint32_t mbi,
 }
 
 /* Real mode at VECTOR << 12 after an emulated STARTUP (16.5; the state
- * INIT leaves, APM Vol. 2, 14.1.3; values as measured in
- * svm-under-qemu-tcg.md). */
+ * INIT leaves, APM Vol. 2, 14.1.3; docs/qemu-svm.md, "Entering a
+ * guest"). */
 static void vcpu_set_sipi_state(struct vcpu *v, uint8_t vector)
 {
 	struct vmcb *vm = v->vmcb;
@@ -344,8 +345,8 @@ void vcpu_run(struct vcpu *v)
 		if (READ_ONCE(c->kick_pending) && vcpu_take_requests(v))
 			break; /* INIT: wait for SIPI in the idle loop */
 		prepare_events(v);
-		/* QEMU's SMM emulation clears SVME in the saved EFER
-		 * (svm-under-qemu-tcg.md, "Other traps"). */
+		/* QEMU's SMM emulation was seen to clear SVME in the saved
+		 * EFER (docs/qemu-svm.md, "SMM"). */
 		vm->save.efer |= EFER_SVME;
 		vm->ctl.tlb_control = v->tlb_flush ? TLB_CONTROL_FLUSH_ALL :
 						     TLB_CONTROL_NONE;
