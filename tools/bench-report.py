@@ -44,11 +44,12 @@ def host_cpu():
 
 
 def commit():
+    """The commit measured; uncommitted changes outside docs/ are said."""
     rev = first_line(["git", "rev-parse", "--short", "HEAD"])
     dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", ".",
-                            ":!docs/bench-results.md"],
+                            ":!docs"],
                            capture_output=True).returncode != 0
-    return rev + (" with uncommitted changes" if dirty else "")
+    return rev + (" with uncommitted changes (outside docs/)" if dirty else "")
 
 
 def main():
