@@ -189,7 +189,9 @@ static void vcpu_pause(struct vcpu *v)
 	WRITE_ONCE(v->paused, true);
 	while (READ_ONCE(pause_all)) {
 		smp_park_until(&c->kick_pending);
-		c->kick_pending = 0;
+		/* Sequentially consistent, before the requests are read
+		 * (smp_idle_loop says why). */
+		__atomic_store_n(&c->kick_pending, 0, __ATOMIC_SEQ_CST);
 		smp_run_pending_call(c);
 	}
 	WRITE_ONCE(v->paused, false);
@@ -361,7 +363,15 @@ void vcpu_run(struct vcpu *v)
 		v->exit_counts[svm_exit_slot(vm->ctl.exit_code)]++;
 		act = vm->ctl.exit_code == VMEXIT_NPF && apic_fast_write(v) ?
 		      EXIT_RESUME : svm_handle_exit(v);
+		/* The guest is in the handler of an NMI we injected: on a CPU
+		 * without vNMI that delivery may have left the CPU's own NMI
+		 * blocking set, and only an IRET clears it. Ours, here (GIF
+		 * = 0 still holds NMIs): physical NMIs are then held off only
+		 * while the guest runs without exits (docs/interrupts.md). */
+		if (v->ev.nmi_blocked)
+			smp_nmi_unmask();
 		__asm__ __volatile__("stgi" ::: "memory");
+		smp_poll_sources(c);
 		if (act == EXIT_STOP) {
 			v->state = VCPU_STOPPED;
 			printk("vcpu %u stopped: %s\n", v->index,
