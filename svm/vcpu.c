@@ -286,7 +286,8 @@ static void prepare_events(struct vcpu *v)
 
 	/* The common case, nothing at all to deliver, without a call. */
 	if (!(vm->ctl.exit_int_info & EVENT_VALID) && !v->ev.inject &&
-	    !v->ev.pending && !v->ev.nmi_queued && !v->ev.awaiting_iret) {
+	    !v->ev.pending && !v->ev.nmi_queued && !v->ev.awaiting_iret &&
+	    !v->ev.stepping) {
 		vm->ctl.event_inj = 0;
 		return;
 	}
@@ -296,6 +297,12 @@ static void prepare_events(struct vcpu *v)
 	vm->ctl.exit_int_info = 0;
 	if (iret)
 		vmcb_set_intercept(vm, INTERCEPT_IRET);
+	/* The NMI handler's own RFLAGS has TF clear (NMI delivery clears
+	 * it) and the IRET replaces RFLAGS, so the TF set here is only ever
+	 * seen by the IRET: its single-step trap (#DB, intercepted) comes
+	 * right after it retires (events.h). */
+	if (v->ev.step_iret)
+		vm->save.rflags |= RFLAGS_TF;
 }
 
 /* IRET while the guest handles our NMI: intercepted once per NMI. */
