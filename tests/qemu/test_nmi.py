@@ -108,10 +108,13 @@ def test_panic_report_complete_with_console_input(boot, console_path):
     stop = threading.Event()
 
     def type_keys():
+        # Nobody reads the console once CPU 0 has stopped: a full socket
+        # buffer must not block this thread for good.
+        con.sock.settimeout(0.2)
         while not stop.is_set():
             try:
                 con.sock.sendall(b"cpus\r")
-            except OSError:
+            except OSError:        # timeouts included
                 return
             time.sleep(0.002)
 
