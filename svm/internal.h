@@ -157,6 +157,7 @@ extern struct svm_global svm;
 #define SVM_FEAT_PAUSEFILT  BIT(10)
 #define SVM_FEAT_AVIC       BIT(13)
 #define SVM_FEAT_VGIF       BIT(16)
+#define SVM_FEAT_VNMI       BIT(25)     /* APM Vol. 2, 15.21.4 */
 
 #define VM_CR_DPD     BIT(0)
 #define VM_CR_R_INIT  BIT(1)
