@@ -300,9 +300,15 @@ static void prepare_events(struct vcpu *v)
 	/* The NMI handler's own RFLAGS has TF clear (NMI delivery clears
 	 * it) and the IRET replaces RFLAGS, so the TF set here is only ever
 	 * seen by the IRET: its single-step trap (#DB, intercepted) comes
-	 * right after it retires (events.h). */
-	if (v->ev.step_iret)
-		vm->save.rflags |= RFLAGS_TF;
+	 * right after it retires (events.h). A guest that single-steps its
+	 * own handler gets that #DB as its own; the exit still opens the
+	 * window (its RIP differs). */
+	if (v->ev.step_iret) {
+		if (vm->save.rflags & RFLAGS_TF)
+			v->ev.stepping = false; /* the guest steps it: its #DB */
+		else
+			vm->save.rflags |= RFLAGS_TF;
+	}
 }
 
 /* IRET while the guest handles our NMI: intercepted once per NMI. */
