@@ -202,6 +202,7 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
 	 * entry is written masked; the hooks go in; what was typed before
 	 * is dropped (no edge would announce it); then the entry opens. */
 	con.routed = route_irq(isa_irq_of(port), acpi, bsp_apic_id, guard);
+	console_source.poll_only = !con.routed;
 	if (smp_nmi_source_add(&console_source))
 		printk("console: the NMI source table is full\n");
 	while (uart_getc(port) >= 0)
@@ -209,7 +210,8 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
 	if (con.routed)
 		ioapic_write(con.ioapic, IOAPIC_RTE(guard->pin), con.rte);
 	printk("console: on port %#x%s\n", port, con.routed ? "" :
-	       " (not routed: polled on the boot CPU's exits, every 1 ms at most)");
+	       " (not routed: polled on the boot CPU's exits, every 1 ms at most; "
+	       "the guest's HLT exits there)");
 	con_printf("\n%s debug console; 'help' lists the commands\n",
 		   "ThinAMDvisor");
 	prompt();

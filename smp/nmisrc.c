@@ -69,6 +69,17 @@ uint32_t nmi_sources_poll_us(uint32_t cpu)
 	return us;
 }
 
+bool nmi_sources_poll_only(uint32_t cpu)
+{
+	uint32_t n = __atomic_load_n(&nsources, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (serves(sources[i], cpu) && sources[i]->poll_only &&
+		    sources[i]->poll_us)
+			return true;
+	return false;
+}
+
 /* The bit of @s in the table, 0 when it is not registered. */
 uint32_t nmi_source_bit(const struct nmi_source *s)
 {

@@ -145,6 +145,10 @@ void smp_kick(struct percpu *target);
  *  - poll_us != 0: the source is also asked on this CPU's VM exits at
  *    most this often (its NMI route may be missing or held off); then
  *    pending() must be false when there is nothing to do.
+ *  - poll_only: it has no NMI route at all. Its CPU's vCPU then does not
+ *    let the guest sleep in HLT without exits: the guest's HLT exits and
+ *    the hypervisor waits for the guest's next interrupt itself, polling
+ *    (svm/, docs/interrupts.md, "Polled sources").
  * Registration happens at boot, before the source can raise anything;
  * NMI_MAX_SOURCES at most. A NIC driver: pending() reads (and keeps) the
  * cause, cpu = the CPU its MSI targets (NMI_ANY_CPU if it may move).
@@ -155,6 +159,7 @@ struct nmi_source {
 	const char *name;
 	uint32_t cpu;                      /* the CPU its NMIs go to */
 	uint32_t poll_us;                  /* 0: NMIs only */
+	bool poll_only;                    /* no NMI route: polling only */
 	bool (*pending)(void);
 	void (*service)(struct percpu *c);
 	volatile uint64_t nmis;            /* NMIs it claimed */
@@ -186,6 +191,8 @@ uint32_t nmi_sources_look(uint32_t cpu, bool from_nmi);
 void nmi_sources_service(struct percpu *c, uint32_t mask);
 /* The polling period of @cpu's sources in us (the smallest), 0: none. */
 uint32_t nmi_sources_poll_us(uint32_t cpu);
+/* Whether a source of @cpu can only be polled (no NMI route). */
+bool nmi_sources_poll_only(uint32_t cpu);
 /* nmi_kick_mark: smp_kick's flags; true when an NMI must be sent (no
  * kick's NMI is on its way to @t). */
 bool nmi_kick_mark(struct percpu *t);

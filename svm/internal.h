@@ -112,6 +112,13 @@ struct vcpu {
 	volatile bool paused;         /* parked by the console's pause */
 
 	uint64_t inits, sipis;
+
+	/* HLT waited for by the hypervisor (its CPU has a source that can
+	 * only be polled, smp.h): the guest sits at its HLT, INTR is
+	 * intercepted to learn when an interrupt waits for it. */
+	bool hlt_wait;
+	uint64_t hlt_next_rip;
+	uint64_t hlt_exits;
 };
 #define SIPI_VALID 0x100
 
@@ -292,5 +299,7 @@ void svm_vcpu_work(struct percpu *c);
 void vcpu_post_ipi(struct vcpu *from, struct vcpu *to, unsigned mode,
 		   uint8_t vector);
 enum exit_action handle_iret(struct vcpu *v);
+enum exit_action handle_hlt(struct vcpu *v);
+enum exit_action handle_intr(struct vcpu *v);
 
 #endif
