@@ -80,6 +80,11 @@ TEST(nmisrc_every_source_of_the_cpu_is_asked)
 	CHECK_EQ(nic.polls, 0);
 	CHECK_EQ(nmi_sources_poll_us(0), 1000);
 	CHECK_EQ(nmi_sources_poll_us(1), 0);
+	CHECK(!nmi_sources_poll_only(0));            /* routed: NMIs too */
+	console.poll_only = true;
+	CHECK(nmi_sources_poll_only(0));
+	CHECK(!nmi_sources_poll_only(1));
+	console.poll_only = false;
 	nmi_sources_service(NULL, 3);
 	CHECK_EQ(console_served, 1);
 	CHECK_EQ(nic_served, 1);
