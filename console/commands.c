@@ -41,7 +41,7 @@ static void cmd_cpus(print_fn pr, int argc, char **argv)
 
 		if (!c)
 			continue;
-		pr("cpu %u: APIC ID %u, %s, NMIs %u (kicks %llu, console's %llu, "
+		pr("cpu %u: APIC ID %u, %s, NMIs %u (kicks %llu, sources' %llu, "
 		   "guest's %llu)\n", c->index, c->apic_id, states[c->state % 5],
 		   c->nmi_count, (unsigned long long)c->kicks_taken,
 		   (unsigned long long)c->device_nmis,

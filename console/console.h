@@ -87,20 +87,15 @@ struct console_guard {
  * probe it, route its IRQ (ISA IRQ 3 for 0x2F8/0x2E8, 4 for 0x3F8/0x3E8,
  * through the MADT's overrides) to the boot CPU as an NMI, and fill *guard.
  * Refuses, with a message, the log's own port, a port without a UART, and
- * routes nothing (the console then answers only when the boot CPU exits
- * anyway) when no I/O APIC pin serves the IRQ. Returns true when the
+ * routes nothing (the console then answers when the boot CPU exits: it is
+ * polled there every 1 ms at most) when no I/O APIC pin serves the IRQ. Returns true when the
  * console is up.
  */
 bool console_init(uint16_t port, const struct acpi_info *acpi,
 		  uint32_t bsp_apic_id, struct console_guard *guard);
 
-/* console_poll - on the boot CPU, whenever it is kicked (its idle loop and
- * its vCPU loop): read what was typed, run complete lines, answer. */
+/* console_poll - on the boot CPU, when its NMI source has work (an NMI, or
+ * a poll on an exit): read what was typed, run complete lines, answer. */
 void console_poll(void);
-
-/* console_nmi_source - NMI context, any CPU: whether this NMI is the
- * console's (the boot CPU with received data waiting). Reads one UART
- * register; takes no lock. */
-bool console_nmi_source(unsigned cpu_index);
 
 #endif

@@ -9,8 +9,10 @@
  * CPU, edge-triggered (an NMI entry must be), unmasked. The UART holds its
  * IRQ line high while received data waits (IER.ERBFI, MCR.OUT2), so every
  * batch of input is one rising edge, one NMI: the boot CPU's vCPU exits
- * (NMI intercept), its loop sees the kick and calls console_poll, which
- * reads everything, so the line drops and the next byte raises it again.
+ * (NMI intercept), the NMI handler asks this NMI source (source_pending),
+ * its loop then calls console_poll, which reads everything, so the line
+ * drops and the next byte raises it again. Without a route, or with the
+ * NMI held off, the boot CPU's exits poll it (CONSOLE_POLL_US).
  *
  * Output is written synchronously (about 87 us a byte on a real 115200
  * baud line; instantaneous under QEMU): a long answer holds the boot
@@ -26,6 +28,7 @@
 
 #define POLL_BUDGET      4096      /* bytes per poll; then poll again */
 #define ISO_POLARITY_LOW 3         /* ACPI 6.5, table 5.50: active low */
+#define CONSOLE_POLL_US  1000      /* on the boot CPU's exits, at most */
 
 static struct {
 	uint16_t port;
@@ -153,7 +156,23 @@ static bool route_irq(int irq, const struct acpi_info *acpi,
 	return false;
 }
 
-static void poll_hook(struct percpu *c)
+static bool source_pending(void);
+static void source_service(struct percpu *c);
+
+/* The console as an NMI source of the boot CPU (smp.h, "NMI sources").
+ * Also polled on the boot CPU's exits, every CONSOLE_POLL_US at most: an
+ * unrouted console has nothing else, and a routed one whose NMI is held
+ * off (a guest that never leaves its NMI handler, docs/interrupts.md)
+ * still answers when the boot CPU exits. */
+static struct nmi_source console_source = {
+	.name = "console",
+	.cpu = 0,
+	.poll_us = CONSOLE_POLL_US,
+	.pending = source_pending,
+	.service = source_service,
+};
+
+static void source_service(struct percpu *c)
 {
 	if (c->index == 0)
 		console_poll();
@@ -183,14 +202,16 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
 	 * entry is written masked; the hooks go in; what was typed before
 	 * is dropped (no edge would announce it); then the entry opens. */
 	con.routed = route_irq(isa_irq_of(port), acpi, bsp_apic_id, guard);
-	smp_nmi_source = console_nmi_source;
-	smp_poll_hook = poll_hook;
+	console_source.poll_only = !con.routed;
+	if (smp_nmi_source_add(&console_source))
+		printk("console: the NMI source table is full\n");
 	while (uart_getc(port) >= 0)
 		;
 	if (con.routed)
 		ioapic_write(con.ioapic, IOAPIC_RTE(guard->pin), con.rte);
 	printk("console: on port %#x%s\n", port, con.routed ? "" :
-	       " (not routed: answers only when the boot CPU exits)");
+	       " (not routed: polled on the boot CPU's exits, every 1 ms at most; "
+	       "the guest's HLT exits there)");
 	con_printf("\n%s debug console; 'help' lists the commands\n",
 		   "ThinAMDvisor");
 	prompt();
@@ -198,19 +219,22 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
 }
 
 /*
- * Which NMIs are the console's. One with received data waiting, surely.
- * But an edge can also come while a poll runs, or just before one, and
- * the poll may read its byte before the NMI is delivered: that NMI then
- * finds no data. So NMIs during a poll and within a millisecond after a
- * poll read something are claimed too; a guest NMI in that window is
- * taken for the console's (NMIs coalesce anyway, docs/interrupts.md).
+ * Whether the console has work: received data waiting. For an NMI, more:
+ * an edge can also come while a poll runs, or just before one, and the
+ * poll may read its byte before the NMI is delivered: that NMI then finds
+ * no data. So NMIs during a poll and within a millisecond after a poll
+ * read something are claimed too (a guest NMI in that window is taken for
+ * the console's: docs/interrupts.md). The exit-time poll asks the same
+ * question; the window then costs at most one empty poll.
  */
-bool console_nmi_source(unsigned cpu_index)
+static bool source_pending(void)
 {
-	if (cpu_index != 0 || !con.routed)
+	if (!con.port)
 		return false;
-	return con.polling || uart_rx_ready(con.port) ||
-	       rdtsc() - con.last_rx_tsc < con.claim_tsc;
+	if (uart_rx_ready(con.port))
+		return true;
+	return con.routed && (con.polling ||
+			      rdtsc() - con.last_rx_tsc < con.claim_tsc);
 }
 
 void console_poll(void)
@@ -235,7 +259,7 @@ void console_poll(void)
 		if (!--budget) {
 			/* More than a burst: come back before the guest
 			 * runs again (no new edge announces what waits). */
-			this_cpu()->kick_pending = 1;
+			smp_nmi_source_again(&console_source);
 			break;
 		}
 	}

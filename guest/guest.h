@@ -277,6 +277,14 @@ void bench_run(void);
  *   returns when they have) and print "bench smp ..." lines, the SIPI
  *   samples included. */
 extern bool smp_bench;                /* `bench` and `smp`: set by main.c */
+extern bool smp_nmistorm;             /* `nmistorm` and `smp`: set by main.c */
+
+/* guest/nmistorm.c */
+void nmistorm_ap(uint32_t i, uint32_t n);
+void nmistorm_run(uint32_t n, void (*post)(uint32_t i));
+bool nmihold_taken(void);
+_Noreturn void nmihold_run(void);
+_Noreturn void nmihold_forever(void);
 uint64_t bench_sipi_write(uint32_t low);
 void bench_sipi_sample(uint32_t cpu, uint64_t sent, uint64_t first_insn);
 void bench_win_snap(void);

@@ -83,6 +83,8 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	switch (f->vector) {
 	case VEC_NMI:
+		if (nmihold_taken())
+			nmihold_forever();
 		c->nmis++;
 		return;
 	case VEC_PIT:

@@ -18,6 +18,9 @@
  *                   S5: SLP_TYP 0 | SLP_EN on QEMU's q35)
  *   reset=METHOD    after the checks, reset the machine through METHOD
  *                   (92, cf9, kbc, kbcout: guest/reset.c)
+ *   nmistorm        with smp: the NMI storm and ping (guest/nmistorm.c)
+ *   nmihold         at the end, an NMI to ourselves whose handler never
+ *                   returns (guest/nmistorm.c)
  */
 #include "guest/guest.h"
 
@@ -29,7 +32,8 @@ struct cpu cpus[GUEST_MAX_CPUS];
 static struct guest_boot boot;
 
 struct options {
-	bool exit, triplefault, smp, bench, console, poweroff;
+	bool exit, triplefault, smp, bench, console, poweroff, nmistorm,
+	     nmihold;
 	const char *hv_hole;            /* points after "hv_hole=" */
 	int reset;                      /* reset_method() index, -1 none */
 };
@@ -67,6 +71,10 @@ static void parse_options(const char *s, struct options *o)
 			o->console = true;
 		else if (token_is(s, n, "poweroff"))
 			o->poweroff = true;
+		else if (token_is(s, n, "nmistorm"))
+			o->nmistorm = true;
+		else if (token_is(s, n, "nmihold"))
+			o->nmihold = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
@@ -142,6 +150,7 @@ void guest_main(uint32_t magic, uint32_t info)
 	cpus[0].apic_id = cpuid(1, 0).ebx >> 24;
 
 	smp_bench = opt.bench;                  /* msr_tsc and the SMP bench read it */
+	smp_nmistorm = opt.nmistorm;
 	checks_cpu();                           /* CPUID, EFER, VMMCALL, VMRUN */
 	checks_boot(&boot, opt.hv_hole, opt.console); /* memory, hole, PIT, HLT, SMI, A20 */
 	uint32_t failed = cpus[0].checks_failed;
@@ -175,6 +184,8 @@ void guest_main(uint32_t magic, uint32_t info)
 		printk("triple-faulting now, as asked\n");
 		triple_fault();
 	}
+	if (opt.nmihold)
+		nmihold_run();
 	if (opt.exit)
 		shutdown(failed ? 1 : 0);
 	idle();

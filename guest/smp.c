@@ -19,6 +19,7 @@
 #define CMD_IPI_BSP     1
 #define CMD_NMI_BSP     2
 #define CMD_BENCH_SNAP  3               /* bench_win_snap() on the AP */
+#define CMD_NMI_STORM   4               /* nmistorm_ap() on the AP */
 #define BENCH_SIPI_ROUNDS 3             /* extra INIT-SIPI rounds per AP */
 
 extern char tramp_start[], tramp_end[], tramp_tsc[];
@@ -28,6 +29,7 @@ static volatile uint32_t ap_cmd[GUEST_MAX_CPUS];
 static uint8_t ap_stacks[GUEST_MAX_CPUS][GUEST_STACK_SIZE] __aligned(16);
 static uint32_t nr_cpus;
 bool smp_bench;
+bool smp_nmistorm;
 
 /* Wait up to MS milliseconds for *P >= TARGET, halting in between. */
 static bool wait_for(const volatile uint64_t *p, uint64_t target, uint64_t ms)
@@ -71,6 +73,8 @@ void ap_main(void)
 			lapic_send(cpus[0].apic_id, ICR_NMI | ICR_ASSERT);
 		else if (cmd == CMD_BENCH_SNAP)
 			bench_win_snap();
+		else if (cmd == CMD_NMI_STORM)
+			nmistorm_ap(i, nr_cpus);
 		/* Clear only the command handled: the BSP may already have
 		 * posted the next one (it waits for our IPI, not for this). */
 		if (cmd != CMD_NONE)
@@ -212,6 +216,12 @@ static void test_reonline(void)
 		     "cpu %u: no timer ticks after re-online", k);
 }
 
+static void post_storm(uint32_t i)
+{
+	__atomic_store_n(&ap_cmd[i], CMD_NMI_STORM, __ATOMIC_RELEASE);
+	lapic_send(cpus[i].apic_id, ICR_FIXED | ICR_ASSERT | VEC_IPI);
+}
+
 /* Every AP calls bench_win_snap() (at its next LAPIC tick, when it looks
  * at its mailbox); returns when all did or after a second each. */
 static void bench_snap_aps(void)
@@ -300,6 +310,8 @@ int smp_run(const struct guest_boot *b)
 		test_ipis();
 		test_reonline();
 	}
+	if (smp_nmistorm)
+		nmistorm_run(nr_cpus, post_storm);
 	if (smp_bench)
 		bench_step();
 	uint32_t failed = cpus[0].checks_failed;  /* boot checks included */

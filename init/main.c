@@ -194,12 +194,21 @@ static void time_bringup(void)
 		time_init(0, false);
 }
 
+/* An NMI to this CPU, taken at once (NMIs ignore IF). */
+static void self_nmi(void)
+{
+	lapic_send_ipi(lapic_id(), ICR_NMI | ICR_ASSERT);
+	mdelay(1);
+}
+
 /* panic_on_cpu=N: the panic path under test (all CPUs stop, the report
- * names the CPU). */
+ * names the CPU and is complete although an NMI arrives during it). */
 static void maybe_panic(void *arg)
 {
-	if ((int)this_cpu()->index == options.panic_on_cpu)
-		panic("panic_on_cpu=%d requested on the command line",
+	if ((int)this_cpu()->index != options.panic_on_cpu)
+		return;
+	panic_mid_report = self_nmi;
+	panic("panic_on_cpu=%d requested on the command line",
 		      options.panic_on_cpu);
 }
 
@@ -340,11 +349,11 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	/* 11. Allocator self-test (mm_selftest) and both domains' numbers. */
 	if (options.mm_selftest)
 		mm_selftest();
-	if (options.panic_on_cpu >= 0)
-		smp_call_all(maybe_panic, NULL, 1000);
 	/* 11a. Debug console on its own UART (console=, default COM2), its
 	 *      IRQ routed as an NMI to the boot CPU; kept from the guest. */
 	console_init(options.console_port, &acpi, lapic_id(), &con);
+	if (options.panic_on_cpu >= 0)
+		smp_call_all(maybe_panic, NULL, 1000);
 	/* 12. SVM on every CPU: NPT, MSRPM, IOPM shared; a vCPU per CPU. */
 	svm_bringup(&con);
 	/* 13. The guest: validated, loaded, its boot information built. */

@@ -7,6 +7,7 @@
 #include "kernel/private.h"
 
 void (*panic_stop_others)(void);
+void (*panic_mid_report)(void);
 int (*panic_cpu_index)(void);
 
 static int panic_count;
@@ -75,6 +76,10 @@ _Noreturn void panic(const char *fmt, ...)
 	vprintk(fmt, ap);
 	va_end(ap);
 	printk("\n");
+	/* Tests only (panic_on_cpu=): an NMI in the middle of the report,
+	 * as a console keystroke or a kick would send. */
+	if (panic_mid_report)
+		panic_mid_report();
 	printk("caller %p\n", __builtin_return_address(0));
 	backtrace_from((uint64_t)__builtin_frame_address(0));
 	printk("system halted\n");

@@ -14,7 +14,13 @@ static struct spinlock printk_lock = SPINLOCK_INIT;
 static char log_ring[LOG_RING_SIZE];
 static uint64_t log_head; /* total characters ever logged */
 static bool at_line_start = true;
-static bool panicking;
+/* The CPU (panic_cpu_index() + 1) that holds printk_lock, 0 for none;
+ * and the CPU that panics, 0 for none. */
+static volatile int lock_owner;
+static volatile int panicking_cpu;
+/* How long a panicking CPU waits for another CPU's print to end before it
+ * prints over it (that CPU may have been halted holding the lock). */
+#define PANIC_LOCK_SPINS 20000000
 
 static void emit(char c)
 {
@@ -33,26 +39,66 @@ static void emit(char c)
 		at_line_start = true;
 }
 
+static int printk_cpu(void)
+{
+	return (panic_cpu_index ? panic_cpu_index() : 0) + 1;
+}
+
+/*
+ * Take the print lock, except where waiting could never end:
+ *  - this CPU holds it already: an exception (#MC, #SX) or the panic path
+ *    interrupted one of its own prints; the report goes out interleaved
+ *    with the interrupted line instead of spinning on its own lock;
+ *  - this CPU panics and another CPU does not let go in time (it may have
+ *    been halted while printing): the report goes out over it.
+ * Only the panicking CPU bypasses a lock another CPU holds; every other
+ * CPU waits (they are being halted anyway).
+ */
+static bool print_lock(int me)
+{
+	if (spin_trylock(&printk_lock))
+		goto mine;
+	if (READ_ONCE(lock_owner) == me)
+		return false;
+	if (READ_ONCE(panicking_cpu) == me) {
+		for (long i = 0; i < PANIC_LOCK_SPINS; i++) {
+			if (spin_trylock(&printk_lock))
+				goto mine;
+			cpu_relax();
+		}
+		return false;
+	}
+	while (!spin_trylock(&printk_lock)) {
+		if (READ_ONCE(lock_owner) == me)
+			return false;
+		cpu_relax();
+	}
+mine:
+	WRITE_ONCE(lock_owner, me);
+	return true;
+}
+
+static void print_unlock(bool locked)
+{
+	if (!locked)
+		return;
+	WRITE_ONCE(lock_owner, 0);
+	spin_unlock(&printk_lock);
+}
+
 int vprintk(const char *fmt, va_list ap)
 {
 	char buf[512];
 	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
 	size_t len = MIN((size_t)n, sizeof(buf) - 1);
-	bool locked;
+	bool locked = print_lock(printk_cpu());
 
-	/* A panicking CPU must print even if another holds the lock. */
-	locked = spin_trylock(&printk_lock);
-	if (!locked && !READ_ONCE(panicking)) {
-		spin_lock(&printk_lock);
-		locked = true;
-	}
 	for (size_t i = 0; i < len; i++)
 		emit(buf[i]);
 	if ((size_t)n > len)
 		for (const char *p = "...[truncated]\n"; *p; p++)
 			emit(*p);
-	if (locked)
-		spin_unlock(&printk_lock);
+	print_unlock(locked);
 	return n;
 }
 
@@ -69,7 +115,7 @@ int printk(const char *fmt, ...)
 
 void printk_set_panicking(void)
 {
-	WRITE_ONCE(panicking, true);
+	WRITE_ONCE(panicking_cpu, printk_cpu());
 }
 
 void print_gprs(print_fn pr, const uint64_t gpr[PRINTED_GPRS])
@@ -96,7 +142,8 @@ size_t log_read_tail(char *out, size_t len)
 {
 	uint64_t head, avail, start;
 
-	spin_lock(&printk_lock);
+	bool locked = print_lock(printk_cpu());
+
 	head = log_head;
 	avail = MIN(head, (uint64_t)LOG_RING_SIZE);
 	if (len > avail)
@@ -104,6 +151,6 @@ size_t log_read_tail(char *out, size_t len)
 	start = head - len;
 	for (size_t i = 0; i < len; i++)
 		out[i] = log_ring[(start + i) % LOG_RING_SIZE];
-	spin_unlock(&printk_lock);
+	print_unlock(locked);
 	return len;
 }

@@ -41,6 +41,8 @@ _Noreturn void halt_forever(void);
 
 /* Set by smp/ once other CPUs run: stop them all (NMI) for a panic. */
 extern void (*panic_stop_others)(void);
+/* Called by panic() after its first line (panic_on_cpu= sets it). */
+extern void (*panic_mid_report)(void);
 /* Set by smp/: the current CPU's index for messages, or -1. */
 extern int (*panic_cpu_index)(void);
 

@@ -96,31 +96,40 @@ static void trampoline_install(uint64_t pa)
 }
 
 /* Runs on the AP, on its own stack, in long mode with the hypervisor's
- * page tables. */
+ * page tables. It takes no lock before the boot CPU has accepted it: a
+ * boot CPU that gave up on it (its state is no longer CPU_STARTING) INITs
+ * it, and an INIT that hits a CPU holding a lock (the print lock) would
+ * leave the lock held for good. */
 void ap_entry(struct percpu *c)
 {
+	uint32_t starting = CPU_STARTING;
+
 	percpu_load(c);
 	nmi_init_cpu();
 	lapic_init_ap();
+	if (!__atomic_compare_exchange_n(&c->state, &starting, CPU_ONLINE,
+					 false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		halt_forever();         /* too late: the INIT is on its way */
 	printk("cpu %u (APIC ID %u) online\n", c->index, lapic_id());
-	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	smp_idle_loop(c);
 }
 
 void (*smp_vcpu_work)(struct percpu *c);
 
-void (*smp_poll_hook)(struct percpu *c);
-
 void smp_run_pending_call(struct percpu *c)
 {
+	uint32_t sources = __atomic_exchange_n(&c->src_pending, 0,
+					       __ATOMIC_SEQ_CST);
 	smp_fn fn;
 
-	if (smp_poll_hook)
-		smp_poll_hook(c);
-	fn = c->call_fn;
+	if (sources)
+		nmi_sources_service(c, sources);
+	/* Taken with an exchange: smp_call_all withdraws a call that timed
+	 * out with a compare-exchange, so exactly one of the two wins. */
+	fn = __atomic_exchange_n(&c->call_fn, NULL, __ATOMIC_SEQ_CST);
 	if (!fn)
 		return;
-	c->call_fn = NULL;
 	fn(c->call_arg);
 	__atomic_store_n(&c->call_done, 1, __ATOMIC_RELEASE);
 }
@@ -129,7 +138,11 @@ _Noreturn void smp_idle_loop(struct percpu *c)
 {
 	for (;;) {
 		smp_park_until(&c->kick_pending);
-		c->kick_pending = 0;
+		/* Cleared before the requests are read, and sequentially
+		 * consistent: a plain store could pass the loads that
+		 * follow (x86 store buffer) and a request written and
+		 * announced in between would be lost. */
+		__atomic_store_n(&c->kick_pending, 0, __ATOMIC_SEQ_CST);
 		smp_run_pending_call(c);
 		if (smp_vcpu_work)
 			smp_vcpu_work(c);
@@ -171,6 +184,17 @@ static bool wait_online(struct percpu *c, unsigned int ms)
 		cpu_relax();
 	}
 	return false;
+}
+
+/* Give up on an AP, unless it came online at the last moment: one
+ * compare-exchange decides, against the AP's own (ap_entry). */
+static bool give_up(struct percpu *c)
+{
+	uint32_t starting = CPU_STARTING;
+
+	return __atomic_compare_exchange_n(&c->state, &starting, CPU_ABSENT,
+					   false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
 }
 
 static bool start_one(struct percpu *c)
@@ -234,12 +258,14 @@ unsigned int smp_start_aps(const struct acpi_info *acpi,
 		}
 		/* The stacks are the AP's from the SIPI on. */
 		percpu_pin_stacks(c, true);
-		if (!start_one(c)) {
+		if (!start_one(c) && give_up(c)) {
 			printk("cpu with APIC ID %u: no answer after %u ms, skipped\n",
 			       ac->apic_id, AP_TIMEOUT_MS);
 			/* A late wake-up would run the trampoline, which
 			 * becomes guest memory: INIT puts the CPU back into
-			 * wait-for-SIPI, where nothing ever wakes it. */
+			 * wait-for-SIPI, where nothing ever wakes it. It
+			 * holds no lock (ap_entry takes none before it is
+			 * accepted). */
 			lapic_send_ipi(c->apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
 			mdelay(10);
 			percpu_pin_stacks(c, false);    /* it is reset now */

@@ -5,9 +5,10 @@
  * Each CPU's state lives in one struct percpu reached through GS base
  * (this_cpu()). Once the guest runs, every interrupt vector belongs to the
  * guest, so CPUs signal each other with NMIs only (docs/design.md,
- * "Interrupts"): a sender sets a flag in the target's percpu, then sends
- * an NMI IPI; the NMI handler only records it; the target acts on it in
- * its own loop. CPUs that wait, wait in HLT with IF = 0.
+ * "Interrupts"; docs/interrupts.md): a sender sets a flag in the target's
+ * percpu, then sends an NMI IPI; the NMI handler only records it and asks
+ * the NMI sources; the target acts on it in its own loop. CPUs that wait,
+ * wait in HLT with IF = 0.
  */
 #ifndef SMP_SMP_H
 #define SMP_SMP_H
@@ -57,13 +58,21 @@ struct percpu {
 	uint64_t stack_top;
 	uint64_t ist_top[3];        /* NMI, #DF, #MC */
 
-	/* Signals from other CPUs (set before the NMI that announces them). */
+	/* Signals (docs/interrupts.md, "Every NMI looks at every source").
+	 * kick_pending: "look at your requests": set by a sender after its
+	 * request fields and by the NMI handler on every NMI; the CPU's loop
+	 * clears it (sequentially consistent store) before it reads them.
+	 * kick_nmi: a kick's NMI is on its way and no NMI handler has taken
+	 * it yet (a flag, never a count: two kicks in flight are one NMI). */
 	volatile uint32_t kick_pending;
+	volatile uint32_t kick_nmi;
+	volatile uint32_t src_pending;    /* nmi_sources claimed, to service */
 	volatile uint32_t nmi_count;      /* NMIs taken by the host handler */
-	volatile uint64_t kicks_sent;     /* NMIs other CPUs sent as kicks */
-	uint64_t kicks_taken;             /* kicks the NMI handler accounted */
-	volatile uint64_t foreign_nmis;   /* NMIs that were not kicks: guest's */
-	volatile uint64_t device_nmis;    /* claimed by smp_nmi_source */
+	volatile uint64_t kicks_taken;    /* NMIs that found kick_nmi set */
+	volatile uint64_t foreign_nmis;   /* NMIs nothing of ours explains: the
+	                                   * guest's, queued for its vCPU */
+	volatile uint64_t device_nmis;    /* NMIs an nmi_source claimed */
+	uint64_t poll_due_tsc;            /* next look at polled sources */
 	volatile smp_fn call_fn;
 	void *volatile call_arg;
 	volatile uint32_t call_done;
@@ -107,33 +116,126 @@ uint64_t smp_trampoline_pa(void);
  * a CPU that does not finish in @timeout_ms is reported. Returns the
  * number of CPUs that ran it. */
 unsigned int smp_call_all(smp_fn fn, void *arg, unsigned int timeout_ms);
-/* Run smp_poll_hook, then the smp_call_all() function posted to this CPU,
- * if any, and report it done (the idle loop and the vCPU loop both call
- * this whenever the CPU was kicked). */
+/* Service the nmi_sources this CPU's NMIs (or polls) found pending, then
+ * run the smp_call_all() function posted to this CPU, if any, and report
+ * it done (the idle loop and the vCPU loop both call this whenever the
+ * CPU was kicked). */
 void smp_run_pending_call(struct percpu *c);
-/* A device that signals with NMIs (the debug console's UART, routed as an
- * NMI to the boot CPU): asked by the NMI handler, NMI context, when an NMI
- * is not an announced kick; true claims it (it then wakes the CPU's loop
- * like a kick and is not queued for the guest). NMIs coalesce: a guest
- * NMI that arrives while the device's condition holds is taken for the
- * device's (docs/interrupts.md). */
-extern bool (*smp_nmi_source)(unsigned cpu_index);
-/* Work for a kicked CPU's loops (the console's input), before its
- * cross-CPU call. */
-extern void (*smp_poll_hook)(struct percpu *c);
-/* Set the target's kick flag, then NMI it. An NMI that arrives with no
- * kick announced belongs to the guest (counted in foreign_nmis). NMIs
- * coalesce: a kick and a guest NMI that arrive together become one, and
- * the guest's is then lost (docs/interrupts.md). */
+/* Set the target's kick_pending (after the caller wrote its request),
+ * then NMI it unless a kick's NMI is already on its way (kick_nmi). */
 void smp_kick(struct percpu *target);
+
+/*
+ * NMI sources: everything that may raise an NMI for the hypervisor besides
+ * a kick (the debug console's UART today; a NIC's MSI in NMI delivery mode
+ * and the IOMMU's event log later). Sources are never inferred from
+ * counts: every NMI on a CPU asks every source registered for that CPU
+ * whether it has something (pending()), and the CPU's loop then runs the
+ * service() of each source that said yes. Rules for a source:
+ *  - pending() runs in NMI context, possibly while service() runs on the
+ *    same CPU: no locks, no printing, cheap (a register read or two); it
+ *    must not lose the device's state (a read-to-clear cause register is
+ *    read into the source's own memory, which service() then consumes);
+ *    it may claim generously (an NMI claimed by a source is not given to
+ *    the guest, so a source that says yes for no reason steals the
+ *    guest's NMIs; one that says no when it raised the NMI makes the
+ *    guest see a spurious NMI).
+ *  - service() runs in the CPU's loop, GIF = 1, NMIs open, never with a
+ *    lock held by the loop; it must leave the device able to raise a new
+ *    edge (read until its line drops), or call smp_nmi_source_again().
+ *  - poll_us != 0: the source is also asked on this CPU's VM exits at
+ *    most this often (its NMI route may be missing or held off); then
+ *    pending() must be false when there is nothing to do.
+ *  - poll_only: it has no NMI route at all. Its CPU's vCPU then does not
+ *    let the guest sleep in HLT without exits: the guest's HLT exits and
+ *    the hypervisor waits for the guest's next interrupt itself, polling
+ *    (svm/, docs/interrupts.md, "Polled sources").
+ * Registration happens at boot, before the source can raise anything;
+ * NMI_MAX_SOURCES at most. A NIC driver: pending() reads (and keeps) the
+ * cause, cpu = the CPU its MSI targets (NMI_ANY_CPU if it may move).
+ */
+#define NMI_MAX_SOURCES 8
+#define NMI_ANY_CPU     0xFFFFFFFFu
+struct nmi_source {
+	const char *name;
+	uint32_t cpu;                      /* the CPU its NMIs go to */
+	uint32_t poll_us;                  /* 0: NMIs only */
+	bool poll_only;                    /* no NMI route: polling only */
+	bool (*pending)(void);
+	void (*service)(struct percpu *c);
+	volatile uint64_t nmis;            /* NMIs it claimed */
+	volatile uint64_t polls;           /* exit-time looks that found work */
+};
+/* 0, or -1 when the table is full (the source is then never asked). */
+int smp_nmi_source_add(struct nmi_source *s);
+/* From service(): run service() again before the CPU's next VMRUN. */
+void smp_nmi_source_again(const struct nmi_source *s);
+/* The vCPU loop, after an exit, with GIF = 1: ask the polled sources of
+ * this CPU whose period ran out; those with work become pending like an
+ * NMI's. Cheap when nothing is due (one compare). */
+void smp_poll_sources_due(struct percpu *c);
+static inline void smp_poll_sources(struct percpu *c)
+{
+	uint64_t lo, hi;
+
+	if (c->poll_due_tsc == UINT64_MAX)
+		return;
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	if ((hi << 32 | lo) >= c->poll_due_tsc)
+		smp_poll_sources_due(c);
+}
+/* The source table's pure logic (smp/nmisrc.c, host-tested):
+ * nmi_sources_look: ask every source of @cpu; returns the mask of those
+ * that have work (counted in their nmis when @from_nmi). */
+uint32_t nmi_sources_look(uint32_t cpu, bool from_nmi);
+/* nmi_sources_service: service() for each bit of @mask. */
+void nmi_sources_service(struct percpu *c, uint32_t mask);
+/* The polling period of @cpu's sources in us (the smallest), 0: none. */
+uint32_t nmi_sources_poll_us(uint32_t cpu);
+/* Whether a source of @cpu can only be polled (no NMI route). */
+bool nmi_sources_poll_only(uint32_t cpu);
+/* nmi_kick_mark: smp_kick's flags; true when an NMI must be sent (no
+ * kick's NMI is on its way to @t). */
+bool nmi_kick_mark(struct percpu *t);
+/* nmi_record: what the NMI handler does on @c (not halting): take the
+ * kick flag, ask the sources, count, give the NMI to the guest when
+ * nothing of ours explains it, set kick_pending. */
+void nmi_record(struct percpu *c);
+/* nmi_for_guest: whether an NMI belongs to the guest: nothing of ours
+ * (no kick in flight, no source with work) explains it. */
+static inline bool nmi_for_guest(bool kick, uint32_t claimed)
+{
+	return !kick && !claimed;
+}
+/* nmi_park_rip: where an NMI that interrupted smp_park_until at @rip
+ * resumes: anywhere from its first instruction to its HLT (inclusive,
+ * [begin, end)) goes back to the first, which reads the flag again;
+ * elsewhere unchanged. An NMI between the flag test and the HLT would
+ * otherwise return to a HLT with the wake-up lost. */
+static inline uint64_t nmi_park_rip(uint64_t rip, uint64_t begin, uint64_t end)
+{
+	return rip >= begin && rip < end ? begin : rip;
+}
+/* The bit of @s in the masks above (0: not registered). */
+uint32_t nmi_source_bit(const struct nmi_source *s);
+/* nmi_sources_add: smp_nmi_source_add without telling the CPUs. */
+int nmi_sources_add(struct nmi_source *s);
+/* smp_nmi_unmask: an IRET to the next instruction, which ends the CPU's
+ * NMI blocking (APM Vol. 2, 8.2.2: IRET unmasks NMIs) without leaving
+ * this code. */
+void smp_nmi_unmask(void);
+/* For tests: forget every source. */
+void nmi_sources_reset(void);
+
 /* The loop every CPU ends in: parked in HLT until kicked; runs cross-CPU
  * calls and, through smp_vcpu_work, its vCPU when there is work. */
 _Noreturn void smp_idle_loop(struct percpu *c);
 /* Set by svm/: run this CPU's vCPU if it has been started (SIPI);
  * returns when the vCPU goes back to waiting (INIT) or stops. */
 extern void (*smp_vcpu_work)(struct percpu *c);
-/* Wait in HLT (IF = 0) until *flag becomes nonzero. NMI-safe: a kick
- * that lands between the check and the HLT is not lost. */
+/* Wait in HLT (IF = 0) until *flag becomes nonzero. NMI-safe: an NMI
+ * anywhere between the load of the flag and the HLT resumes at the load
+ * (nmi_park_rip), so a kick is never lost. */
 void smp_park_until(volatile uint32_t *flag);
 
 /* ---- local APIC (smp/lapic.c) ------------------------------------------ */

@@ -91,14 +91,15 @@ trampoline_end:
 
 	.text
 	/* smp_park_until(flag): wait in HLT until *flag != 0 (see smp.h).
-	 * If an NMI lands on the HLT itself, the NMI handler moves RIP to
-	 * smp_park_resume so that the flag is checked again. */
-	.globl smp_park_until, smp_park_hlt, smp_park_resume
+	 * An NMI anywhere in [smp_park_until_start, smp_park_resume) -- the
+	 * load, the test, the branch or the HLT -- resumes at the load
+	 * (nmi_park_rip), so the flag is read again after every NMI. */
+	.globl smp_park_until, smp_park_until_start, smp_park_resume
 smp_park_until:
+smp_park_until_start:
 1:	movl (%rdi), %eax
 	testl %eax, %eax
 	jnz 2f
-smp_park_hlt:
 	hlt
 smp_park_resume:
 	jmp 1b

@@ -36,7 +36,7 @@ uint64_t events_prepare(struct event_state *es, uint64_t exitintinfo,
 	es->inject = 0;
 
 	if (es->awaiting_iret && rip != es->iret_rip)
-		es->nmi_blocked = es->awaiting_iret = false;
+		es->nmi_blocked = es->awaiting_iret = es->stepping = false;
 	if (es->nmi_queued && !es->nmi_blocked && !inj && !shadow) {
 		inj = EVENT_NMI;
 		es->nmi_queued = 0;
@@ -44,7 +44,23 @@ uint64_t events_prepare(struct event_state *es, uint64_t exitintinfo,
 		es->nmis_injected++;
 		*iret_intercept = true;
 	}
+	es->step_iret = es->nmi_queued && es->awaiting_iret && !es->stepping &&
+			!inj;
+	if (es->step_iret) {
+		es->stepping = true;
+		es->iret_steps++;
+	}
 	return inj;
+}
+
+bool events_step_db(struct event_state *es, uint64_t rip)
+{
+	if (!es->stepping)
+		return false;
+	es->stepping = false;
+	if (es->awaiting_iret && rip != es->iret_rip)
+		es->nmi_blocked = es->awaiting_iret = false;
+	return true;
 }
 
 void events_iret(struct event_state *es, uint64_t rip)
@@ -63,8 +79,10 @@ void events_queue_nmi(struct event_state *es)
 void events_reset(struct event_state *es)
 {
 	uint64_t injected = es->nmis_injected, dropped = es->dropped;
+	uint64_t steps = es->iret_steps;
 
-	*es = (struct event_state){ .nmis_injected = injected, .dropped = dropped };
+	*es = (struct event_state){ .nmis_injected = injected, .dropped = dropped,
+				    .iret_steps = steps };
 }
 
 enum icr_action icr_classify(uint32_t lo)

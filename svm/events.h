@@ -39,6 +39,13 @@ struct event_state {
 	bool awaiting_iret;       /* its IRET exited, not yet retired */
 	uint64_t iret_rip;
 	uint64_t nmis_injected;
+	/* An NMI waits for the guest's IRET to retire, and the guest may run
+	 * on without another exit: single-step over the IRET (RFLAGS.TF,
+	 * #DB intercepted) so that the window opens right after it, as
+	 * hardware delivers a pending NMI right after IRET. */
+	bool step_iret;           /* set by events_prepare: step this entry */
+	bool stepping;            /* TF is ours until the next #DB */
+	uint64_t iret_steps;
 };
 
 /* events_exception: the EVENTINJ value of an exception. */
@@ -49,6 +56,10 @@ uint64_t events_exception(unsigned vector, bool has_error, uint32_t error);
  * becomes true when an NMI went in (intercept the guest's IRET). */
 uint64_t events_prepare(struct event_state *es, uint64_t exitintinfo,
 			uint64_t rip, bool shadow, bool *iret_intercept);
+
+/* events_step_db: a #DB exit at @rip; true when it is the end of our
+ * single step over an IRET (the hypervisor's own: not for the guest). */
+bool events_step_db(struct event_state *es, uint64_t rip);
 
 /* events_iret: the guest's IRET exited at @rip (not yet executed). */
 void events_iret(struct event_state *es, uint64_t rip);

@@ -41,6 +41,13 @@ static enum exit_action handle_shutdown(struct vcpu *v)
  * CVE-2015-5307) and still sees its own exceptions. */
 static enum exit_action handle_db(struct vcpu *v)
 {
+	/* The end of our single step over the guest's IRET (events.h):
+	 * ours unless the guest's own breakpoints hit too (DR6.B0-B3). */
+	if (events_step_db(&v->ev, v->vmcb->save.rip) &&
+	    !(v->vmcb->save.dr6 & 0xF)) {
+		v->vmcb->save.dr6 &= ~(uint64_t)BIT(14);        /* DR6.BS */
+		return EXIT_RESUME;
+	}
 	vcpu_inject_exception(v, 1, false, 0);
 	return EXIT_INJECT;
 }
@@ -64,6 +71,8 @@ static const exit_handler exit_handlers[SVM_EXIT_SLOTS] = {
 	[VMEXIT_NMI] = handle_nmi,
 	[VMEXIT_INIT] = handle_init,
 	[VMEXIT_IRET] = handle_iret,
+	[VMEXIT_HLT] = handle_hlt,
+	[VMEXIT_INTR] = handle_intr,
 	[VMEXIT_CPUID] = handle_cpuid,
 	[VMEXIT_INVD] = handle_invd,
 	[VMEXIT_INVLPGA] = handle_svm_insn,

@@ -112,6 +112,13 @@ struct vcpu {
 	volatile bool paused;         /* parked by the console's pause */
 
 	uint64_t inits, sipis;
+
+	/* HLT waited for by the hypervisor (its CPU has a source that can
+	 * only be polled, smp.h): the guest sits at its HLT, INTR is
+	 * intercepted to learn when an interrupt waits for it. */
+	bool hlt_wait;
+	uint64_t hlt_next_rip;
+	uint64_t hlt_exits;
 };
 #define SIPI_VALID 0x100
 
@@ -157,6 +164,7 @@ extern struct svm_global svm;
 #define SVM_FEAT_PAUSEFILT  BIT(10)
 #define SVM_FEAT_AVIC       BIT(13)
 #define SVM_FEAT_VGIF       BIT(16)
+#define SVM_FEAT_VNMI       BIT(25)     /* APM Vol. 2, 15.21.4 */
 
 #define VM_CR_DPD     BIT(0)
 #define VM_CR_R_INIT  BIT(1)
@@ -329,5 +337,7 @@ void svm_vcpu_work(struct percpu *c);
 void vcpu_post_ipi(struct vcpu *from, struct vcpu *to, unsigned mode,
 		   uint8_t vector);
 enum exit_action handle_iret(struct vcpu *v);
+enum exit_action handle_hlt(struct vcpu *v);
+enum exit_action handle_intr(struct vcpu *v);
 
 #endif

@@ -137,6 +137,12 @@ int svm_report_regs(print_fn pr, unsigned cpu)
 
 	if (!v)
 		return -1;
+	/* A vCPU waiting for SIPI has no registers worth showing, and its
+	 * CPU may be rewriting them for the SIPI right now. */
+	if (READ_ONCE(v->state) == VCPU_WAIT_SIPI) {
+		pr("vcpu %u waits for SIPI: no registers to show\n", v->index);
+		return 0;
+	}
 	pr("vcpu %u (%s%s), guest state saved at its last exit (code 0x%llx, "
 	   "info1 %llx, info2 %llx):\n", v->index, vcpu_states[v->state % 3],
 	   v->paused ? ", paused" : "",

@@ -98,6 +98,7 @@ static void report_features(void)
 		{ SVM_FEAT_FLUSHASID, "flush-by-ASID" },
 		{ SVM_FEAT_CLEAN, "VMCB-clean" }, { SVM_FEAT_VGIF, "VGIF" },
 		{ SVM_FEAT_AVIC, "AVIC" }, { SVM_FEAT_PAUSEFILT, "pause-filter" },
+		{ SVM_FEAT_VNMI, "vNMI(unused)" },
 	};
 	char line[160];
 	int n = 0;

@@ -41,8 +41,10 @@ no_vmcb:
 }
 
 /* The intercept policy (docs/design.md, "SVM"; the reasons per item in
- * docs/threat-model.md). Every vCPU gets the same. */
-static void vmcb_init_control(struct vmcb *vm)
+ * docs/threat-model.md). Every vCPU gets the same, except HLT on a CPU
+ * whose NMI sources can only be polled (an unrouted console): there the
+ * guest must not sleep without exits. */
+static void vmcb_init_control(struct vcpu *v, struct vmcb *vm)
 {
 	static const unsigned policy[] = {
 		INTERCEPT_NMI,       /* the hypervisor's only signal */
@@ -65,6 +67,9 @@ static void vmcb_init_control(struct vmcb *vm)
 	vm->ctl.vintr = 0;              /* V_INTR_MASKING = 0: pass-through */
 	vm->ctl.np_enable = NP_ENABLE;
 	vm->ctl.n_cr3 = svm.npt.root_pa;
+	v->hlt_wait = false;
+	if (nmi_sources_poll_only(v->cpu->index))
+		vmcb_set_intercept(vm, INTERCEPT_HLT);
 }
 
 static void seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib,
@@ -84,7 +89,7 @@ void vcpu_set_multiboot_state(struct vcpu *v, uint32_t entry, uint32_t mbi,
 	struct vmcb_save *s = &vm->save;
 
 	memset(vm, 0, sizeof(*vm));
-	vmcb_init_control(vm);
+	vmcb_init_control(v, vm);
 	/* NMIs from before the guest existed are nobody's to deliver. */
 	v->nmi_req_seen = READ_ONCE(v->nmi_req);
 	v->foreign_nmis_seen = READ_ONCE(v->cpu->foreign_nmis);
@@ -121,7 +126,7 @@ static void vcpu_set_sipi_state(struct vcpu *v, uint8_t vector)
 	struct vmcb_save *s = &vm->save;
 
 	memset(vm, 0, sizeof(*vm));
-	vmcb_init_control(vm);
+	vmcb_init_control(v, vm);
 	seg(&s->cs, (uint16_t)(vector << 8), 0x9B, 0xFFFF, (uint64_t)vector << 12);
 	seg(&s->ds, 0, 0x93, 0xFFFF, 0);
 	s->es = s->ss = s->fs = s->gs = s->ds;
@@ -161,6 +166,7 @@ static void vcpu_do_init(struct vcpu *v)
 	v->nmi_req_seen = READ_ONCE(v->nmi_req);
 	v->foreign_nmis_seen = READ_ONCE(v->cpu->foreign_nmis);
 	v->inits++;
+	v->hlt_wait = false;
 	for (size_t i = 0; i < ARRAY_SIZE(lvts); i++)
 		lapic_write(lvts[i], lapic_read(lvts[i]) | BIT(16));
 	lapic_write(APIC_REG_TIMER_ICR, 0);
@@ -190,7 +196,9 @@ static void vcpu_pause(struct vcpu *v)
 	WRITE_ONCE(v->paused, true);
 	while (READ_ONCE(pause_all)) {
 		smp_park_until(&c->kick_pending);
-		c->kick_pending = 0;
+		/* Sequentially consistent, before the requests are read
+		 * (smp_idle_loop says why). */
+		__atomic_store_n(&c->kick_pending, 0, __ATOMIC_SEQ_CST);
 		smp_run_pending_call(c);
 	}
 	WRITE_ONCE(v->paused, false);
@@ -277,6 +285,60 @@ static bool vcpu_take_requests(struct vcpu *v)
 	return false;
 }
 
+/*
+ * The guest's HLT on a CPU that must keep exiting (vmcb_init_control).
+ * The exit comes before the HLT executes: the guest is left at it, INTR
+ * is intercepted, and every entry from then on either exits at once with
+ * INTR (an interrupt waits for the guest: the HLT is over, RIP moves past
+ * it, the interrupt is delivered with that return address) or executes
+ * the HLT again and exits; in between, the hypervisor waits a little and
+ * polls (vcpu_run). The interrupt shadow of an STI right before the HLT
+ * ends with the HLT on hardware, so it is cleared here, or the pending
+ * interrupt could never be taken at the HLT. The guest's view is a HLT
+ * that lasts until its next interrupt or NMI, as on hardware; the cost
+ * is that this CPU spins instead of sleeping while the guest idles.
+ */
+#define HLT_SPIN_US 50
+
+enum exit_action handle_hlt(struct vcpu *v)
+{
+	struct vmcb *vm = v->vmcb;
+
+	v->hlt_next_rip = (svm.features & SVM_FEAT_NRIPS) && vm->ctl.next_rip ?
+			  vm->ctl.next_rip : vm->save.rip + 1;
+	v->hlt_wait = true;
+	v->hlt_exits++;
+	vm->ctl.interrupt_shadow = 0;
+	vmcb_set_intercept(vm, INTERCEPT_INTR);
+	return EXIT_RESUME;
+}
+
+static void hlt_end(struct vcpu *v)
+{
+	v->vmcb->save.rip = v->hlt_next_rip;
+	v->hlt_wait = false;
+	vmcb_clear_intercept(v->vmcb, INTERCEPT_INTR);
+}
+
+enum exit_action handle_intr(struct vcpu *v)
+{
+	if (v->hlt_wait)
+		hlt_end(v);
+	else
+		vmcb_clear_intercept(v->vmcb, INTERCEPT_INTR);
+	return EXIT_RESUME;
+}
+
+/* Between two tries of the guest's HLT: a short wait that a kick ends. */
+static void hlt_pause(struct percpu *c)
+{
+	uint64_t khz = tsc_khz() ? tsc_khz() : 1000000;
+	uint64_t end = rdtsc() + khz * HLT_SPIN_US / 1000;
+
+	while (!READ_ONCE(c->kick_pending) && rdtsc() < end)
+		cpu_relax();
+}
+
 /* EVENTINJ for the next VMRUN (the rules are in svm/events.c). */
 static void prepare_events(struct vcpu *v)
 {
@@ -285,7 +347,8 @@ static void prepare_events(struct vcpu *v)
 
 	/* The common case, nothing at all to deliver, without a call. */
 	if (!(vm->ctl.exit_int_info & EVENT_VALID) && !v->ev.inject &&
-	    !v->ev.pending && !v->ev.nmi_queued && !v->ev.awaiting_iret) {
+	    !v->ev.pending && !v->ev.nmi_queued && !v->ev.awaiting_iret &&
+	    !v->ev.stepping) {
 		vm->ctl.event_inj = 0;
 		return;
 	}
@@ -293,8 +356,23 @@ static void prepare_events(struct vcpu *v)
 					   vm->save.rip,
 					   vm->ctl.interrupt_shadow & 1, &iret);
 	vm->ctl.exit_int_info = 0;
+	/* An event ends a HLT as on hardware: it returns after the HLT. */
+	if (v->hlt_wait && (vm->ctl.event_inj & EVENT_VALID))
+		hlt_end(v);
 	if (iret)
 		vmcb_set_intercept(vm, INTERCEPT_IRET);
+	/* The NMI handler's own RFLAGS has TF clear (NMI delivery clears
+	 * it) and the IRET replaces RFLAGS, so the TF set here is only ever
+	 * seen by the IRET: its single-step trap (#DB, intercepted) comes
+	 * right after it retires (events.h). A guest that single-steps its
+	 * own handler gets that #DB as its own; the exit still opens the
+	 * window (its RIP differs). */
+	if (v->ev.step_iret) {
+		if (vm->save.rflags & RFLAGS_TF)
+			v->ev.stepping = false; /* the guest steps it: its #DB */
+		else
+			vm->save.rflags |= RFLAGS_TF;
+	}
 }
 
 /* IRET while the guest handles our NMI: intercepted once per NMI. */
@@ -362,7 +440,17 @@ void vcpu_run(struct vcpu *v)
 		v->exit_counts[svm_exit_slot(vm->ctl.exit_code)]++;
 		act = vm->ctl.exit_code == VMEXIT_NPF && apic_fast_write(v) ?
 		      EXIT_RESUME : svm_handle_exit(v);
+		/* The guest is in the handler of an NMI we injected: on a CPU
+		 * without vNMI that delivery may have left the CPU's own NMI
+		 * blocking set, and only an IRET clears it. Ours, here (GIF
+		 * = 0 still holds NMIs): physical NMIs are then held off only
+		 * while the guest runs without exits (docs/interrupts.md). */
+		if (v->ev.nmi_blocked)
+			smp_nmi_unmask();
 		__asm__ __volatile__("stgi" ::: "memory");
+		smp_poll_sources(c);
+		if (v->hlt_wait)
+			hlt_pause(c);
 		if (act == EXIT_STOP) {
 			v->state = VCPU_STOPPED;
 			printk("vcpu %u stopped: %s\n", v->index,

@@ -177,6 +177,9 @@ def test_console_refuses_bad_input(boot, console_path):
         assert "usage: peek" in con.cmd("peek 1 2 3")
         assert "bad cpu 'x'" in con.cmd("regs x")
         assert "cpu 7 has no vCPU" in con.cmd("regs 7")
+        # The guest never started its AP: no registers to show (its CPU
+        # could be rewriting them for a SIPI).
+        assert "vcpu 1 waits for SIPI: no registers to show" in con.cmd("regs 1")
         assert "bad cpu '64'" in con.cmd("exits 64")
         assert "bad length '257'" in con.cmd("peek 0 257")
         assert "bad address" in con.cmd("peek 0xffffffffffffffff")

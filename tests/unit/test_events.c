@@ -176,3 +176,49 @@ TEST(icr_logical_flat_and_cluster)
 	/* A vCPU whose LDR was never written matches no logical target. */
 	CHECK(!icr_targets(lo, HI(0x0F), false, 1, 0, flat));
 }
+
+/* An NMI that arrives while the guest handles one waits for its IRET;
+ * the entry after the IRET exit single-steps the IRET, and the #DB after
+ * it opens the window at once (the guest may run on without exits). */
+TEST(events_nmi_behind_iret_is_stepped_over)
+{
+	struct event_state es = { 0 };
+	bool iret;
+
+	events_queue_nmi(&es);
+	CHECK_EQ(events_prepare(&es, 0, 0x1000, false, &iret), EVENT_NMI);
+	CHECK(iret);
+	CHECK(!es.step_iret);
+	events_queue_nmi(&es);                     /* one pending */
+	CHECK_EQ(events_prepare(&es, 0, 0x2000, false, &iret), 0);
+	CHECK(!es.step_iret);                      /* IRET not reached yet */
+	events_iret(&es, 0x2010);                  /* IRET exit */
+	CHECK_EQ(events_prepare(&es, 0, 0x2010, false, &iret), 0);
+	CHECK(es.step_iret);                       /* TF for this entry */
+	CHECK_EQ(es.iret_steps, 1);
+	/* An unrelated exit before the IRET ran: no second step. */
+	CHECK_EQ(events_prepare(&es, 0, 0x2010, false, &iret), 0);
+	CHECK(!es.step_iret);
+	/* The #DB after the IRET: ours, and the window is open. */
+	CHECK(events_step_db(&es, 0x3000));
+	CHECK(!es.nmi_blocked);
+	CHECK_EQ(events_prepare(&es, 0, 0x3000, false, &iret), EVENT_NMI);
+	/* A #DB that is not our step is the guest's. */
+	CHECK(!events_step_db(&es, 0x3000));
+}
+
+/* No NMI waiting: the IRET is not stepped (no #DB for the guest's
+ * ordinary NMI returns). */
+TEST(events_iret_without_pending_nmi_not_stepped)
+{
+	struct event_state es = { 0 };
+	bool iret;
+
+	events_queue_nmi(&es);
+	events_prepare(&es, 0, 0x1000, false, &iret);
+	events_iret(&es, 0x2010);
+	CHECK_EQ(events_prepare(&es, 0, 0x2010, false, &iret), 0);
+	CHECK(!es.step_iret);
+	CHECK_EQ(events_prepare(&es, 0, 0x2012, false, &iret), 0);
+	CHECK(!es.nmi_blocked);
+}
