@@ -233,36 +233,15 @@ static void check_hlt(void)
  * APMC_EN (bit 5): a write to the APM control port raises an SMI only when
  * it is set (ICH9 datasheet 13.1.17, 13.8.3.12). Returns -1 when the
  * chipset is not an ICH9 (nothing is known), else whether it is set. */
-#define PCI_CONF_ADDR     0xcf8
-#define PCI_CONF_DATA     0xcfc
-#define ICH9_LPC_BDF      ((0u << 16) | (31u << 11) | (0u << 8))
-#define ICH9_LPC_ID       0x29188086u  /* device 2918, vendor 8086 */
-#define ICH9_PMBASE       0x40
-#define ICH9_PMBASE_MASK  0xff80u
 #define ICH9_SMI_EN       0x30
 #define SMI_EN_APMC       BIT(5)
 #define APM_CMD_NOP       0x00         /* no firmware acts on command 0 */
 
-static uint32_t pci_read(uint32_t bdf, uint8_t reg)
-{
-	outl(PCI_CONF_ADDR, BIT(31) | bdf | reg);
-	return inl(PCI_CONF_DATA);
-}
-
-/* The ICH9's ACPI I/O base (PM1 status at +0, control at +4), or 0. */
-uint16_t ich9_pmbase(void)
-{
-	if (pci_read(ICH9_LPC_BDF, 0) != ICH9_LPC_ID)
-		return 0;
-	return (uint16_t)(pci_read(ICH9_LPC_BDF, ICH9_PMBASE) &
-			  ICH9_PMBASE_MASK);
-}
-
 static int apmc_smi_enabled(void)
 {
-	uint16_t pmbase = ich9_pmbase();
+	uint16_t pmbase = acpi_pmbase();
 
-	if (pmbase == 0)
+	if (pmbase == 0 || !is_ich9())
 		return -1;
 	return (inl((uint16_t)(pmbase + ICH9_SMI_EN)) & SMI_EN_APMC) != 0;
 }
@@ -406,63 +385,6 @@ static void check_console_guard(void)
 		     RTE_MASKED | 0x41);
 }
 
-static void pci_write(uint32_t bdf, uint8_t reg, uint32_t val)
-{
-	outl(PCI_CONF_ADDR, BIT(31) | bdf | reg);
-	outl(PCI_CONF_DATA, val);
-}
-
-/* Moving the ICH9's PM block (PMBASE) or the ECAM window (Q35 PCIEXBAR)
- * would let a sleep request reach ports the hypervisor does not watch:
- * writes to them through configuration mechanism #1 and through ECAM
- * must not land (ICH9 datasheet 13.1.9; Q35 MCH PCIEXBAR 0x60). */
-#define Q35_MCH_BDF       0u
-#define Q35_PCIEXBAR      0x60
-#define PCIEXBAR_EN       BIT(0)
-#define PCIEXBAR_LEN(v)   (((v) >> 1) & 3)   /* 0: 256 MiB, 1: 128, 2: 64 */
-#define PMBASE_PROBE      0xb01u             /* an unused I/O range */
-
-static void check_pmbase_kept(void)
-{
-	uint32_t pmbase0, bar0, via_cf8, via_ecam = 0, bar1;
-	volatile uint32_t *ecam_pmbase = NULL;
-
-	if (!hv_present()) {
-		check_report("pmbase_kept", false, "no hypervisor: it would move");
-		return;
-	}
-	if (!ich9_pmbase()) {
-		check_report("pmbase_kept", false, "not an ICH9 (no PMBASE)");
-		return;
-	}
-	pmbase0 = pci_read(ICH9_LPC_BDF, ICH9_PMBASE);
-	bar0 = pci_read(Q35_MCH_BDF, Q35_PCIEXBAR);
-	pci_write(ICH9_LPC_BDF, ICH9_PMBASE, PMBASE_PROBE);
-	via_cf8 = pci_read(ICH9_LPC_BDF, ICH9_PMBASE);
-	if (bar0 & PCIEXBAR_EN) {
-		uint64_t base = bar0 & (0xf0000000u |
-			(PCIEXBAR_LEN(bar0) >= 1 ? 0x08000000u : 0) |
-			(PCIEXBAR_LEN(bar0) == 2 ? 0x04000000u : 0));
-
-		ecam_pmbase = (volatile uint32_t *)(uintptr_t)
-			(base + ((uint64_t)ICH9_LPC_BDF << 4) + ICH9_PMBASE);
-		*ecam_pmbase = PMBASE_PROBE;
-		via_ecam = *ecam_pmbase;
-	}
-	pci_write(Q35_MCH_BDF, Q35_PCIEXBAR, bar0 ^ 0x10000000u);
-	bar1 = pci_read(Q35_MCH_BDF, Q35_PCIEXBAR);
-	/* Put back whatever moved, then judge. */
-	if (via_cf8 != pmbase0 || (ecam_pmbase && via_ecam != pmbase0))
-		pci_write(ICH9_LPC_BDF, ICH9_PMBASE, pmbase0);
-	if (bar1 != bar0)
-		pci_write(Q35_MCH_BDF, Q35_PCIEXBAR, bar0);
-	check_report("pmbase_kept", via_cf8 == pmbase0 && bar1 == bar0 &&
-		     (!ecam_pmbase || via_ecam == pmbase0),
-		     "PMBASE %#x: after a write through 0xcf8 %#x, through ECAM "
-		     "%#x; PCIEXBAR %#x -> %#x", pmbase0, via_cf8, via_ecam,
-		     bar0, bar1);
-}
-
 /* A sleep request (PM1 control SLP_EN with S3's SLP_TYP) must not put the
  * machine to sleep under the hypervisor: resuming would run the firmware
  * and then our waking vector without it. The hypervisor refuses it and
@@ -470,7 +392,7 @@ static void check_pmbase_kept(void)
  * clear again once we write it (ACPI 6.5, 4.8.3.1.1 and 4.8.3.2.1). */
 static void check_sleep_refused(void)
 {
-	uint16_t pmbase = ich9_pmbase(), cnt, sts, sts2;
+	uint16_t pmbase = acpi_pmbase(), cnt, sts, sts2;
 
 	if (!hv_present()) {
 		check_report("sleep_refused", false, "no hypervisor: the "
@@ -478,7 +400,8 @@ static void check_sleep_refused(void)
 		return;
 	}
 	if (!pmbase) {
-		check_report("sleep_refused", false, "not an ICH9 (no PMBASE)");
+		check_report("sleep_refused", false, "neither ICH9 nor PIIX4 "
+			     "(no PM base)");
 		return;
 	}
 	cnt = inw((uint16_t)(pmbase + PM1_CNT));
@@ -537,7 +460,7 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt,
 	check_a20_kept(b);
 	check_ioapic_modes();
 	check_sleep_refused();
-	check_pmbase_kept();
+	checks_chipset(b);
 	if (console)
 		check_console_guard();
 	checks_msr();                   /* last: it moves the TSC */

@@ -155,7 +155,7 @@ void guest_main(uint32_t magic, uint32_t info)
 	if (opt.smp)
 		failed = (uint32_t)smp_run(&boot);
 	if (opt.poweroff) {
-		uint16_t pmbase = ich9_pmbase();
+		uint16_t pmbase = acpi_pmbase();
 
 		printk("powering off (S5)\n");
 		if (pmbase)

@@ -69,7 +69,7 @@ void guard_init(const struct svm_config *cfg)
 	}
 }
 
-static int page_index(const uint64_t *pages, size_t n, uint64_t gpa)
+int guard_page_index(const uint64_t *pages, size_t n, uint64_t gpa)
 {
 	for (size_t i = 0; i < n; i++)
 		if ((gpa & ~0xFFFULL) == pages[i])
@@ -79,12 +79,10 @@ static int page_index(const uint64_t *pages, size_t n, uint64_t gpa)
 
 int guard_ioapic_index(uint64_t gpa)
 {
-	return page_index(svm.ioapic_pa, svm.nioapics, gpa);
+	return guard_page_index(svm.ioapic_pa, svm.nioapics, gpa);
 }
 
-/* Emulate the guest's write to a guarded page under lock; a write the
- * decoder cannot take stops the vCPU (what: the page's kind). */
-static enum exit_action emulate_locked(struct vcpu *v, uint64_t gpa,
+enum exit_action guard_emulate_locked(struct vcpu *v, uint64_t gpa,
 				       const struct mmio_ops *ops, void *ctx,
 				       struct spinlock *lock, const char *what)
 {
@@ -172,8 +170,8 @@ enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa, int index)
 		.io = ioapic_va[index],
 		.console_page = svm.guard_ioapic_pa == svm.ioapic_pa[index],
 	};
-	enum exit_action act = emulate_locked(v, gpa, &ioapic_ops, &w,
-					      &ioapic_lock, "I/O APIC");
+	enum exit_action act = guard_emulate_locked(v, gpa, &ioapic_ops, &w,
+						    &ioapic_lock, "I/O APIC");
 
 	if (w.dropped) {
 		bool console = w.console_page && is_console_entry(w.sel);
@@ -199,181 +197,4 @@ bool guard_port(uint16_t port, unsigned size)
 {
 	return svm.guard_port && port < svm.guard_port + 8 &&
 	       svm.guard_port < port + size;
-}
-
-/*
- * PCI configuration registers that move or switch off the fixed ACPI
- * hardware the hypervisor watches (svm/io.c: PM1 control and status), or
- * move the configuration window itself. Guarded only on the chipset they
- * belong to (other chipsets use these offsets for other things):
- *   Intel ICH9 LPC (0:31.0, 8086:2918): PMBASE 0x40-0x43, ACPI_CNTL
- *     0x44-0x47 (ICH9 datasheet 13.1.9-13.1.10);
- *   Intel Q35 MCH (0:0.0, 8086:29C0): PCIEXBAR 0x60-0x67 (moves ECAM).
- * Both paths to them are filtered: configuration mechanism #1 (ports
- * 0xCF8/0xCFC, intercepted, one lock for address and data) and ECAM (the
- * devices' 4 KiB configuration pages read-only in the NPT). A write that
- * touches a guarded byte is dropped whole and logged.
- */
-struct cfg_range {
-	uint32_t bdf, id;          /* bus/dev/fn, device:vendor it must have */
-	uint16_t lo, hi;           /* [lo, hi) */
-};
-
-static const struct cfg_range cfg_ranges[] = {
-	{ (0u << 8) | (31u << 3) | 0, 0x29188086u, 0x40, 0x48 },
-	{ 0, 0x29C08086u, 0x60, 0x68 },
-};
-static bool cfg_active[ARRAY_SIZE(cfg_ranges)];
-static volatile uint8_t *cfg_va[ARRAY_SIZE(cfg_ranges)];
-static struct spinlock cfg_lock = SPINLOCK_INIT;
-static uint64_t said_cfg;
-
-#define CFG_ADDR_PORT   0xCF8
-#define CFG_DATA_PORT   0xCFC
-#define CFG_ENABLE      BIT(31)
-
-static uint32_t cfg_read_id(uint32_t bdf)
-{
-	outl(CFG_ADDR_PORT, (uint32_t)(CFG_ENABLE | (bdf << 8)));
-	return inl(CFG_DATA_PORT);
-}
-
-void guard_cfg_init(const struct svm_config *cfg)
-{
-	svm.ncfg = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(cfg_ranges); i++) {
-		const struct cfg_range *r = &cfg_ranges[i];
-
-		cfg_active[i] = cfg_read_id(r->bdf) == r->id;
-		if (!cfg_active[i])
-			continue;
-		svm.cfg_guarded = true;
-		/* Its ECAM page, when segment 0's window covers bus 0. */
-		for (size_t k = 0; k < cfg->nmcfg &&
-				   svm.ncfg < ARRAY_SIZE(svm.cfg_page); k++) {
-			uint64_t pa;
-
-			if (cfg->mcfg[k].segment || cfg->mcfg[k].start_bus)
-				continue;
-			pa = cfg->mcfg[k].base + ((uint64_t)r->bdf << 12);
-			cfg_va[i] = ioremap(pa, 4096);
-			if (!cfg_va[i])
-				panic("svm: cannot map configuration page %#llx",
-				      (unsigned long long)pa);
-			svm.cfg_page[svm.ncfg] = pa;
-			svm.cfg_page_range[svm.ncfg++] = (uint8_t)i;
-			break;           /* one window per device */
-		}
-		printk("svm: guarding config %02x:%02x.%x [%#x, %#x) from the "
-		       "guest\n", r->bdf >> 8, (r->bdf >> 3) & 31, r->bdf & 7,
-		       r->lo, r->hi);
-	}
-}
-
-static bool cfg_refused(unsigned range, unsigned reg, unsigned size)
-{
-	const struct cfg_range *r = &cfg_ranges[range];
-
-	return cfg_active[range] && reg < r->hi && r->lo < reg + size;
-}
-
-static void cfg_say(struct vcpu *v, unsigned range, unsigned reg)
-{
-	const struct cfg_range *r = &cfg_ranges[range];
-
-	if (__atomic_fetch_add(&said_cfg, 1, __ATOMIC_RELAXED) < 4)
-		printk("vcpu %u: guest write to config %02x:%02x.%x offset "
-		       "%#x dropped: it would move the fixed ACPI hardware or "
-		       "the config window\n", v->index, r->bdf >> 8,
-		       (r->bdf >> 3) & 31, r->bdf & 7, reg);
-}
-
-void guard_cfg_lock(void)
-{
-	spin_lock(&cfg_lock);
-}
-
-void guard_cfg_unlock(void)
-{
-	spin_unlock(&cfg_lock);
-}
-
-bool guard_cfg_io_refused(struct vcpu *v, uint16_t port, unsigned size)
-{
-	/* The data-port bytes the access touches (an access may straddle
-	 * the address and data ports). */
-	unsigned lo = MAX(port, CFG_DATA_PORT);
-	unsigned hi = MIN(port + size, CFG_DATA_PORT + 4u);
-	uint32_t addr, bdf;
-	unsigned reg;
-
-	if (lo >= hi)
-		return false;          /* the address port, CF9: not config */
-	addr = inl(CFG_ADDR_PORT);   /* stable: CF8 writes take cfg_lock */
-	if (!(addr & CFG_ENABLE))
-		return false;
-	bdf = (addr >> 8) & 0xFFFF;
-	reg = (addr & 0xFC) + (lo - CFG_DATA_PORT);
-	for (unsigned i = 0; i < ARRAY_SIZE(cfg_ranges); i++)
-		if (cfg_ranges[i].bdf == bdf && cfg_refused(i, reg, hi - lo)) {
-			cfg_say(v, i, reg);
-			return true;
-		}
-	return false;
-}
-
-int guard_cfg_index(uint64_t gpa)
-{
-	return page_index(svm.cfg_page, svm.ncfg, gpa);
-}
-
-struct cfg_ctx {
-	volatile uint8_t *va;
-	unsigned range;
-	bool refused;
-};
-
-static int cfg_mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
-{
-	const struct cfg_ctx *c = ctx;
-	const volatile uint8_t *p = c->va + (gpa & 0xFFF);
-
-	*val = size == 1 ? *p : size == 2 ? *(const volatile uint16_t *)p :
-	       size == 4 ? *(const volatile uint32_t *)p :
-	       *(const volatile uint64_t *)p;
-	return 0;
-}
-
-static int cfg_mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
-{
-	struct cfg_ctx *c = ctx;
-	volatile uint8_t *p = c->va + (gpa & 0xFFF);
-
-	if (cfg_refused(c->range, gpa & 0xFFF, size)) {
-		c->refused = true;
-		return 0;
-	}
-	if (size == 1)
-		*p = (uint8_t)val;
-	else if (size == 2)
-		*(volatile uint16_t *)p = (uint16_t)val;
-	else if (size == 4)
-		*(volatile uint32_t *)p = (uint32_t)val;
-	else
-		*(volatile uint64_t *)p = val;
-	return 0;
-}
-
-static const struct mmio_ops cfg_ops = { cfg_mmio_read, cfg_mmio_write };
-
-enum exit_action guard_cfg_write(struct vcpu *v, uint64_t gpa, int index)
-{
-	struct cfg_ctx c = { cfg_va[svm.cfg_page_range[index]],
-			     svm.cfg_page_range[index], false };
-	enum exit_action act = emulate_locked(v, gpa, &cfg_ops, &c, &cfg_lock,
-					      "configuration space");
-
-	if (c.refused)
-		cfg_say(v, c.range, (unsigned)(gpa & 0xFFF));
-	return act;
 }

@@ -136,9 +136,9 @@ struct svm_global {
 	uint64_t ioapic_pa[SVM_MAX_IOAPICS]; /* guarded I/O APIC pages */
 	size_t nioapics;
 	uint16_t pm1_cnt[SVM_PM1_SLOTS], pm1_sts[SVM_PM1_SLOTS];  /* PM1a/b ports (svm/io.c), 0: none */
-	bool cfg_guarded;             /* chipset config registers (guard.c) */
-	uint64_t cfg_page[2];         /* their ECAM pages, read-only */
-	uint8_t cfg_page_range[2];
+	bool cfg_guarded;             /* chipset config registers (guard_cfg.c) */
+	uint64_t cfg_page[CFG_MAX_DEVS]; /* their ECAM pages */
+	bool cfg_page_hidden[CFG_MAX_DEVS]; /* not mapped (else read-only) */
 	size_t ncfg;
 	bool s5_known;
 	uint8_t s5_typ[2];
@@ -245,16 +245,22 @@ bool guard_port(uint16_t port, unsigned size);
 int guard_ioapic_index(uint64_t gpa);
 /* A guest write to guarded I/O APIC page index (NPF). */
 enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa, int index);
-/* Chipset configuration registers (guard.c): set up at svm_init; the
- * 0xCF8-0xCFF accesses run under guard_cfg_lock, and a data-port write
- * that touches a guarded register is refused (true); ECAM page writes
- * come through guard_cfg_write. */
+/* Which page of pages[n] gpa is in, or -1. */
+int guard_page_index(const uint64_t *pages, size_t n, uint64_t gpa);
+/* Emulate the guest's access to a guarded page under lock; one the
+ * decoder cannot take stops the vCPU (what: the page's kind). */
+enum exit_action guard_emulate_locked(struct vcpu *v, uint64_t gpa,
+				      const struct mmio_ops *ops, void *ctx,
+				      struct spinlock *lock, const char *what);
+/* Chipset configuration registers (guard_cfg.c, the filter of svm.h): set
+ * up at svm_init; guard_cfg_io performs a guest access to 0xCF8-0xCFF
+ * (under one lock) through the filter; ECAM page faults come through
+ * guard_cfg_access. */
 void guard_cfg_init(const struct svm_config *cfg);
-void guard_cfg_lock(void);
-void guard_cfg_unlock(void);
-bool guard_cfg_io_refused(struct vcpu *v, uint16_t port, unsigned size);
+void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
+		  uint32_t *val);
 int guard_cfg_index(uint64_t gpa);
-enum exit_action guard_cfg_write(struct vcpu *v, uint64_t gpa, int index);
+enum exit_action guard_cfg_access(struct vcpu *v, uint64_t gpa, int index);
 
 /* handlers in insn.c, msr.c, io.c, npf.c */
 enum exit_action handle_cpuid(struct vcpu *v);
@@ -276,6 +282,9 @@ void apic_policy_init(void);
 #define NPF_ERR_WALK   BIT(33)   /* on a guest page-table access */
 #define APIC_PAGE_GPA  0xFEE00000ULL
 void msrpm_setup(uint8_t *msrpm);
+/* io.c: one port access of size 1, 2 or 4 bytes. */
+uint32_t io_port_in(uint16_t port, unsigned size);
+void io_port_out(uint16_t port, unsigned size, uint32_t val);
 void iopm_setup(uint8_t *iopm);
 
 /* vcpu.c */

@@ -96,12 +96,12 @@ static _Noreturn void guest_reset(struct vcpu *v, const char *how)
 	machine_reset("the guest asked");
 }
 
-static uint32_t port_in(uint16_t port, unsigned size)
+uint32_t io_port_in(uint16_t port, unsigned size)
 {
 	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 }
 
-static void port_out(uint16_t port, unsigned size, uint32_t val)
+void io_port_out(uint16_t port, unsigned size, uint32_t val)
 {
 	if (size == 1)
 		outb(port, (uint8_t)val);
@@ -190,15 +190,16 @@ enum exit_action handle_ioio(struct vcpu *v)
 		return EXIT_STOP;
 	}
 	cfg = svm.cfg_guarded && port < 0xD00 && port + size > 0xCF8;
-	if (cfg)
-		guard_cfg_lock();
 	if (guard_port(port, size)) {
 		/* The console's UART: no device here for the guest. */
 		if (info & IOIO_IN)
 			vm->save.rax = size == 4 ? 0xFFFFFFFF :
 				       vm->save.rax | (size == 2 ? 0xFFFF : 0xFF);
 	} else if (info & IOIO_IN) {
-		val = port_in(port, size);
+		if (cfg)
+			guard_cfg_io(v, port, size, true, &val);
+		else
+			val = io_port_in(port, size);
 		for (unsigned i = 0; i < size && fake_wake; i++)
 			for (unsigned k = 0; k < SVM_PM1_SLOTS; k++)
 				if (svm.pm1_sts[k] &&
@@ -219,11 +220,11 @@ enum exit_action handle_ioio(struct vcpu *v)
 			b = filter_byte(v, (uint16_t)(port + i), b, size == 1);
 			val = (val & ~(0xFFu << (8 * i))) | ((uint32_t)b << (8 * i));
 		}
-		if (!cfg || !guard_cfg_io_refused(v, port, size))
-			port_out(port, size, val);
+		if (cfg)
+			guard_cfg_io(v, port, size, false, &val);
+		else
+			io_port_out(port, size, val);
 	}
-	if (cfg)
-		guard_cfg_unlock();
 	vm->save.rip = vm->ctl.exit_info2; /* next RIP (15.10.2) */
 	vcpu_insn_done(v);
 	return EXIT_RESUME;

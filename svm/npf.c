@@ -108,9 +108,12 @@ enum exit_action handle_npf(struct vcpu *v)
 	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
 	    (NPF_ERR_P | NPF_ERR_WRITE) && (io = guard_ioapic_index(gpa)) >= 0)
 		return guard_ioapic_write(v, gpa, io);
-	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
-	    (NPF_ERR_P | NPF_ERR_WRITE) && (io = guard_cfg_index(gpa)) >= 0)
-		return guard_cfg_write(v, gpa, io);
+	/* Configuration pages: writes to read-only ones, any access to a
+	 * hidden function's (not mapped). */
+	if (!(err & (NPF_ERR_WALK | NPF_ERR_FETCH)) &&
+	    (io = guard_cfg_index(gpa)) >= 0 &&
+	    ((err & NPF_ERR_WRITE) || svm.cfg_page_hidden[io]))
+		return guard_cfg_access(v, gpa, io);
 	if (in_hv_hole(gpa, 1))
 		return hole_access(v, gpa, err);
 	if (gpa >= svm.guest_top)

@@ -58,12 +58,14 @@ static int build_npt(const struct svm_config *cfg)
 {
 	struct npt_range holes[HV_MAX_HOLES];
 	struct npt_range low = { 0, 2 * MiB };
-	uint64_t ro[1 + SVM_MAX_IOAPICS + 2] = { APIC_PAGE };
+	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS] = { APIC_PAGE };
+	uint64_t unmapped[CFG_MAX_DEVS];
+	size_t nro = 1 + svm.nioapics, nun = 0;
 	struct npt_layout layout = {
 		.top = svm.guest_top,
 		.holes = holes, .nholes = cfg->nholes,
 		.small = &low, .nsmall = 1,
-		.ro_pages = ro, .nro = 1 + svm.nioapics + svm.ncfg,
+		.ro_pages = ro, .unmapped_pages = unmapped,
 		.page1gb = svm.page1gb,
 	};
 	struct npt_ops ops = { npt_alloc, npt_free, npt_va, NULL };
@@ -73,8 +75,14 @@ static int build_npt(const struct svm_config *cfg)
 		holes[i] = (struct npt_range){ cfg->holes[i].base, cfg->holes[i].end };
 	for (size_t i = 0; i < svm.nioapics; i++)
 		ro[1 + i] = svm.ioapic_pa[i];
-	for (size_t i = 0; i < svm.ncfg; i++)
-		ro[1 + svm.nioapics + i] = svm.cfg_page[i];
+	for (size_t i = 0; i < svm.ncfg; i++) {
+		if (svm.cfg_page_hidden[i])
+			unmapped[nun++] = svm.cfg_page[i];
+		else
+			ro[nro++] = svm.cfg_page[i];
+	}
+	layout.nro = nro;
+	layout.nunmapped = nun;
 	if (npt_build(&svm.npt, &layout, &ops))
 		return -1;
 	/* MMIO above the map is mapped on demand: at most 1 MiB more. */

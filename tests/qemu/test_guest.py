@@ -24,14 +24,17 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
                   "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
                   "hc_exit_stats", "pit_ticks", "hlt_wakes", "msr_efer",
                   "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_tsc",
-                  "ioapic_init_smi_refused", "sleep_refused", "pmbase_kept"):
+                  "ioapic_init_smi_refused", "sleep_refused", "pmbase_kept",
+                  "chipset_guard", "rcba_attack", "esmramc_attack"):
         assert "guest: check %s ok" % check in out
-    # Moving the PM block or the ECAM window was refused.
-    assert "hv: svm: guarding config 00:1f.0 [0x40, 0x48) from the guest" in out
-    assert re.search(r"hv: vcpu 0: guest write to config 00:1f.0 offset 0x40 "
-                     r"dropped", out)
-    assert re.search(r"hv: vcpu 0: guest write to config 00:00.0 offset 0x60 "
-                     r"dropped", out)
+    # Moving the PM block, RCBA, SMRAM or the ECAM window was refused.
+    assert re.search(r"hv: svm: config 00:1f.0 \(ICH9 LPC\): 4 register "
+                     r"range\(s\) read-only to the guest", out)
+    assert re.search(r"hv: svm: config 00:00.0 \(Q35 MCH\): 6 register", out)
+    for bdf, reg in (("1f.0", "0x40"), ("1f.0", "0xf0"), ("00.0", "0x60"),
+                     ("00.0", "0x9c")):
+        assert re.search(r"hv: vcpu 0: guest write to config 00:%s offset "
+                         r"%s dropped" % (bdf, reg), out), (bdf, reg)
     # QEMU's DSDT sleep types were read; the S3 request was refused.
     assert re.search(r"hv: acpi: sleep types \(SLP_TYPa/b\):.* S3=1/1 .*S5=0/0", out)
     assert re.search(r"hv: vcpu 0: guest asked to sleep \(SLP_TYP 1, not S5\): "
@@ -46,6 +49,23 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
     stats = dict((int(c, 16), int(n)) for c, n in
                  re.findall(r"guest:   exit (0x[0-9a-f]+): (\d+)", out))
     assert sum(stats.values()) < 200, stats
+
+
+def test_guest_checks_i440fx(boot):
+    """-M pc (i440FX, PIIX3/PIIX4): the PM1 block, SMRAM and PAM are kept
+    too; the sleep and reset policies work on PIIX4's PM block."""
+    m = boot(cmdline="", guest_args="exit", smp=2, mem="512M", machine="pc")
+    m.expect(r"guest: boot cpu ok", timeout=120)
+    m.expect_exit(hvtest.EXIT_OK, timeout=30)
+    out = m.output()
+    assert "FAIL" not in out
+    for check in ("sleep_refused", "pmbase_kept", "chipset_guard", "a20_kept",
+                  "ioapic_init_smi_refused"):
+        assert "guest: check %s ok" % check in out, check
+    assert re.search(r"hv: svm: config 00:01.3 \(PIIX4 PM\): 5 register", out)
+    for bdf, reg in (("01.3", "0x40"), ("00.0", "0x58")):
+        assert re.search(r"hv: vcpu 0: guest write to config 00:%s offset "
+                         r"%s dropped" % (bdf, reg), out), (bdf, reg)
 
 
 def test_guest_power_off_is_performed(boot):

@@ -1,0 +1,272 @@
+/*
+ * guest/chipset.c - the chipset registers that route memory or I/O or
+ * open SMRAM must not take the guest's writes (the hypervisor keeps them,
+ * svm/cfgfilter.c): each is written through configuration mechanism #1
+ * (and on Q35 through ECAM too) with some bits flipped, read back, and
+ * put back if it moved. Two attacks found in review are replayed:
+ * RCBA moved over RAM (the chipset's register block would shadow it) and
+ * ESMRAMC with T_EN (TSEG would take the top of low RAM, the hypervisor's
+ * place). Without the hypervisor nothing is tried: FAIL.
+ */
+#include "guest/guest.h"
+
+#define PCI_CONF_ADDR     0xcf8
+#define PCI_CONF_DATA     0xcfc
+#define PCI_BDF(d, f)     (((uint32_t)(d) << 11) | ((uint32_t)(f) << 8))
+
+#define Q35_MCH_BDF       PCI_BDF(0, 0)
+#define Q35_MCH_ID        0x29c08086u
+#define ICH9_LPC_BDF      PCI_BDF(31, 0)
+#define ICH9_LPC_ID       0x29188086u
+#define ICH9_SMBUS_BDF    PCI_BDF(31, 3)
+#define ICH9_PMBASE       0x40
+#define ICH9_PMBASE_MASK  0xff80u
+#define ICH9_RCBA         0xf0
+#define RCBA_EN           BIT(0)
+#define Q35_ESMRAMC       0x9e
+#define ESMRAMC_T_EN      BIT(0)
+#define ESMRAMC_TSEG_8M   (2u << 1)
+#define ESMRAMC_H_SMRAME  BIT(7)
+#define Q35_PCIEXBAR      0x60
+#define PCIEXBAR_EN       BIT(0)
+#define PCIEXBAR_LEN(v)   (((v) >> 1) & 3)   /* 0: 256 MiB, 1: 128, 2: 64 */
+
+#define I440FX_BDF        PCI_BDF(0, 0)
+#define I440FX_ID         0x12378086u
+#define PIIX3_BDF         PCI_BDF(1, 0)
+#define PIIX4_PM_BDF      PCI_BDF(1, 3)
+#define PIIX4_PM_ID       0x71138086u
+#define PIIX4_PMBA        0x40
+#define PIIX4_PMBA_MASK   0xffc0u
+
+#define PMBASE_PROBE      0xb01u             /* an unused I/O range */
+
+uint32_t pci_read(uint32_t bdf, uint8_t reg)
+{
+	outl(PCI_CONF_ADDR, BIT(31) | bdf | (reg & 0xfc));
+	return inl(PCI_CONF_DATA);
+}
+
+void pci_write(uint32_t bdf, uint8_t reg, uint32_t val)
+{
+	outl(PCI_CONF_ADDR, BIT(31) | bdf | (reg & 0xfc));
+	outl(PCI_CONF_DATA, val);
+}
+
+static uint8_t pci_read8(uint32_t bdf, uint8_t reg)
+{
+	outl(PCI_CONF_ADDR, BIT(31) | bdf | (reg & 0xfc));
+	return inb((uint16_t)(PCI_CONF_DATA + (reg & 3)));
+}
+
+static void pci_write8(uint32_t bdf, uint8_t reg, uint8_t val)
+{
+	outl(PCI_CONF_ADDR, BIT(31) | bdf | (reg & 0xfc));
+	outb((uint16_t)(PCI_CONF_DATA + (reg & 3)), val);
+}
+
+bool is_ich9(void)
+{
+	return pci_read(ICH9_LPC_BDF, 0) == ICH9_LPC_ID;
+}
+
+static bool is_piix4(void)
+{
+	return pci_read(PIIX4_PM_BDF, 0) == PIIX4_PM_ID;
+}
+
+uint16_t acpi_pmbase(void)
+{
+	if (is_ich9())
+		return (uint16_t)(pci_read(ICH9_LPC_BDF, ICH9_PMBASE) &
+				  ICH9_PMBASE_MASK);
+	if (is_piix4())
+		return (uint16_t)(pci_read(PIIX4_PM_BDF, PIIX4_PMBA) &
+				  PIIX4_PMBA_MASK);
+	return 0;
+}
+
+/* The ECAM dword of (bdf, reg) on Q35, or NULL when ECAM is off. */
+static volatile uint32_t *ecam(uint32_t bdf, uint8_t reg)
+{
+	uint32_t bar = pci_read(Q35_MCH_BDF, Q35_PCIEXBAR);
+	uint64_t base;
+
+	if (pci_read(Q35_MCH_BDF, 0) != Q35_MCH_ID || !(bar & PCIEXBAR_EN))
+		return NULL;
+	base = bar & (0xf0000000u |
+		      (PCIEXBAR_LEN(bar) >= 1 ? 0x08000000u : 0) |
+		      (PCIEXBAR_LEN(bar) == 2 ? 0x04000000u : 0));
+	return (volatile uint32_t *)(uintptr_t)(base + ((uint64_t)bdf << 4) +
+						(reg & 0xfc));
+}
+
+/* Write dword reg ^ flip through 0xcf8 (and ECAM when there is one),
+ * read back; put the old value back if it moved. True when it held. */
+static bool reg_held(uint32_t bdf, uint8_t reg, uint32_t flip, uint32_t *got)
+{
+	uint32_t old = pci_read(bdf, reg), now;
+	volatile uint32_t *e = ecam(bdf, reg);
+	bool held;
+
+	pci_write(bdf, reg, old ^ flip);
+	now = pci_read(bdf, reg);
+	held = now == old;
+	if (held && e) {
+		*e = old ^ flip;
+		now = *e;
+		held = now == old;
+	}
+	/* And one byte at a time through the data port's other offsets. */
+	for (unsigned b = 0; held && b < 4; b++) {
+		uint8_t ob = (uint8_t)(old >> (8 * b)), fb = (uint8_t)(flip >> (8 * b));
+
+		if (!fb)
+			continue;
+		pci_write8(bdf, (uint8_t)(reg + b), (uint8_t)(ob ^ fb));
+		held = pci_read8(bdf, (uint8_t)(reg + b)) == ob;
+		if (!held)
+			now = pci_read(bdf, reg);
+	}
+	if (!held)
+		pci_write(bdf, reg, old);
+	*got = now;
+	return held;
+}
+
+struct guarded_reg {
+	uint32_t id, bdf;        /* the function must have this ID */
+	uint8_t reg;
+	uint32_t flip;           /* bits flipped: writable ones in QEMU */
+	const char *name;
+};
+
+static const struct guarded_reg regs[] = {
+	{ Q35_MCH_ID, Q35_MCH_BDF, 0x48, 0x00010001u, "Q35 MCHBAR" },
+	{ Q35_MCH_ID, Q35_MCH_BDF, 0x50, 0x0000ffffu, "Q35 TSEG size" },
+	{ Q35_MCH_ID, Q35_MCH_BDF, 0x60, 0x10000000u, "Q35 PCIEXBAR" },
+	{ Q35_MCH_ID, Q35_MCH_BDF, 0x90, 0x33000000u, "Q35 PAM0" },
+	{ Q35_MCH_ID, Q35_MCH_BDF, 0x94, 0x00333333u, "Q35 PAM4-6" },
+	{ Q35_MCH_ID, Q35_MCH_BDF, 0x9c, 0x00804000u, "Q35 SMRAM, ESMRAMC" },
+	{ Q35_MCH_ID, Q35_MCH_BDF, 0xb0, 0x0000f000u, "Q35 TOLUD" },
+	{ ICH9_LPC_ID, ICH9_LPC_BDF, 0x40, 0x00000b00u, "ICH9 PMBASE" },
+	{ ICH9_LPC_ID, ICH9_LPC_BDF, 0x44, 0x00000080u, "ICH9 ACPI_CNTL" },
+	{ ICH9_LPC_ID, ICH9_LPC_BDF, 0x48, 0x0000c000u, "ICH9 GPIOBASE" },
+	{ ICH9_LPC_ID, ICH9_LPC_BDF, 0xf0, 0x10000000u, "ICH9 RCBA" },
+	{ 0x29308086u, ICH9_SMBUS_BDF, 0x20, 0x00001000u, "ICH9 SMBus base" },
+	{ I440FX_ID, I440FX_BDF, 0x58, 0x33000000u, "i440FX PAM0" },
+	{ I440FX_ID, I440FX_BDF, 0x5c, 0x33333333u, "i440FX PAM3-6" },
+	{ I440FX_ID, I440FX_BDF, 0x70, 0x00400000u, "i440FX SMRAM D_OPEN" },
+	{ PIIX4_PM_ID, PIIX4_PM_BDF, 0x40, 0x00000b00u, "PIIX4 PMBA" },
+	{ PIIX4_PM_ID, PIIX4_PM_BDF, 0x80, 0x00000001u, "PIIX4 PMREGMISC" },
+	{ PIIX4_PM_ID, PIIX4_PM_BDF, 0x90, 0x00001000u, "PIIX4 SMBBA" },
+	{ PIIX4_PM_ID, PIIX4_PM_BDF, 0xd0, 0x00010000u, "PIIX4 SMBHSTCFG" },
+};
+
+static void check_chipset_guard(void)
+{
+	unsigned tried = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(regs); i++) {
+		const struct guarded_reg *r = &regs[i];
+		uint32_t old, got;
+
+		if (pci_read(r->bdf, 0) != r->id)
+			continue;
+		tried++;
+		old = pci_read(r->bdf, r->reg);
+		if (!reg_held(r->bdf, r->reg, r->flip, &got)) {
+			check_report("chipset_guard", false, "%s (%#x) moved: "
+				     "%#x -> %#x", r->name, r->reg, old, got);
+			return;
+		}
+	}
+	check_report("chipset_guard", tried >= 4, "only %u known registers "
+		     "on this chipset", tried);
+}
+
+/* The PM1 block (ICH9 PMBASE, PIIX4 PMBA) does not move, through any
+ * path; on Q35 the ECAM window does not either. */
+static void check_pmbase_kept(void)
+{
+	bool ich9 = is_ich9();
+	uint32_t bdf = ich9 ? ICH9_LPC_BDF : PIIX4_PM_BDF;
+	uint8_t reg = ich9 ? ICH9_PMBASE : PIIX4_PMBA;
+	uint32_t old, got;
+
+	if (!acpi_pmbase()) {
+		check_report("pmbase_kept", false, "neither ICH9 nor PIIX4");
+		return;
+	}
+	old = pci_read(bdf, reg);
+	if (!reg_held(bdf, reg, old ^ PMBASE_PROBE, &got)) {
+		check_report("pmbase_kept", false, "PM base %#x moved to %#x",
+			     old, got);
+		return;
+	}
+	if (ich9 && !reg_held(Q35_MCH_BDF, Q35_PCIEXBAR, 0x10000000u, &got)) {
+		check_report("pmbase_kept", false, "PCIEXBAR moved to %#x", got);
+		return;
+	}
+	check_report("pmbase_kept", true, " ");
+}
+
+/* RCBA over our own RAM: the chipset's register block would then shadow
+ * those bytes (the review moved it over the hypervisor's data this way).
+ * A page of ours filled with a pattern must keep reading the pattern. */
+static void check_rcba_attack(const struct guest_boot *b)
+{
+	static uint8_t page[16384] __attribute__((aligned(16384)));
+	uint32_t old, got;
+	bool kept = true;
+
+	(void)b;
+	if (!is_ich9())
+		return;
+	for (size_t i = 0; i < sizeof(page); i++)
+		page[i] = (uint8_t)(i * 7 + 1);
+	old = pci_read(ICH9_LPC_BDF, ICH9_RCBA);
+	pci_write(ICH9_LPC_BDF, ICH9_RCBA, (uint32_t)(uintptr_t)page | RCBA_EN);
+	got = pci_read(ICH9_LPC_BDF, ICH9_RCBA);
+	for (size_t i = 0; i < sizeof(page); i++)
+		if (((volatile uint8_t *)page)[i] != (uint8_t)(i * 7 + 1))
+			kept = false;
+	if (got != old)
+		pci_write(ICH9_LPC_BDF, ICH9_RCBA, old);
+	check_report("rcba_attack", got == old && kept, "RCBA %#x -> %#x, "
+		     "RAM under it %s", old, got, kept ? "kept" : "shadowed");
+}
+
+/* ESMRAMC with T_EN and the 8 MiB TSEG: the top 8 MiB below TOLUD would
+ * vanish from everyone outside SMM, the hypervisor included. After the
+ * write the register must read as before and a hypercall must work. */
+static void check_esmramc_attack(void)
+{
+	uint8_t old, got;
+	long v;
+
+	if (pci_read(Q35_MCH_BDF, 0) != Q35_MCH_ID)
+		return;
+	old = pci_read8(Q35_MCH_BDF, Q35_ESMRAMC);
+	pci_write8(Q35_MCH_BDF, Q35_ESMRAMC, (uint8_t)(old | ESMRAMC_H_SMRAME |
+		   ESMRAMC_TSEG_8M | ESMRAMC_T_EN));
+	got = pci_read8(Q35_MCH_BDF, Q35_ESMRAMC);
+	if (got != old)
+		pci_write8(Q35_MCH_BDF, Q35_ESMRAMC, old);
+	v = hypercall(HC_VERSION, 0, 0);
+	check_report("esmramc_attack", got == old && v == HC_ABI_VERSION,
+		     "ESMRAMC %#x -> %#x; hypercall %ld", old, got, v);
+}
+
+void checks_chipset(const struct guest_boot *b)
+{
+	if (!hv_present()) {
+		check_report("chipset_guard", false, "no hypervisor: the "
+			     "chipset would take the writes");
+		return;
+	}
+	check_pmbase_kept();
+	check_chipset_guard();
+	check_rcba_attack(b);
+	check_esmramc_attack();
+}
