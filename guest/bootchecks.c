@@ -299,6 +299,35 @@ static bool usable_scratch(const struct guest_boot *b, uint64_t a)
 	return false;
 }
 
+/* Whether LO + 1 MiB aliases LO (A20 off); both bytes put back. */
+static bool aliases(uint64_t lo)
+{
+	volatile uint8_t *p_lo = (volatile uint8_t *)(uintptr_t)lo;
+	volatile uint8_t *p_hi = (volatile uint8_t *)(uintptr_t)(lo + MiB);
+	uint8_t save_lo = *p_lo, save_hi = *p_hi;
+	bool alias;
+
+	*p_lo = 0xa5;
+	*p_hi = 0x5a;
+	alias = *p_lo != 0xa5;
+	*p_hi = save_hi;                /* if aliased, this lands on LO... */
+	*p_lo = save_lo;                /* ...which is restored last */
+	return alias;
+}
+
+#define KBC_STATUS_IBF       BIT(1)
+#define KBC_A20_OFF          0xdd
+#define KBC_A20_ON           0xdf
+#define KBC_WRITE_OUTPUT_CMD 0xd1
+#define KBC_OUT_NO_RESET     0x01   /* bit 0 high: no reset; bit 1: A20 off */
+
+static void kbc_send(uint16_t port, uint8_t val)
+{
+	for (int i = 0; i < 100000 && (inb(PORT_KBC_CMD) & KBC_STATUS_IBF); i++)
+		cpu_relax();
+	outb(port, val);
+}
+
 static void check_a20_kept(const struct guest_boot *b)
 {
 	uint64_t lo;
@@ -315,23 +344,31 @@ static void check_a20_kept(const struct guest_boot *b)
 			     "%llu MiB", A20_SCAN_LIMIT / MiB);
 		return;
 	}
-	volatile uint8_t *p_lo = (volatile uint8_t *)(uintptr_t)lo;
-	volatile uint8_t *p_hi = (volatile uint8_t *)(uintptr_t)(lo + MiB);
-	uint8_t old = inb(PORT_SYSCTL_A), save_lo = *p_lo, save_hi = *p_hi;
+	uint8_t old = inb(PORT_SYSCTL_A);
 
 	outb(PORT_SYSCTL_A, (uint8_t)(old & ~(SYSCTL_A_A20 | SYSCTL_A_RESET)));
 	uint8_t now = inb(PORT_SYSCTL_A);
-	*p_lo = 0xa5;
-	*p_hi = 0x5a;
-	bool alias = *p_lo != 0xa5;
-	*p_hi = save_hi;                /* if aliased, this lands on LO... */
-	*p_lo = save_lo;                /* ...which is restored last */
+	bool alias = aliases(lo);
 	outb(PORT_SYSCTL_A, (uint8_t)((old | SYSCTL_A_A20) & ~SYSCTL_A_RESET));
-	if (!(now & SYSCTL_A_A20))
+	if (!(now & SYSCTL_A_A20)) {
 		check_report("a20_kept", false, "port 0x92 reads %#x: A20 off", now);
-	else
-		check_report("a20_kept", !alias, "%#lx aliases %#lx",
-			     (uint64_t)(lo + MiB), lo);
+		return;
+	}
+	if (alias) {
+		check_report("a20_kept", false, "after port 0x92: %#lx aliases "
+			     "%#lx", (uint64_t)(lo + MiB), lo);
+		return;
+	}
+	/* The keyboard controller's two ways: command 0xDD (A20 off) and
+	 * an output-port write (0xD1) with bit 1 clear, reset bit 0 set. */
+	kbc_send(PORT_KBC_CMD, KBC_A20_OFF);
+	alias = aliases(lo);
+	kbc_send(PORT_KBC_CMD, KBC_WRITE_OUTPUT_CMD);
+	kbc_send(PORT_KBC_DATA, KBC_OUT_NO_RESET);
+	alias = alias || aliases(lo);
+	kbc_send(PORT_KBC_CMD, KBC_A20_ON);   /* in case it went off */
+	check_report("a20_kept", !alias, "after keyboard controller 0xDD or "
+		     "0xD1: %#lx aliases %#lx", (uint64_t)(lo + MiB), lo);
 }
 
 /* With the hypervisor's debug console on COM2 (guest argument

@@ -256,7 +256,7 @@ void checks_msr(void);
 
 /* ---- reset=METHOD (guest/reset.c) ----------------------------------------- */
 /* reset_method: the index of the method named by the N characters at NAME
- * (92, cf9, kbc, kbcout), or -1. reset_machine: print "resetting via
+ * (92, cf9, kbc, kbcout, cf9w, kbcf0), or -1. reset_machine: print "resetting via
  * NAME" and reset the machine that way; returns only when the machine was
  * not reset (after printing so). */
 int reset_method(const char *name, size_t n);

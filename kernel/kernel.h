@@ -31,6 +31,20 @@ typedef int (*print_fn)(const char *fmt, ...) __printf(1, 2);
 void print_gprs(print_fn pr, const uint64_t gpr[PRINTED_GPRS]);
 int vprintk(const char *fmt, va_list ap);
 
+/* log_ratelimit: for log lines a guest can trigger at will (it must not
+ * flood the serial line, which every CPU prints to under one lock): call
+ * it once per event with that event's counter; it returns the count so
+ * far when the line should be printed (the first LOG_FIRST events, then
+ * every LOG_EVERY-th), else 0. Print the count with the line. */
+#define LOG_FIRST 8
+#define LOG_EVERY 1024
+static inline uint64_t log_ratelimit(uint64_t *counter)
+{
+	uint64_t n = __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+
+	return n <= LOG_FIRST || n % LOG_EVERY == 0 ? n : 0;
+}
+
 /* panic: for what the hypervisor cannot survive. Prints the message, the
  * CPU, a register dump and a backtrace, stops every other CPU and halts.
  * In the host build it longjmps back to the test that expected it. */

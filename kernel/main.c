@@ -278,6 +278,11 @@ static void svm_bringup(const struct console_guard *con)
 	    acpi.fadt.reset_reg.address <= 0xFFFF) {
 		cfg.reset_port = (uint16_t)acpi.fadt.reset_reg.address;
 		cfg.reset_value = acpi.fadt.reset_value;
+	} else if (acpi.fadt.reset_supported &&
+		   acpi.fadt.reset_reg.space == ACPI_SPACE_MEMORY &&
+		   acpi.fadt.reset_reg.address) {
+		cfg.reset_mmio = acpi.fadt.reset_reg.address;
+		cfg.reset_value = acpi.fadt.reset_value;
 	}
 	if (svm_init(&cfg))
 		panic("cannot run guests on this machine (see the svm: line above)");

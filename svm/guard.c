@@ -36,6 +36,7 @@
 static struct spinlock ioapic_lock = SPINLOCK_INIT;
 static volatile uint32_t *ioapic_va[SVM_MAX_IOAPICS];
 static uint64_t said_console, said_mode;
+static volatile uint8_t *reset_page;
 
 void guard_init(const struct svm_config *cfg)
 {
@@ -43,6 +44,11 @@ void guard_init(const struct svm_config *cfg)
 	svm.guard_ioapic_pa = cfg->console_ioapic_pa;
 	svm.guard_pin = cfg->console_pin;
 	svm.nioapics = 0;
+	if (cfg->reset_mmio) {
+		reset_page = ioremap(cfg->reset_mmio & ~0xFFFULL, 4096);
+		if (!reset_page)
+			panic("svm: cannot map the reset register's page");
+	}
 	/* The console's first (console/ checked it is page aligned), so it
 	 * is guarded even on a machine with more I/O APICs than slots. */
 	for (size_t k = 0; k <= cfg->nioapics; k++) {
@@ -197,4 +203,59 @@ bool guard_port(uint16_t port, unsigned size)
 {
 	return svm.guard_port && port < svm.guard_port + 8 &&
 	       svm.guard_port < port + size;
+}
+
+/*
+ * The FADT's RESET_REG in memory space (ACPI 6.5, 4.8.3.6): its page is
+ * read-only for the guest; writes to it are performed, except that the
+ * reset value written to the register is the guest resetting the machine:
+ * reported, then done by the hypervisor (the same path as port 0xCF9).
+ */
+static struct spinlock reset_lock = SPINLOCK_INIT;
+
+struct reset_ctx {
+	volatile uint8_t *page;
+	struct vcpu *v;
+};
+
+static int reset_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	const struct reset_ctx *c = ctx;
+	const volatile uint8_t *p = c->page + (gpa & 0xFFF);
+
+	*val = size == 1 ? *p : size == 2 ? *(const volatile uint16_t *)p :
+	       size == 4 ? *(const volatile uint32_t *)p :
+	       *(const volatile uint64_t *)p;
+	return 0;
+}
+
+static int reset_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	const struct reset_ctx *c = ctx;
+	volatile uint8_t *p = c->page + (gpa & 0xFFF);
+
+	if (gpa <= svm.reset_mmio && svm.reset_mmio < gpa + size &&
+	    (uint8_t)(val >> (8 * (svm.reset_mmio - gpa))) == svm.reset_value)
+		guest_reset(c->v, "FADT RESET_REG");
+	if ((gpa & 0xFFF) + size > 4096)
+		return 0;                /* past the page: not this register's */
+	if (size == 1)
+		*p = (uint8_t)val;
+	else if (size == 2)
+		*(volatile uint16_t *)p = (uint16_t)val;
+	else if (size == 4)
+		*(volatile uint32_t *)p = (uint32_t)val;
+	else
+		*(volatile uint64_t *)p = val;
+	return 0;
+}
+
+static const struct mmio_ops reset_ops = { reset_read, reset_write };
+
+enum exit_action guard_reset_mmio_write(struct vcpu *v, uint64_t gpa)
+{
+	struct reset_ctx c = { reset_page, v };
+
+	return guard_emulate_locked(v, gpa, &reset_ops, &c, &reset_lock,
+				    "reset register page");
 }

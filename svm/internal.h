@@ -129,6 +129,7 @@ struct svm_global {
 	size_t nholes;
 	uint64_t guest_top;           /* NPT maps [0, guest_top) */
 	uint16_t reset_port;          /* FADT RESET_REG when in I/O space */
+	uint64_t reset_mmio;          /* ... in memory space (its page read-only) */
 	uint8_t reset_value;
 	uint16_t guard_port;          /* console UART (svm/guard.c), or 0 */
 	uint64_t guard_ioapic_pa;     /* its I/O APIC page, or 0 */
@@ -282,6 +283,12 @@ void apic_policy_init(void);
 #define NPF_ERR_WALK   BIT(33)   /* on a guest page-table access */
 #define APIC_PAGE_GPA  0xFEE00000ULL
 void msrpm_setup(uint8_t *msrpm);
+/* io.c: report that the guest resets the machine (how), then reset it. */
+_Noreturn void guest_reset(struct vcpu *v, const char *how);
+/* guard.c: a guest write to the page of the FADT's memory-space
+ * RESET_REG (read-only in the NPT): performed, but the reset value at the
+ * register is reported and done by the hypervisor. */
+enum exit_action guard_reset_mmio_write(struct vcpu *v, uint64_t gpa);
 /* io.c: one port access of size 1, 2 or 4 bytes. */
 uint32_t io_port_in(uint16_t port, unsigned size);
 void io_port_out(uint16_t port, unsigned size, uint32_t val);

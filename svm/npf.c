@@ -108,6 +108,10 @@ enum exit_action handle_npf(struct vcpu *v)
 	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
 	    (NPF_ERR_P | NPF_ERR_WRITE) && (io = guard_ioapic_index(gpa)) >= 0)
 		return guard_ioapic_write(v, gpa, io);
+	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
+	    (NPF_ERR_P | NPF_ERR_WRITE) && svm.reset_mmio &&
+	    (gpa & ~0xFFFULL) == (svm.reset_mmio & ~0xFFFULL))
+		return guard_reset_mmio_write(v, gpa);
 	/* Configuration pages: writes to read-only ones, any access to a
 	 * hidden function's (not mapped). */
 	if (!(err & (NPF_ERR_WALK | NPF_ERR_FETCH)) &&

@@ -58,7 +58,7 @@ static int build_npt(const struct svm_config *cfg)
 {
 	struct npt_range holes[HV_MAX_HOLES];
 	struct npt_range low = { 0, 2 * MiB };
-	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS] = { APIC_PAGE };
+	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 1] = { APIC_PAGE };
 	uint64_t unmapped[CFG_MAX_DEVS];
 	size_t nro = 1 + svm.nioapics, nun = 0;
 	struct npt_layout layout = {
@@ -81,6 +81,8 @@ static int build_npt(const struct svm_config *cfg)
 		else
 			ro[nro++] = svm.cfg_page[i];
 	}
+	if (svm.reset_mmio)
+		ro[nro++] = ALIGN_DOWN(svm.reset_mmio, 4096);
 	layout.nro = nro;
 	layout.nunmapped = nun;
 	if (npt_build(&svm.npt, &layout, &ops))
@@ -155,6 +157,7 @@ int svm_init(const struct svm_config *cfg)
 	svm.s5_typ[1] = cfg->s5_typ[1];
 	svm.s5_known = cfg->s5_known;
 	svm.reset_value = cfg->reset_value;
+	svm.reset_mmio = cfg->reset_mmio;
 	svm.guest_top = guest_top(cfg);
 	guard_init(cfg);
 	guard_cfg_init(cfg);

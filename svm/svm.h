@@ -200,6 +200,18 @@ uint64_t cfg_filter_read(const struct cfg_filter *f, uint16_t bdf,
 
 /* ==== end of the configuration-space filter ============================ */
 
+/* ==== the 8042 keyboard controller filter (svm/kbc.c) =================
+ * kbc_command: a guest write of cmd to port 0x64; kbc_data: a write to
+ * port 0x60 (*val may be changed: A20 forced on). KBC_PASS: perform the
+ * write; KBC_DROP: do not; KBC_RESET: the guest resets the machine (the
+ * caller reports it and resets). The allow-list is in svm/kbc.c. */
+enum kbc_verdict { KBC_PASS, KBC_DROP, KBC_RESET };
+struct kbc_state {
+	uint8_t pending;     /* the command whose data byte comes next, or 0 */
+};
+enum kbc_verdict kbc_command(struct kbc_state *s, uint8_t cmd);
+enum kbc_verdict kbc_data(struct kbc_state *s, uint8_t *val);
+
 /* ==== SVM: bring-up and the guest (svm/setup.c) ========================= */
 
 #define SVM_MAX_IOAPICS 8      /* guarded; more are reported */
@@ -215,6 +227,7 @@ struct svm_config {
 	const struct mem_range *map;     /* firmware map: RAM top for the NPT */
 	size_t nmap;
 	uint16_t reset_port;             /* FADT RESET_REG in I/O space, or 0 */
+	uint64_t reset_mmio;             /* ... in memory space, or 0 */
 	uint8_t reset_value;
 	/* The debug console's (console/): its UART's 8 ports (0: none) and
 	 * the I/O APIC page and pin of its NMI route (pa 0: none), kept from
