@@ -229,6 +229,55 @@ static void check_hlt(void)
 	check_report("hlt_wakes", true, " ");
 }
 
+/* Odd accesses to the local APIC page (the review's `or dword
+ * [0xFEE00000], 0` read a register the x2APIC does not have and took
+ * the host down): reserved, unaligned, AMD-extended and byte-sized
+ * read-modify-writes must neither stop anything nor change a register
+ * (APM Vol. 2, 16.3.2: only aligned dword accesses are defined). */
+#define MSR_APIC_BASE_G  0x1b
+#define LAPIC_ID_OFF     0x20
+#define LAPIC_TPR_OFF    0x80
+#define LAPIC_SVR_OFF    0xf0
+#define LAPIC_LVT_T_OFF  0x320
+
+static void check_apic_odd(void)
+{
+	uintptr_t base = (uintptr_t)(rdmsr(MSR_APIC_BASE_G) & GENMASK(31, 12));
+	static const uint32_t offs[] = { 0x000, 0x401, 0x400, 0xff0, 0xffc,
+					 0x3f0, 0x0e4, 0x081 };
+	uint32_t before[4], after[4];
+	const uint32_t regs[4] = { LAPIC_ID_OFF, LAPIC_TPR_OFF, LAPIC_SVR_OFF,
+				   LAPIC_LVT_T_OFF };
+
+	if (!hv_present()) {
+		check_report("apic_odd_access", false, "no hypervisor");
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		before[i] = *(volatile uint32_t *)(base + regs[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(offs); i++) {
+		volatile void *p = (volatile void *)(base + offs[i]);
+
+		if (offs[i] & 3)
+			__asm__ __volatile__("orb $0, %0" : "+m"(*(volatile uint8_t *)p));
+		else
+			__asm__ __volatile__("orl $0, %0" : "+m"(*(volatile uint32_t *)p));
+	}
+	/* A qword store over TPR and the reserved dword after it. */
+	__asm__ __volatile__("movq %1, %0" : "=m"(*(volatile uint64_t *)(base + 0x80))
+			     : "r"((uint64_t)0x10));
+	for (int i = 0; i < 4; i++)
+		after[i] = *(volatile uint32_t *)(base + regs[i]);
+	for (int i = 0; i < 4; i++)
+		if (after[i] != before[i]) {
+			check_report("apic_odd_access", false, "register %#x "
+				     "%#x -> %#x", regs[i], before[i], after[i]);
+			return;
+		}
+	check_report("apic_odd_access", hypercall(HC_VERSION, 0, 0) ==
+		     HC_ABI_VERSION, "no hypercall after the accesses");
+}
+
 /* ICH9 LPC (00:1f.0): PMBASE at config 0x40, SMI_EN at PMBASE + 0x30 with
  * APMC_EN (bit 5): a write to the APM control port raises an SMI only when
  * it is set (ICH9 datasheet 13.1.17, 13.8.3.12). Returns -1 when the
@@ -493,6 +542,7 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt,
 	check_hc_exit_stats();
 	check_pit();
 	check_hlt();
+	check_apic_odd();
 	check_smi_svme();
 	check_a20_kept(b);
 	check_ioapic_modes();

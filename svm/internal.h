@@ -90,6 +90,9 @@ struct vcpu {
 	volatile uint32_t state;      /* enum vcpu_state */
 	struct event_state ev;        /* events for the guest (events.h) */
 	uint64_t vm_hsave_shadow;     /* the guest's own VM_HSAVE_PA */
+	uint64_t debugctl;            /* the guest's DEBUGCTL (a shadow) */
+	uint64_t sipi_logged;         /* log_ratelimit counter */
+	uint64_t spec_ctrl;           /* the guest's SPEC_CTRL (svm/msr.c) */
 	bool tlb_flush;               /* TLB_CONTROL=1 on the next VMRUN */
 	const char *stop_reason;
 	uint64_t exit_counts[SVM_EXIT_SLOTS];
@@ -128,6 +131,7 @@ struct svm_global {
 	struct hv_hole holes[HV_MAX_HOLES]; /* image and pool */
 	size_t nholes;
 	uint64_t guest_top;           /* NPT maps [0, guest_top) */
+	uint64_t apic_gpa;            /* the local APIC page (lapic_base_pa) */
 	uint16_t reset_port;          /* FADT RESET_REG when in I/O space */
 	uint64_t reset_mmio;          /* ... in memory space (its page read-only) */
 	uint8_t reset_value;
@@ -281,7 +285,7 @@ void apic_policy_init(void);
 #define NPF_ERR_FETCH  BIT(4)
 #define NPF_ERR_FINAL  BIT(32)   /* on the final guest-physical access */
 #define NPF_ERR_WALK   BIT(33)   /* on a guest page-table access */
-#define APIC_PAGE_GPA  0xFEE00000ULL
+#define APIC_PAGE_GPA  (svm.apic_gpa)   /* read-only for the guest */
 void msrpm_setup(uint8_t *msrpm);
 /* io.c: report that the guest resets the machine (how), then reset it. */
 _Noreturn void guest_reset(struct vcpu *v, const char *how);

@@ -57,7 +57,7 @@
  * that follows a verdict go together under kbc_lock. */
 static struct kbc_state kbc;
 static struct spinlock kbc_lock = SPINLOCK_INIT;
-static uint64_t kbc_dropped;
+static uint64_t kbc_dropped, sleeps_refused;
 /* Machine-wide, like the PM1 registers themselves: written by whichever
  * vCPU touches PM1 (the guest serializes its ACPI code; a race between
  * two vCPUs here could only show or hide a WAK_STS, never let a sleep
@@ -162,9 +162,12 @@ static bool filter_byte(struct vcpu *v, uint16_t port, uint8_t *pval,
 				       "(S5, SLP_TYP %u)\n", v->index, typ);
 				return true;
 			}
-			printk("vcpu %u: guest asked to sleep (SLP_TYP %u, not "
-			       "S5%s): refused, it wakes at once\n", v->index,
-			       typ, svm.s5_known ? "" : " or S5 unknown");
+			if ((n = log_ratelimit(&sleeps_refused)))
+				printk("vcpu %u: guest asked to sleep (SLP_TYP %u, "
+				       "not S5%s): refused, it wakes at once (%llu "
+				       "so far)\n", v->index, typ,
+				       svm.s5_known ? "" : " or S5 unknown",
+				       (unsigned long long)n);
 			pm1a_said_s5 = false;
 			fake_wake = true;
 			*pval = (uint8_t)(val & ~PM1_HI_SLP_EN);

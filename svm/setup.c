@@ -9,7 +9,6 @@
 
 #define CPUID81_ECX_SVM  BIT(2)
 #define CPUID81_EDX_PG1G BIT(26)
-#define APIC_PAGE        0xFEE00000ULL
 
 struct svm_global svm;
 static unsigned int vcpus_ready;
@@ -58,7 +57,7 @@ static int build_npt(const struct svm_config *cfg)
 {
 	struct npt_range holes[HV_MAX_HOLES];
 	struct npt_range low = { 0, 2 * MiB };
-	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 1] = { APIC_PAGE };
+	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 1] = { 0 };
 	uint64_t unmapped[CFG_MAX_DEVS];
 	size_t nro = 1 + svm.nioapics, nun = 0;
 	struct npt_layout layout = {
@@ -71,6 +70,7 @@ static int build_npt(const struct svm_config *cfg)
 	struct npt_ops ops = { npt_alloc, npt_free, npt_va, NULL };
 	struct npt_stats st;
 
+	ro[0] = svm.apic_gpa;
 	for (size_t i = 0; i < cfg->nholes; i++)
 		holes[i] = (struct npt_range){ cfg->holes[i].base, cfg->holes[i].end };
 	for (size_t i = 0; i < svm.nioapics; i++)
@@ -159,6 +159,9 @@ int svm_init(const struct svm_config *cfg)
 	svm.reset_value = cfg->reset_value;
 	svm.reset_mmio = cfg->reset_mmio;
 	svm.guest_top = guest_top(cfg);
+	/* The page the hypervisor's APIC really is at (the MADT may place
+	 * it away from 0xFEE00000); every CPU's is at the same address. */
+	svm.apic_gpa = lapic_base_pa() & ~0xFFFULL;
 	guard_init(cfg);
 	guard_cfg_init(cfg);
 	if (build_npt(cfg)) {

@@ -212,6 +212,39 @@ struct kbc_state {
 enum kbc_verdict kbc_command(struct kbc_state *s, uint8_t cmd);
 enum kbc_verdict kbc_data(struct kbc_state *s, uint8_t *val);
 
+/* ==== the MSR policy table (svm/msrtable.c) ===========================
+ * One row per MSR range: what a guest read and a guest write do, and why.
+ * An MSR in no row: #GP (default deny). msrpm_build fills the 8 KiB
+ * permission map (APM Vol. 2, 15.11) from the table: only MSR_PASS
+ * accesses run without an exit. */
+enum msr_kind { MSR_PASS, MSR_EMUL, MSR_DROP, MSR_ZERO, MSR_GP };
+struct msr_rule {
+	uint32_t first, last;         /* inclusive */
+	uint8_t read, write;          /* enum msr_kind */
+	const char *why;
+};
+extern const struct msr_rule msr_rules[];
+extern const size_t msr_nrules;
+#define MSRPM_SIZE 0x2000
+/* The rule for msr, or NULL (#GP). */
+const struct msr_rule *msr_rule_find(uint32_t msr);
+/* The read bit of msr in the map (its write bit follows), or -1 when the
+ * map does not cover it (always intercepted). */
+long msrpm_bit(uint32_t msr);
+void msrpm_build(uint8_t *pm);
+
+/* ==== local APIC registers the guest reaches (svm/apicregs.c) =========
+ * apic_reg_flags: for the register at offset off of the APIC page (a
+ * multiple of 16; anything else: 0) with the host's APIC in xAPIC or
+ * x2APIC mode: APIC_REG_R when a read may go to the hardware,
+ * APIC_REG_W when a guest write does (ICR, ID, LDR/DFR shadows are
+ * svm/apic.c's business). Registers with neither read 0 and ignore
+ * writes. */
+#define APIC_REG_R     1u
+#define APIC_REG_W     2u
+#define APIC_REG_XAPIC 4u
+unsigned apic_reg_flags(uint32_t off, bool x2apic);
+
 /* ==== SVM: bring-up and the guest (svm/setup.c) ========================= */
 
 #define SVM_MAX_IOAPICS 8      /* guarded; more are reported */

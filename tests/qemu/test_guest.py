@@ -23,9 +23,10 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
     for check in ("cpuid_hv", "svm_hidden", "efer_svme", "vmmcall_version",
                   "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
                   "hc_exit_stats", "pit_ticks", "hlt_wakes", "msr_efer",
-                  "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_tsc",
+                  "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_deny", "msr_tsc",
                   "ioapic_init_smi_refused", "sleep_refused", "pmbase_kept",
-                  "chipset_guard", "rcba_attack", "esmramc_attack"):
+                  "chipset_guard", "rcba_attack", "esmramc_attack",
+                  "apic_odd_access"):
         assert "guest: check %s ok" % check in out
     # Moving the PM block, RCBA, SMRAM or the ECAM window was refused.
     assert re.search(r"hv: svm: config 00:1f.0 \(ICH9 LPC\): 4 register "
