@@ -258,6 +258,39 @@ static void check_esmramc_attack(void)
 		     "ESMRAMC %#x -> %#x; hypercall %ld", old, got, v);
 }
 
+/* An AMD IOMMU (vendor 1022, class 08h/06h) on bus 0: its capability
+ * block's base address (cap + 4, low half; AMD IOMMU spec 3.2.1) must not
+ * move. Reported only when there is one (QEMU: -device amd-iommu). */
+#define IOMMU_CAP_ID      0x0f
+#define IOMMU_BASE_LO     0x04
+
+static void check_iommu_kept(void)
+{
+	for (uint32_t d = 0; d < 32; d++) {
+		uint32_t bdf = PCI_BDF(d, 0), got;
+		uint8_t ptr;
+
+		if ((pci_read(bdf, 0) & 0xffff) != 0x1022 ||
+		    pci_read(bdf, 0x08) >> 16 != 0x0806 ||
+		    !(pci_read(bdf, 0x04) & BIT(20)))
+			continue;
+		ptr = (uint8_t)(pci_read(bdf, 0x34) & 0xfc);
+		for (int n = 0; n < 48 && ptr >= 0x40; n++) {
+			uint32_t hdr = pci_read(bdf, ptr);
+
+			if ((hdr & 0xff) == IOMMU_CAP_ID) {
+				bool held = reg_held(bdf, (uint8_t)(ptr + IOMMU_BASE_LO),
+						     0x10000001u, &got);
+
+				check_report("iommu_kept", held, "IOMMU 00:%02x.0 "
+					     "base moved to %#x", d, got);
+				return;
+			}
+			ptr = (uint8_t)((hdr >> 8) & 0xfc);
+		}
+	}
+}
+
 void checks_chipset(const struct guest_boot *b)
 {
 	if (!hv_present()) {
@@ -269,4 +302,5 @@ void checks_chipset(const struct guest_boot *b)
 	check_chipset_guard();
 	check_rcba_attack(b);
 	check_esmramc_attack();
+	check_iommu_kept();
 }

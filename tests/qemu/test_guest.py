@@ -69,6 +69,19 @@ def test_guest_checks_i440fx(boot):
                          r"%s dropped" % (bdf, reg), out), (bdf, reg)
 
 
+def test_guest_iommu_base_kept(boot):
+    """QEMU's AMD IOMMU (-device amd-iommu): its capability block (base
+    address) and BARs are read-only to the guest."""
+    m = boot(cmdline="", guest_args="exit", smp=1, mem="512M",
+             extra_args=["-device", "amd-iommu"])
+    m.expect(r"hv: svm: config 00:[0-9a-f]{2}\.0 \(AMD IOMMU\): 2 register",
+             timeout=120)
+    m.expect(r"guest: check iommu_kept ok", timeout=120)
+    m.expect(r"guest: boot cpu ok", timeout=30)
+    m.expect_exit(hvtest.EXIT_OK, timeout=30)
+    assert "FAIL" not in m.output()
+
+
 def test_guest_power_off_is_performed(boot):
     """S5 through PM1 control is the guest's right: the machine goes off."""
     m = boot(cmdline="", guest_args="poweroff", smp=2, mem="512M")
