@@ -26,6 +26,7 @@
 #define CFG_DATA_PORT   0xCFC
 #define CFG_ENABLE      BIT(31)
 #define CFG_EXT_REG(a)  (((a) >> 16) & 0xF00)   /* CF8[27:24]: reg[11:8] */
+#define FCH_ACPI_MMIO   0xFED80000ULL
 
 static struct cfg_filter filter;
 static volatile uint8_t *ecam_va[CFG_MAX_DEVS];
@@ -70,6 +71,12 @@ void guard_cfg_init(const struct svm_config *cfg)
 		      CFG_MAX_GUARDS);
 	svm.ncfg = 0;
 	svm.cfg_guarded = filter.n > 0;
+	/* An AMD FCH (its LPC bridge is in the table): its PM registers too,
+	 * through PMIO and AcpiMmio at the reset default 0xFED80000. */
+	for (size_t i = 0; i < filter.n; i++)
+		if (filter.g[i].rule >= 0 && !svm.fch &&
+		    strcmp(cfg_rules[filter.g[i].rule].chipset, "AMD FCH LPC") == 0)
+			fch_init(FCH_ACPI_MMIO);
 	for (size_t d = 0; d < filter.ndev; d++) {
 		uint16_t bdf = filter.dev[d];
 		const char *chip = "";

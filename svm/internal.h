@@ -142,6 +142,8 @@ struct svm_global {
 	size_t nioapics;
 	uint16_t pm1_cnt[SVM_PM1_SLOTS], pm1_sts[SVM_PM1_SLOTS];  /* PM1a/b ports (svm/io.c), 0: none */
 	bool cfg_guarded;             /* chipset config registers (guard_cfg.c) */
+	bool fch;                     /* AMD FCH PM registers guarded (fch.c) */
+	uint64_t fch_mmio;            /* its AcpiMmio page, read-only */
 	uint64_t cfg_page[CFG_MAX_DEVS]; /* their ECAM pages */
 	bool cfg_page_hidden[CFG_MAX_DEVS]; /* not mapped (else read-only) */
 	size_t ncfg;
@@ -287,6 +289,13 @@ void apic_policy_init(void);
 #define NPF_ERR_WALK   BIT(33)   /* on a guest page-table access */
 #define APIC_PAGE_GPA  (svm.apic_gpa)   /* read-only for the guest */
 void msrpm_setup(uint8_t *msrpm);
+/* fch.c: an AMD FCH's PM registers. fch_init (from guard_cfg_init when
+ * the FCH is there) maps its AcpiMmio page; fch_io performs a guest
+ * access to 0xCD6-0xCD7; fch_mmio_write a write fault on that page. */
+void fch_init(uint64_t acpimmio_pa);
+void fch_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
+	    uint32_t *val);
+enum exit_action fch_mmio_write(struct vcpu *v, uint64_t gpa);
 /* io.c: report that the guest resets the machine (how), then reset it. */
 _Noreturn void guest_reset(struct vcpu *v, const char *how);
 /* guard.c: a guest write to the page of the FADT's memory-space

@@ -86,6 +86,9 @@ void iopm_setup(uint8_t *iopm)
 	/* Configuration mechanism #1, when chipset registers are guarded. */
 	for (unsigned p = 0xCF8; svm.cfg_guarded && p < 0xD00; p++)
 		iopm[p / 8] |= (uint8_t)(1U << (p % 8));
+	/* An AMD FCH's PM index/data pair (svm/fch.c). */
+	for (unsigned p = 0xCD6; svm.fch && p <= 0xCD7; p++)
+		iopm[p / 8] |= (uint8_t)(1U << (p % 8));
 	/* The high bytes carry SLP_EN and WAK_STS; a 16-bit access to the
 	 * low port covers them and is intercepted through either bit. */
 	for (unsigned i = 0; i < SVM_PM1_SLOTS; i++) {
@@ -208,6 +211,20 @@ enum exit_action handle_ioio(struct vcpu *v)
 		return EXIT_STOP;
 	}
 	cfg = svm.cfg_guarded && port < 0xD00 && port + size > 0xCF8;
+	if (svm.fch && port <= 0xCD7 && port + size > 0xCD6) {
+		/* Nothing else of ours sits in 0xCD3-0xCDA. */
+		val = (uint32_t)vm->save.rax;
+		fch_io(v, port, size, info & IOIO_IN, &val);
+		if (info & IOIO_IN)
+			vm->save.rax = (vm->save.rax & ~(uint64_t)(size == 4 ?
+					0xFFFFFFFF : size == 2 ? 0xFFFF : 0xFF)) |
+				       val;
+		if (size == 4 && (info & IOIO_IN))
+			vm->save.rax &= 0xFFFFFFFF;
+		vm->save.rip = vm->ctl.exit_info2;
+		vcpu_insn_done(v);
+		return EXIT_RESUME;
+	}
 	if (guard_port(port, size)) {
 		/* The console's UART: no device here for the guest. */
 		if (info & IOIO_IN)

@@ -74,7 +74,8 @@ static uint64_t on_demand_flags(uint64_t page)
 	if ((i = guard_cfg_index(page)) >= 0)
 		return svm.cfg_page_hidden[i] ? 0 : NPT_LEAF_RO;
 	if (page == APIC_PAGE_GPA || guard_ioapic_index(page) >= 0 ||
-	    (svm.reset_mmio && page == ALIGN_DOWN(svm.reset_mmio, 4096)))
+	    (svm.reset_mmio && page == ALIGN_DOWN(svm.reset_mmio, 4096)) ||
+	    (svm.fch && page == svm.fch_mmio))
 		return NPT_LEAF_RO;
 	return NPT_LEAF_RW;
 }
@@ -140,6 +141,10 @@ enum exit_action handle_npf(struct vcpu *v)
 	    (NPF_ERR_P | NPF_ERR_WRITE) && svm.reset_mmio &&
 	    (gpa & ~0xFFFULL) == (svm.reset_mmio & ~0xFFFULL))
 		return guard_reset_mmio_write(v, gpa);
+	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
+	    (NPF_ERR_P | NPF_ERR_WRITE) && svm.fch &&
+	    (gpa & ~0xFFFULL) == svm.fch_mmio)
+		return fch_mmio_write(v, gpa);
 	/* Configuration pages: writes to read-only ones, any access to a
 	 * hidden function's (not mapped). */
 	if (!(err & (NPF_ERR_WALK | NPF_ERR_FETCH)) &&

@@ -212,6 +212,12 @@ struct kbc_state {
 enum kbc_verdict kbc_command(struct kbc_state *s, uint8_t cmd);
 enum kbc_verdict kbc_data(struct kbc_state *s, uint8_t *val);
 
+/* ==== AMD FCH PM registers (svm/fchregs.c) ===========================
+ * Whether the guest must not write PM register index (PMx, through
+ * 0xCD6/0xCD7 or AcpiMmio + 0x300): they place the ACPI blocks or switch
+ * the ACPI MMIO window. */
+bool fch_pm_guarded(uint8_t index);
+
 /* ==== the MSR policy table (svm/msrtable.c) ===========================
  * One row per MSR range: what a guest read and a guest write do, and why.
  * An MSR in no row: #GP (default deny). msrpm_build fills the 8 KiB

@@ -175,3 +175,18 @@ TEST(rules_are_sane)
 		CHECK(r->cap || r->lo >= 0x10);
 	}
 }
+
+TEST(fch_pm_registers)
+{
+	/* PM1 event/control, PM timer, GPE0, SMI command, AcpiMmioEn,
+	 * AcpiConfig, DecodeEn: guarded; a scratch-like register is not. */
+	static const uint8_t yes[] = { 0x00, 0x03, 0x24, 0x60, 0x62, 0x64,
+				       0x68, 0x6A, 0x6F, 0x74, 0x77 };
+	static const uint8_t no[] = { 0x04, 0x23, 0x28, 0x5F, 0x70, 0x78,
+				      0xC0, 0xFF };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		CHECK(fch_pm_guarded(yes[i]));
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		CHECK(!fch_pm_guarded(no[i]));
+}
