@@ -237,6 +237,47 @@ static void check_rcba_attack(const struct guest_boot *b)
 		     "RAM under it %s", old, got, kept ? "kept" : "shadowed");
 }
 
+/* ICH9's root complex block: OIC (0x31FE-0x31FF: I/O APIC address
+ * select and enable) and GCS (0x3410: boot BIOS straps) keep their
+ * values; a neighbouring interrupt-route register (D31IR, 0x3140) is the
+ * guest's and takes its write (ICH9 datasheet 10.1). */
+#define RCRB_OIC          0x31fe
+#define RCRB_GCS          0x3410
+#define RCRB_D31IR        0x3140
+
+static void check_rcrb_kept(void)
+{
+	uint32_t rcba = pci_read(ICH9_LPC_BDF, ICH9_RCBA);
+	volatile uint16_t *oic;
+	volatile uint32_t *gcs, *d31ir;
+	uint16_t oic0, oic1;
+	uint32_t gcs0, gcs1, ir0, ir1;
+
+	if (!is_ich9() || !(rcba & RCBA_EN))
+		return;
+	rcba &= 0xffffc000u;
+	oic = (volatile uint16_t *)(uintptr_t)(rcba + RCRB_OIC);
+	gcs = (volatile uint32_t *)(uintptr_t)(rcba + RCRB_GCS);
+	d31ir = (volatile uint32_t *)(uintptr_t)(rcba + RCRB_D31IR);
+	oic0 = *oic;
+	gcs0 = *gcs;
+	ir0 = *d31ir;
+	*oic = (uint16_t)(oic0 ^ 0x0101u);
+	*gcs = gcs0 ^ 0x00000c20u;
+	*d31ir = ir0 ^ 0x1u;
+	oic1 = *oic;
+	gcs1 = *gcs;
+	ir1 = *d31ir;
+	if (oic1 != oic0)
+		*oic = oic0;
+	if (gcs1 != gcs0)
+		*gcs = gcs0;
+	*d31ir = ir0;
+	check_report("rcrb_kept", oic1 == oic0 && gcs1 == gcs0 &&
+		     ir1 == (ir0 ^ 0x1u), "OIC %#x -> %#x, GCS %#x -> %#x, "
+		     "D31IR %#x -> %#x", oic0, oic1, gcs0, gcs1, ir0, ir1);
+}
+
 /* ESMRAMC with T_EN and the 8 MiB TSEG: the top 8 MiB below TOLUD would
  * vanish from everyone outside SMM, the hypervisor included. After the
  * write the register must read as before and a hypercall must work. */
@@ -302,5 +343,6 @@ void checks_chipset(const struct guest_boot *b)
 	check_chipset_guard();
 	check_rcba_attack(b);
 	check_esmramc_attack();
+	check_rcrb_kept();
 	check_iommu_kept();
 }

@@ -42,6 +42,42 @@ static uint32_t boot_read32(void *ctx, uint16_t bdf, unsigned reg)
 	return inl(CFG_DATA_PORT);
 }
 
+/* ICH9's chipset configuration registers (the root complex register
+ * block at RCBA, ICH9 datasheet 10.1): RCBA itself cannot move (above);
+ * in its page at +0x3000 OIC (0x31FE-0x31FF: moves and enables the I/O
+ * APIC) and GCS (0x3410-0x3413: boot BIOS straps and their lock) are kept
+ * from the guest the way configuration registers are: the page read-only,
+ * writes through a filter of two guards. */
+#define ICH9_LPC_BDF    0xF8
+#define ICH9_RCBA       0xF0
+#define RCBA_EN         BIT(0)
+#define RCBA_MASK       0xFFFFC000u
+#define RCRB_PAGE       0x3000
+static struct cfg_filter rcrb;
+static volatile uint8_t *rcrb_va;
+static bool rcrb_said;
+
+static void rcrb_init(void)
+{
+	uint32_t rcba;
+
+	if (cfg_filter_dev(&filter, ICH9_LPC_BDF) < 0 ||
+	    cfg_filter_hidden(&filter, ICH9_LPC_BDF))
+		return;
+	rcba = boot_read32(NULL, ICH9_LPC_BDF, ICH9_RCBA);
+	if (!(rcba & RCBA_EN) || (boot_read32(NULL, ICH9_LPC_BDF, 0) & 0xFFFF) != 0x8086)
+		return;
+	svm.rcrb_page = (rcba & RCBA_MASK) + RCRB_PAGE;
+	rcrb_va = ioremap(svm.rcrb_page, 4096);
+	if (!rcrb_va)
+		panic("svm: cannot map the ICH9 root complex block");
+	rcrb.g[0] = (struct cfg_guard){ 0, 0x1FE, 0x200, CFG_READONLY, -1 };
+	rcrb.g[1] = (struct cfg_guard){ 0, 0x410, 0x414, CFG_READONLY, -1 };
+	rcrb.n = 2;
+	printk("svm: ICH9 root complex block %#llx: OIC and GCS read-only to "
+	       "the guest\n", (unsigned long long)svm.rcrb_page);
+}
+
 static void map_ecam(const struct svm_config *cfg, uint16_t bdf)
 {
 	for (size_t k = 0; k < cfg->nmcfg && svm.ncfg < CFG_MAX_DEVS; k++) {
@@ -77,6 +113,7 @@ void guard_cfg_init(const struct svm_config *cfg)
 		if (filter.g[i].rule >= 0 && !svm.fch &&
 		    strcmp(cfg_rules[filter.g[i].rule].chipset, "AMD FCH LPC") == 0)
 			fch_init(FCH_ACPI_MMIO);
+	rcrb_init();
 	for (size_t d = 0; d < filter.ndev; d++) {
 		uint16_t bdf = filter.dev[d];
 		const char *chip = "";
@@ -240,6 +277,70 @@ static int cfg_mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 }
 
 static const struct mmio_ops cfg_ops = { cfg_mmio_read, cfg_mmio_write };
+
+struct rcrb_ctx {
+	struct vcpu *v;
+	int guard;
+	unsigned reg;
+};
+
+static uint64_t rcrb_read(void *ctx, unsigned reg, unsigned size)
+{
+	struct ecam_ctx e = { rcrb_va, 0, 0, -1 };
+
+	(void)ctx;
+	return ecam_read(&e, reg, size);
+}
+
+static void rcrb_write(void *ctx, unsigned reg, unsigned size, uint64_t val)
+{
+	struct ecam_ctx e = { rcrb_va, 0, 0, -1 };
+
+	(void)ctx;
+	ecam_write(&e, reg, size, val);
+}
+
+static int rcrb_mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	unsigned reg = gpa & 0xFFF;
+
+	(void)ctx;
+	*val = reg + size > 4096 ? ~0ULL : rcrb_read(NULL, reg, size);
+	return 0;
+}
+
+static int rcrb_mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	static const struct cfg_access acc = { rcrb_read, rcrb_write, NULL };
+	struct rcrb_ctx *c = ctx;
+	unsigned reg = gpa & 0xFFF;
+	int g;
+
+	if (cfg_filter_write(&rcrb, 0, reg, size, val, &acc, &g)) {
+		c->guard = g;
+		c->reg = reg;
+	}
+	return 0;
+}
+
+static const struct mmio_ops rcrb_ops = { rcrb_mmio_read, rcrb_mmio_write };
+
+enum exit_action guard_rcrb_write(struct vcpu *v, uint64_t gpa)
+{
+	struct rcrb_ctx c = { v, -1, 0 };
+	enum exit_action act = guard_emulate_locked(v, gpa, &rcrb_ops, &c,
+						    &cfg_lock,
+						    "root complex block");
+
+	if (c.guard >= 0 && !__atomic_exchange_n(&rcrb_said, true,
+						 __ATOMIC_RELAXED))
+		printk("vcpu %u: guest write to the ICH9 root complex block at "
+		       "%#x dropped: %s (logged once)\n", v->index,
+		       RCRB_PAGE + c.reg,
+		       c.guard == 0 ? "OIC moves the I/O APIC" :
+		       "GCS: boot BIOS straps");
+	return act;
+}
 
 enum exit_action guard_cfg_access(struct vcpu *v, uint64_t gpa, int index)
 {

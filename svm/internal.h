@@ -143,6 +143,7 @@ struct svm_global {
 	uint16_t pm1_cnt[SVM_PM1_SLOTS], pm1_sts[SVM_PM1_SLOTS];  /* PM1a/b ports (svm/io.c), 0: none */
 	bool cfg_guarded;             /* chipset config registers (guard_cfg.c) */
 	bool fch;                     /* AMD FCH PM registers guarded (fch.c) */
+	uint64_t rcrb_page;           /* ICH9 RCBA + 0x3000, read-only, or 0 */
 	uint64_t fch_mmio;            /* its AcpiMmio page, read-only */
 	uint64_t cfg_page[CFG_MAX_DEVS]; /* their ECAM pages */
 	bool cfg_page_hidden[CFG_MAX_DEVS]; /* not mapped (else read-only) */
@@ -268,6 +269,8 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 		  uint32_t *val);
 int guard_cfg_index(uint64_t gpa);
 enum exit_action guard_cfg_access(struct vcpu *v, uint64_t gpa, int index);
+/* A guest write to the ICH9 root complex block's page with OIC and GCS. */
+enum exit_action guard_rcrb_write(struct vcpu *v, uint64_t gpa);
 
 /* handlers in insn.c, msr.c, io.c, npf.c */
 enum exit_action handle_cpuid(struct vcpu *v);

@@ -75,7 +75,8 @@ static uint64_t on_demand_flags(uint64_t page)
 		return svm.cfg_page_hidden[i] ? 0 : NPT_LEAF_RO;
 	if (page == APIC_PAGE_GPA || guard_ioapic_index(page) >= 0 ||
 	    (svm.reset_mmio && page == ALIGN_DOWN(svm.reset_mmio, 4096)) ||
-	    (svm.fch && page == svm.fch_mmio))
+	    (svm.fch && page == svm.fch_mmio) ||
+	    (svm.rcrb_page && page == svm.rcrb_page))
 		return NPT_LEAF_RO;
 	return NPT_LEAF_RW;
 }
@@ -145,6 +146,10 @@ enum exit_action handle_npf(struct vcpu *v)
 	    (NPF_ERR_P | NPF_ERR_WRITE) && svm.fch &&
 	    (gpa & ~0xFFFULL) == svm.fch_mmio)
 		return fch_mmio_write(v, gpa);
+	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
+	    (NPF_ERR_P | NPF_ERR_WRITE) && svm.rcrb_page &&
+	    (gpa & ~0xFFFULL) == svm.rcrb_page)
+		return guard_rcrb_write(v, gpa);
 	/* Configuration pages: writes to read-only ones, any access to a
 	 * hidden function's (not mapped). */
 	if (!(err & (NPF_ERR_WALK | NPF_ERR_FETCH)) &&

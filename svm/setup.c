@@ -57,7 +57,7 @@ static int build_npt(const struct svm_config *cfg)
 {
 	struct npt_range holes[HV_MAX_HOLES];
 	struct npt_range low = { 0, 2 * MiB };
-	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 2] = { 0 };
+	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 3] = { 0 };
 	uint64_t unmapped[CFG_MAX_DEVS];
 	size_t nro = 1 + svm.nioapics, nun = 0;
 	struct npt_layout layout = {
@@ -85,6 +85,8 @@ static int build_npt(const struct svm_config *cfg)
 		ro[nro++] = ALIGN_DOWN(svm.reset_mmio, 4096);
 	if (svm.fch)
 		ro[nro++] = svm.fch_mmio;
+	if (svm.rcrb_page)
+		ro[nro++] = svm.rcrb_page;
 	layout.nro = nro;
 	layout.nunmapped = nun;
 	if (npt_build(&svm.npt, &layout, &ops))

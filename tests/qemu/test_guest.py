@@ -26,7 +26,7 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
                   "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_deny", "msr_tsc",
                   "ioapic_init_smi_refused", "sleep_refused", "pmbase_kept",
                   "chipset_guard", "rcba_attack", "esmramc_attack",
-                  "apic_odd_access"):
+                  "apic_odd_access", "rcrb_kept"):
         assert "guest: check %s ok" % check in out
     # Moving the PM block, RCBA, SMRAM or the ECAM window was refused.
     assert re.search(r"hv: svm: config 00:1f.0 \(ICH9 LPC\): 4 register "
