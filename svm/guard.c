@@ -1,7 +1,8 @@
 /*
  * svm/guard.c - what the guest must not reach besides the hypervisor's
- * memory: the debug console's UART, and what the I/O APICs could do to
- * the hypervisor.
+ * memory: the debug console's UART, what the I/O APICs could do to the
+ * hypervisor, and the FADT's reset register in memory space (end of
+ * file). Chipset configuration registers: svm/guard_cfg.c.
  *
  * The console's UART: eight I/O ports, intercepted in the IOPM; reads see
  * no device (all-ones), writes are dropped.

@@ -200,10 +200,11 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 			g = g2;
 		if (!mask)
 			io_port_out(port, size, *val);
-		else if (port == lo && ext == reg)
+		else if (port == lo && hi == port + size && ext == reg)
 			(void)cfg_filter_write(&filter, bdf, reg, size, *val,
 					       &io_acc, NULL);
-		/* else: straddling, or extended: dropped whole */
+		/* else: straddling a port boundary, or extended: dropped
+		 * whole */
 	}
 	spin_unlock(&cfg_lock);
 	if (mask)
