@@ -71,15 +71,16 @@ static bool allowed(uint8_t cmd)
 	}
 }
 
+/* Only a command the controller receives changes what it waits for: a
+ * dropped one leaves a pending data byte pending (after 0xD1 and a
+ * dropped 0xDD, the next data byte is still the output port's). */
 enum kbc_verdict kbc_command(struct kbc_state *s, uint8_t cmd)
 {
-	s->pending = 0;
 	if (cmd >= 0xF0 && !(cmd & OUT_RESET))
 		return KBC_RESET;              /* pulse the reset line */
 	if (!allowed(cmd))
 		return KBC_DROP;
-	if (takes_data(cmd))
-		s->pending = cmd;
+	s->pending = takes_data(cmd) ? cmd : 0;
 	return KBC_PASS;
 }
 
