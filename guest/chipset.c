@@ -341,6 +341,27 @@ static void check_iommu_kept(void)
 	}
 }
 
+void check_pci_hidden(void)
+{
+	volatile uint32_t *e = ecam(ICH9_SMBUS_BDF, 0);
+	volatile uint32_t *lpc = ecam(ICH9_LPC_BDF, 0);
+	uint32_t id = pci_read(ICH9_SMBUS_BDF, 0), eid = e ? *e : 0;
+	uint8_t b = pci_read8(ICH9_SMBUS_BDF, 0x0e);
+	uint16_t w = e ? ((volatile uint16_t *)e)[1] : 0;
+
+	if (e)
+		e[1] = 0x00000007u;     /* command: I/O, memory, master */
+	pci_write(ICH9_SMBUS_BDF, 0x04, 0x00000007u);
+	check_report("pci_hidden", id == 0xffffffffu && b == 0xff && e &&
+		     eid == 0xffffffffu && w == 0xffff &&
+		     pci_read(ICH9_SMBUS_BDF, 0x04) == 0xffffffffu &&
+		     e[1] == 0xffffffffu && lpc && *lpc == ICH9_LPC_ID &&
+		     pci_read(ICH9_LPC_BDF, 0) == ICH9_LPC_ID,
+		     "00:1f.3 reads %#x (byte %#x) through 0xcf8, %#x (word "
+		     "%#x) through ECAM; 00:1f.0 reads %#x", id, b, eid, w,
+		     lpc ? *lpc : 0);
+}
+
 void checks_chipset(const struct guest_boot *b)
 {
 	if (!hv_present()) {

@@ -249,6 +249,11 @@ void pci_write(uint32_t bdf, uint8_t reg, uint32_t val);
 bool is_ich9(void);
 uint16_t acpi_pmbase(void);
 void checks_chipset(const struct guest_boot *b);
+/* check_pci_hidden (guest argument `pcihidden`, with the hypervisor's
+ * pci_hide=1f.3 on Q35): 00:1f.3 reads all-ones through 0xCF8/0xCFC and
+ * ECAM at every width, a write does not bring it back, and 00:1f.0 beside
+ * it is still there. */
+void check_pci_hidden(void);
 /* checks_msr (guest/msrchecks.c): the hypervisor's MSR policy (EFER, VM_CR,
  * VM_HSAVE_PA, MTRRs, TOP_MEM, x2APIC and unmapped #GP, TSC offset); boot
  * CPU, last of checks_boot (the TSC jumps and is put back). */

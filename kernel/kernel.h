@@ -150,6 +150,7 @@ static inline const struct mem_range *bootinfo_ram_map(const struct bootinfo *bi
 const char *mem_type_name(uint32_t type);
 
 /* ---- command line (kernel/cmdline.c) ----------------------------------- */
+#define HV_MAX_PCI_HIDE 4
 struct hv_options {
 	uint16_t serial_port;     /* serial=0x3f8 | com1..com4 */
 	uint16_t console_port;    /* console=com2 (default) | 0xPORT | off: 0 */
@@ -158,6 +159,10 @@ struct hv_options {
 	bool mm_selftest;         /* mm_selftest: run the allocator self-test */
 	uint32_t heap_poison;     /* heap_poison=full|BYTES (mm/mm.h) */
 	int panic_on_cpu;         /* panic_on_cpu=N: test the panic path (-1 off) */
+	/* pci_hide=DD.F (repeatable): bus 0 functions the guest must not
+	 * see (dev << 3 | fn); the hypervisor's own devices. */
+	uint16_t pci_hide[HV_MAX_PCI_HIDE];
+	size_t npci_hide;
 };
 
 /* cmdline_parse: parse "key=value key ..." words. Unknown words and bad

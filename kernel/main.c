@@ -238,6 +238,8 @@ static void svm_bringup(const struct console_guard *con)
 	uint64_t ioapics[ACPI_MAX_IOAPICS];
 
 	cfg.console_port = con->port;
+	for (size_t i = 0; i < options.npci_hide && i < SVM_MAX_CFG_HIDE; i++)
+		cfg.cfg_hide[cfg.ncfg_hide++] = options.pci_hide[i];
 	cfg.console_ioapic_pa = con->ioapic_pa;
 	cfg.console_pin = con->pin;
 	for (unsigned i = 0; i < acpi.ioapic_count; i++)

@@ -149,8 +149,8 @@ static void say(struct vcpu *v, uint16_t bdf, unsigned reg, int g)
 		chip = cfg_rules[filter.g[g].rule].chipset;
 	}
 	printk("vcpu %u: guest write to config %02x:%02x.%x offset %#x "
-	       "dropped: %s %s (logged once)\n", v->index, bdf >> 8,
-	       (bdf >> 3) & 31, bdf & 7, reg, chip, why);
+	       "dropped: %s%s%s (logged once)\n", v->index, bdf >> 8,
+	       (bdf >> 3) & 31, bdf & 7, reg, chip, chip[0] ? " " : "", why);
 }
 
 static uint64_t io_read(void *ctx, unsigned reg, unsigned size)

@@ -126,7 +126,8 @@ void npt_summary(const struct npt *npt, struct npt_stats *st);
  * address: every read all-ones, every write dropped, through 0xCF8/0xCFC
  * and ECAM, whose page is then not mapped for the guest): list its bdf
  * (bus << 8 | dev << 3 | fn, bus 0) in svm_config.cfg_hide before
- * svm_init; that is the whole interface (e.g. for a NIC the hypervisor
+ * svm_init (the command line's pci_hide=DD.F does); that is the whole
+ * interface (e.g. for a NIC the hypervisor
  * drives, or the IOMMU).
  * svm/guard_cfg.c applies the filter to every guest configuration access
  * and logs the first dropped write per guard. */

@@ -82,6 +82,18 @@ def test_guest_iommu_base_kept(boot):
     assert "FAIL" not in m.output()
 
 
+def test_guest_pci_function_hidden(boot):
+    """pci_hide=1f.3: the ICH9 SMBus function is gone for the guest, through
+    0xCF8/0xCFC and ECAM (its page unmapped), its neighbour is not."""
+    m = boot(cmdline="pci_hide=1f.3", guest_args="exit pcihidden", smp=1,
+             mem="512M")
+    m.expect(r"hv: svm: config 00:1f.3 hidden from the guest", timeout=120)
+    m.expect(r"guest: check pci_hidden ok", timeout=120)
+    m.expect(r"guest: boot cpu ok", timeout=30)
+    m.expect_exit(hvtest.EXIT_OK, timeout=30)
+    assert "FAIL" not in m.output()
+
+
 def test_guest_power_off_is_performed(boot):
     """S5 through PM1 control is the guest's right: the machine goes off."""
     m = boot(cmdline="", guest_args="poweroff", smp=2, mem="512M")
