@@ -229,40 +229,68 @@ static void check_hlt(void)
 	check_report("hlt_wakes", true, " ");
 }
 
+/* Odd accesses to the local APIC page (the review's `or dword
+ * [0xFEE00000], 0` read a register the x2APIC does not have and took
+ * the host down): reserved, unaligned, AMD-extended and byte-sized
+ * read-modify-writes must neither stop anything nor change a register
+ * (APM Vol. 2, 16.3.2: only aligned dword accesses are defined). */
+#define MSR_APIC_BASE_G  0x1b
+#define LAPIC_ID_OFF     0x20
+#define LAPIC_TPR_OFF    0x80
+#define LAPIC_SVR_OFF    0xf0
+#define LAPIC_LVT_T_OFF  0x320
+
+static void check_apic_odd(void)
+{
+	uintptr_t base = (uintptr_t)(rdmsr(MSR_APIC_BASE_G) & GENMASK(31, 12));
+	static const uint32_t offs[] = { 0x000, 0x401, 0x400, 0xff0, 0xffc,
+					 0x3f0, 0x0e4, 0x081 };
+	uint32_t before[4], after[4];
+	const uint32_t regs[4] = { LAPIC_ID_OFF, LAPIC_TPR_OFF, LAPIC_SVR_OFF,
+				   LAPIC_LVT_T_OFF };
+
+	if (!hv_present()) {
+		check_report("apic_odd_access", false, "no hypervisor");
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		before[i] = *(volatile uint32_t *)(base + regs[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(offs); i++) {
+		volatile void *p = (volatile void *)(base + offs[i]);
+
+		if (offs[i] & 3)
+			__asm__ __volatile__("orb $0, %0" : "+m"(*(volatile uint8_t *)p));
+		else
+			__asm__ __volatile__("orl $0, %0" : "+m"(*(volatile uint32_t *)p));
+	}
+	/* A qword store over TPR and the reserved dword after it. */
+	__asm__ __volatile__("movq %1, %0" : "=m"(*(volatile uint64_t *)(base + 0x80))
+			     : "r"((uint64_t)0x10));
+	for (int i = 0; i < 4; i++)
+		after[i] = *(volatile uint32_t *)(base + regs[i]);
+	for (int i = 0; i < 4; i++)
+		if (after[i] != before[i]) {
+			check_report("apic_odd_access", false, "register %#x "
+				     "%#x -> %#x", regs[i], before[i], after[i]);
+			return;
+		}
+	check_report("apic_odd_access", hypercall(HC_VERSION, 0, 0) ==
+		     HC_ABI_VERSION, "no hypercall after the accesses");
+}
+
 /* ICH9 LPC (00:1f.0): PMBASE at config 0x40, SMI_EN at PMBASE + 0x30 with
  * APMC_EN (bit 5): a write to the APM control port raises an SMI only when
  * it is set (ICH9 datasheet 13.1.17, 13.8.3.12). Returns -1 when the
  * chipset is not an ICH9 (nothing is known), else whether it is set. */
-#define PCI_CONF_ADDR     0xcf8
-#define PCI_CONF_DATA     0xcfc
-#define ICH9_LPC_BDF      ((0u << 16) | (31u << 11) | (0u << 8))
-#define ICH9_LPC_ID       0x29188086u  /* device 2918, vendor 8086 */
-#define ICH9_PMBASE       0x40
-#define ICH9_PMBASE_MASK  0xff80u
 #define ICH9_SMI_EN       0x30
 #define SMI_EN_APMC       BIT(5)
 #define APM_CMD_NOP       0x00         /* no firmware acts on command 0 */
 
-static uint32_t pci_read(uint32_t bdf, uint8_t reg)
-{
-	outl(PCI_CONF_ADDR, BIT(31) | bdf | reg);
-	return inl(PCI_CONF_DATA);
-}
-
-/* The ICH9's ACPI I/O base (PM1 status at +0, control at +4), or 0. */
-uint16_t ich9_pmbase(void)
-{
-	if (pci_read(ICH9_LPC_BDF, 0) != ICH9_LPC_ID)
-		return 0;
-	return (uint16_t)(pci_read(ICH9_LPC_BDF, ICH9_PMBASE) &
-			  ICH9_PMBASE_MASK);
-}
-
 static int apmc_smi_enabled(void)
 {
-	uint16_t pmbase = ich9_pmbase();
+	uint16_t pmbase = acpi_pmbase();
 
-	if (pmbase == 0)
+	if (pmbase == 0 || !is_ich9())
 		return -1;
 	return (inl((uint16_t)(pmbase + ICH9_SMI_EN)) & SMI_EN_APMC) != 0;
 }
@@ -320,6 +348,35 @@ static bool usable_scratch(const struct guest_boot *b, uint64_t a)
 	return false;
 }
 
+/* Whether LO + 1 MiB aliases LO (A20 off); both bytes put back. */
+static bool aliases(uint64_t lo)
+{
+	volatile uint8_t *p_lo = (volatile uint8_t *)(uintptr_t)lo;
+	volatile uint8_t *p_hi = (volatile uint8_t *)(uintptr_t)(lo + MiB);
+	uint8_t save_lo = *p_lo, save_hi = *p_hi;
+	bool alias;
+
+	*p_lo = 0xa5;
+	*p_hi = 0x5a;
+	alias = *p_lo != 0xa5;
+	*p_hi = save_hi;                /* if aliased, this lands on LO... */
+	*p_lo = save_lo;                /* ...which is restored last */
+	return alias;
+}
+
+#define KBC_STATUS_IBF       BIT(1)
+#define KBC_A20_OFF          0xdd
+#define KBC_A20_ON           0xdf
+#define KBC_WRITE_OUTPUT_CMD 0xd1
+#define KBC_OUT_NO_RESET     0x01   /* bit 0 high: no reset; bit 1: A20 off */
+
+static void kbc_send(uint16_t port, uint8_t val)
+{
+	for (int i = 0; i < 100000 && (inb(PORT_KBC_CMD) & KBC_STATUS_IBF); i++)
+		cpu_relax();
+	outb(port, val);
+}
+
 static void check_a20_kept(const struct guest_boot *b)
 {
 	uint64_t lo;
@@ -336,23 +393,31 @@ static void check_a20_kept(const struct guest_boot *b)
 			     "%llu MiB", A20_SCAN_LIMIT / MiB);
 		return;
 	}
-	volatile uint8_t *p_lo = (volatile uint8_t *)(uintptr_t)lo;
-	volatile uint8_t *p_hi = (volatile uint8_t *)(uintptr_t)(lo + MiB);
-	uint8_t old = inb(PORT_SYSCTL_A), save_lo = *p_lo, save_hi = *p_hi;
+	uint8_t old = inb(PORT_SYSCTL_A);
 
 	outb(PORT_SYSCTL_A, (uint8_t)(old & ~(SYSCTL_A_A20 | SYSCTL_A_RESET)));
 	uint8_t now = inb(PORT_SYSCTL_A);
-	*p_lo = 0xa5;
-	*p_hi = 0x5a;
-	bool alias = *p_lo != 0xa5;
-	*p_hi = save_hi;                /* if aliased, this lands on LO... */
-	*p_lo = save_lo;                /* ...which is restored last */
+	bool alias = aliases(lo);
 	outb(PORT_SYSCTL_A, (uint8_t)((old | SYSCTL_A_A20) & ~SYSCTL_A_RESET));
-	if (!(now & SYSCTL_A_A20))
+	if (!(now & SYSCTL_A_A20)) {
 		check_report("a20_kept", false, "port 0x92 reads %#x: A20 off", now);
-	else
-		check_report("a20_kept", !alias, "%#lx aliases %#lx",
-			     (uint64_t)(lo + MiB), lo);
+		return;
+	}
+	if (alias) {
+		check_report("a20_kept", false, "after port 0x92: %#lx aliases "
+			     "%#lx", (uint64_t)(lo + MiB), lo);
+		return;
+	}
+	/* The keyboard controller's two ways: command 0xDD (A20 off) and
+	 * an output-port write (0xD1) with bit 1 clear, reset bit 0 set. */
+	kbc_send(PORT_KBC_CMD, KBC_A20_OFF);
+	alias = aliases(lo);
+	kbc_send(PORT_KBC_CMD, KBC_WRITE_OUTPUT_CMD);
+	kbc_send(PORT_KBC_DATA, KBC_OUT_NO_RESET);
+	alias = alias || aliases(lo);
+	kbc_send(PORT_KBC_CMD, KBC_A20_ON);   /* in case it went off */
+	check_report("a20_kept", !alias, "after keyboard controller 0xDD or "
+		     "0xD1: %#lx aliases %#lx", (uint64_t)(lo + MiB), lo);
 }
 
 /* With the hypervisor's debug console on COM2 (guest argument
@@ -406,63 +471,6 @@ static void check_console_guard(void)
 		     RTE_MASKED | 0x41);
 }
 
-static void pci_write(uint32_t bdf, uint8_t reg, uint32_t val)
-{
-	outl(PCI_CONF_ADDR, BIT(31) | bdf | reg);
-	outl(PCI_CONF_DATA, val);
-}
-
-/* Moving the ICH9's PM block (PMBASE) or the ECAM window (Q35 PCIEXBAR)
- * would let a sleep request reach ports the hypervisor does not watch:
- * writes to them through configuration mechanism #1 and through ECAM
- * must not land (ICH9 datasheet 13.1.9; Q35 MCH PCIEXBAR 0x60). */
-#define Q35_MCH_BDF       0u
-#define Q35_PCIEXBAR      0x60
-#define PCIEXBAR_EN       BIT(0)
-#define PCIEXBAR_LEN(v)   (((v) >> 1) & 3)   /* 0: 256 MiB, 1: 128, 2: 64 */
-#define PMBASE_PROBE      0xb01u             /* an unused I/O range */
-
-static void check_pmbase_kept(void)
-{
-	uint32_t pmbase0, bar0, via_cf8, via_ecam = 0, bar1;
-	volatile uint32_t *ecam_pmbase = NULL;
-
-	if (!hv_present()) {
-		check_report("pmbase_kept", false, "no hypervisor: it would move");
-		return;
-	}
-	if (!ich9_pmbase()) {
-		check_report("pmbase_kept", false, "not an ICH9 (no PMBASE)");
-		return;
-	}
-	pmbase0 = pci_read(ICH9_LPC_BDF, ICH9_PMBASE);
-	bar0 = pci_read(Q35_MCH_BDF, Q35_PCIEXBAR);
-	pci_write(ICH9_LPC_BDF, ICH9_PMBASE, PMBASE_PROBE);
-	via_cf8 = pci_read(ICH9_LPC_BDF, ICH9_PMBASE);
-	if (bar0 & PCIEXBAR_EN) {
-		uint64_t base = bar0 & (0xf0000000u |
-			(PCIEXBAR_LEN(bar0) >= 1 ? 0x08000000u : 0) |
-			(PCIEXBAR_LEN(bar0) == 2 ? 0x04000000u : 0));
-
-		ecam_pmbase = (volatile uint32_t *)(uintptr_t)
-			(base + ((uint64_t)ICH9_LPC_BDF << 4) + ICH9_PMBASE);
-		*ecam_pmbase = PMBASE_PROBE;
-		via_ecam = *ecam_pmbase;
-	}
-	pci_write(Q35_MCH_BDF, Q35_PCIEXBAR, bar0 ^ 0x10000000u);
-	bar1 = pci_read(Q35_MCH_BDF, Q35_PCIEXBAR);
-	/* Put back whatever moved, then judge. */
-	if (via_cf8 != pmbase0 || (ecam_pmbase && via_ecam != pmbase0))
-		pci_write(ICH9_LPC_BDF, ICH9_PMBASE, pmbase0);
-	if (bar1 != bar0)
-		pci_write(Q35_MCH_BDF, Q35_PCIEXBAR, bar0);
-	check_report("pmbase_kept", via_cf8 == pmbase0 && bar1 == bar0 &&
-		     (!ecam_pmbase || via_ecam == pmbase0),
-		     "PMBASE %#x: after a write through 0xcf8 %#x, through ECAM "
-		     "%#x; PCIEXBAR %#x -> %#x", pmbase0, via_cf8, via_ecam,
-		     bar0, bar1);
-}
-
 /* A sleep request (PM1 control SLP_EN with S3's SLP_TYP) must not put the
  * machine to sleep under the hypervisor: resuming would run the firmware
  * and then our waking vector without it. The hypervisor refuses it and
@@ -470,7 +478,7 @@ static void check_pmbase_kept(void)
  * clear again once we write it (ACPI 6.5, 4.8.3.1.1 and 4.8.3.2.1). */
 static void check_sleep_refused(void)
 {
-	uint16_t pmbase = ich9_pmbase(), cnt, sts, sts2;
+	uint16_t pmbase = acpi_pmbase(), cnt, sts, sts2;
 
 	if (!hv_present()) {
 		check_report("sleep_refused", false, "no hypervisor: the "
@@ -478,7 +486,8 @@ static void check_sleep_refused(void)
 		return;
 	}
 	if (!pmbase) {
-		check_report("sleep_refused", false, "not an ICH9 (no PMBASE)");
+		check_report("sleep_refused", false, "neither ICH9 nor PIIX4 "
+			     "(no PM base)");
 		return;
 	}
 	cnt = inw((uint16_t)(pmbase + PM1_CNT));
@@ -571,12 +580,13 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt,
 	check_hc_exit_stats();
 	check_pit();
 	check_hlt();
+	check_apic_odd();
 	check_smi_svme();
 	check_a20_kept(b);
 	check_ioapic_modes();
 	check_lvt_modes();
 	check_sleep_refused();
-	check_pmbase_kept();
+	checks_chipset(b);
 	if (console)
 		check_console_guard();
 	checks_msr();                   /* last: it moves the TSC */

@@ -242,7 +242,21 @@ void checks_boot(const struct guest_boot *b, const char *hole_opt,
 #define PM1_SLP_TYP(t)     ((uint32_t)(t) << 10)
 #define QEMU_S3_TYP        1
 #define QEMU_S5_TYP        0
-uint16_t ich9_pmbase(void);
+/* guest/chipset.c: PCI configuration mechanism #1 (bdf: bus << 16 | dev
+ * << 11 | fn << 8), the chipset, its ACPI PM base (ICH9 PMBASE or PIIX4
+ * PMBA; 0: neither), and the checks that the hypervisor keeps the chipset
+ * registers that route memory or I/O (pmbase_kept, chipset_guard,
+ * rcba_attack, esmramc_attack). */
+uint32_t pci_read(uint32_t bdf, uint8_t reg);
+void pci_write(uint32_t bdf, uint8_t reg, uint32_t val);
+bool is_ich9(void);
+uint16_t acpi_pmbase(void);
+void checks_chipset(const struct guest_boot *b);
+/* check_pci_hidden (guest argument `pcihidden`, with the hypervisor's
+ * pci_hide=1f.3 on Q35): 00:1f.3 reads all-ones through 0xCF8/0xCFC and
+ * ECAM at every width, a write does not bring it back, and 00:1f.0 beside
+ * it is still there. */
+void check_pci_hidden(void);
 /* checks_msr (guest/msrchecks.c): the hypervisor's MSR policy (EFER, VM_CR,
  * VM_HSAVE_PA, MTRRs, TOP_MEM, x2APIC and unmapped #GP, TSC offset); boot
  * CPU, last of checks_boot (the TSC jumps and is put back). */
@@ -250,7 +264,7 @@ void checks_msr(void);
 
 /* ---- reset=METHOD (guest/reset.c) ----------------------------------------- */
 /* reset_method: the index of the method named by the N characters at NAME
- * (92, cf9, kbc, kbcout), or -1. reset_machine: print "resetting via
+ * (92, cf9, kbc, kbcout, cf9w, kbcf0), or -1. reset_machine: print "resetting via
  * NAME" and reset the machine that way; returns only when the machine was
  * not reset (after printing so). */
 int reset_method(const char *name, size_t n);

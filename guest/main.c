@@ -33,7 +33,7 @@ static struct guest_boot boot;
 
 struct options {
 	bool exit, triplefault, smp, bench, console, poweroff, nmistorm,
-	     nmihold;
+	     nmihold, pcihidden;
 	const char *hv_hole;            /* points after "hv_hole=" */
 	int reset;                      /* reset_method() index, -1 none */
 };
@@ -75,6 +75,8 @@ static void parse_options(const char *s, struct options *o)
 			o->nmistorm = true;
 		else if (token_is(s, n, "nmihold"))
 			o->nmihold = true;
+		else if (token_is(s, n, "pcihidden"))
+			o->pcihidden = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
@@ -153,6 +155,8 @@ void guest_main(uint32_t magic, uint32_t info)
 	smp_nmistorm = opt.nmistorm;
 	checks_cpu();                           /* CPUID, EFER, VMMCALL, VMRUN */
 	checks_boot(&boot, opt.hv_hole, opt.console); /* memory, hole, PIT, HLT, SMI, A20 */
+	if (opt.pcihidden)
+		check_pci_hidden();             /* hypervisor's pci_hide=1f.3 */
 	uint32_t failed = cpus[0].checks_failed;
 	if (failed == 0)
 		printk("boot cpu ok\n");
@@ -164,7 +168,7 @@ void guest_main(uint32_t magic, uint32_t info)
 	if (opt.smp)
 		failed = (uint32_t)smp_run(&boot);
 	if (opt.poweroff) {
-		uint16_t pmbase = ich9_pmbase();
+		uint16_t pmbase = acpi_pmbase();
 
 		printk("powering off (S5)\n");
 		if (pmbase)

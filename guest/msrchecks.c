@@ -185,6 +185,48 @@ static const char *tsc_policy(char *buf, size_t len)
 	return NULL;
 }
 
+/* Default deny (svm/msrtable.c): microcode loading and MCi_CTL writes
+ * are dropped, an MSR in no row raises #GP, DEBUGCTL is a shadow (reads
+ * back, never reaches the hardware), EFER bits the CPU lacks and a change
+ * of LME with paging on raise #GP instead of stopping the vCPU. */
+#define MSR_PATCH_LOADER  0xC0010020
+#define MSR_MC0_CTL       0x00000400
+#define MSR_SMI_TRIGGER   0xC0010056   /* in no row */
+#define MSR_DEBUGCTL      0x000001D9
+#define DEBUGCTL_BTF      BIT(1)
+#define EFER_TCE          BIT(15)
+
+static const char *deny_policy(void)
+{
+	uint64_t v, old;
+
+	if (wrmsr_gp(MSR_PATCH_LOADER, 0))
+		return "PATCH_LOADER write raised #GP (expected: dropped)";
+	if (!rdmsr_gp(MSR_SMI_TRIGGER, &v) || !wrmsr_gp(MSR_SMI_TRIGGER, 0))
+		return "an MSR in no row did not raise #GP";
+	if (!rdmsr_gp(MSR_MC0_CTL, &old)) {
+		if (wrmsr_gp(MSR_MC0_CTL, 0))
+			return "MC0_CTL write raised #GP (expected: dropped)";
+		if (rdmsr_gp(MSR_MC0_CTL, &v) || v != old)
+			return "MC0_CTL write of 0 landed";
+	}
+	if (wrmsr_gp(MSR_DEBUGCTL, DEBUGCTL_BTF) ||
+	    rdmsr_gp(MSR_DEBUGCTL, &v) || v != DEBUGCTL_BTF)
+		return "DEBUGCTL does not read back the guest's value";
+	if (wrmsr_gp(MSR_DEBUGCTL, 0) || !wrmsr_gp(MSR_DEBUGCTL, BIT(63)))
+		return "DEBUGCTL reserved bit did not raise #GP";
+	if (rdmsr_gp(MSR_EFER, &old))
+		return "RDMSR EFER raised #GP";
+	if (!(cpuid(0x80000001, 0).ecx & BIT(17)) &&
+	    !wrmsr_gp(MSR_EFER, old | EFER_TCE))
+		return "EFER.TCE without CPU support did not raise #GP";
+	if (!wrmsr_gp(MSR_EFER, old ^ EFER_LME))
+		return "EFER.LME changed with paging on did not raise #GP";
+	if (rdmsr_gp(MSR_EFER, &v) || v != old)
+		return "EFER changed";
+	return NULL;
+}
+
 void checks_msr(void)
 {
 	static const struct {
@@ -196,6 +238,7 @@ void checks_msr(void)
 		{ "msr_mtrr", mtrr_policy },
 		{ "msr_top_mem", top_mem_policy },
 		{ "msr_gp", gp_policy },
+		{ "msr_deny", deny_policy },
 	};
 	bool hv = hv_present();
 	char buf[96];

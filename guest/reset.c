@@ -37,6 +37,20 @@ static void reset_cf9(void)
 	outb(PORT_RST_CNT, (uint8_t)(RST_CNT_SYS_RST | RST_CNT_RST_CPU));
 }
 
+/* A word write at 0xCF8 is not the PCI address register (PCI Local Bus
+ * 3.0, 3.2.2.3.2: that is dword-only): its high byte reaches 0xCF9. */
+static void reset_cf9_word(void)
+{
+	outw(PORT_RST_CNT - 1, (uint16_t)((RST_CNT_SYS_RST | RST_CNT_RST_CPU) << 8));
+}
+
+/* Pulse every output line, the reset line among them. */
+static void reset_kbc_pulse_all(void)
+{
+	kbc_wait_input();
+	outb(PORT_KBC_CMD, 0xf0);
+}
+
 static void reset_kbc(void)
 {
 	kbc_wait_input();
@@ -59,6 +73,8 @@ static const struct {
 	{ "cf9", reset_cf9 },           /* reset control register */
 	{ "kbc", reset_kbc },           /* 8042 command 0xFE */
 	{ "kbcout", reset_kbc_output }, /* 8042 output port bit 0 clear */
+	{ "cf9w", reset_cf9_word },     /* 16-bit write covering 0xCF9 */
+	{ "kbcf0", reset_kbc_pulse_all }, /* 8042 command 0xF0 */
 };
 
 int reset_method(const char *name, size_t n)

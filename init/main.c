@@ -247,6 +247,8 @@ static void svm_bringup(const struct console_guard *con)
 	uint64_t ioapics[ACPI_MAX_IOAPICS];
 
 	cfg.console_port = con->port;
+	for (size_t i = 0; i < options.npci_hide && i < SVM_MAX_CFG_HIDE; i++)
+		cfg.cfg_hide[cfg.ncfg_hide++] = options.pci_hide[i];
 	cfg.console_ioapic_pa = con->ioapic_pa;
 	cfg.console_pin = con->pin;
 	for (unsigned i = 0; i < acpi.ioapic_count; i++)
@@ -286,6 +288,11 @@ static void svm_bringup(const struct console_guard *con)
 	    acpi.fadt.reset_reg.space == ACPI_SPACE_IO &&
 	    acpi.fadt.reset_reg.address <= 0xFFFF) {
 		cfg.reset_port = (uint16_t)acpi.fadt.reset_reg.address;
+		cfg.reset_value = acpi.fadt.reset_value;
+	} else if (acpi.fadt.reset_supported &&
+		   acpi.fadt.reset_reg.space == ACPI_SPACE_MEMORY &&
+		   acpi.fadt.reset_reg.address) {
+		cfg.reset_mmio = acpi.fadt.reset_reg.address;
 		cfg.reset_value = acpi.fadt.reset_value;
 	}
 	if (svm_init(&cfg))

@@ -40,6 +40,29 @@ static int parse_serial(const char *v, size_t len, uint16_t *port)
 	return 0;
 }
 
+/* "DD.F": a bus 0 device (hex, < 0x20) and function (0-7). */
+static int parse_devfn(const char *v, size_t vl, uint16_t *out)
+{
+	unsigned dev = 0;
+	size_t i = 0;
+
+	for (; i < vl && i < 2 && v[i] != '.'; i++) {
+		char c = v[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
+			     c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) :
+			     c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 99;
+
+		if (d > 15)
+			return -1;
+		dev = dev * 16 + d;
+	}
+	if (i == 0 || i + 2 != vl || v[i] != '.' || v[i + 1] < '0' ||
+	    v[i + 1] > '7' || dev >= 32)
+		return -1;
+	*out = (uint16_t)(dev << 3 | (unsigned)(v[i + 1] - '0'));
+	return 0;
+}
+
 int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		  size_t errlen)
 {
@@ -53,6 +76,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->mm_selftest = false;
 	opt->heap_poison = HEAP_POISON_DEFAULT;
 	opt->panic_on_cpu = -1;
+	opt->npci_hide = 0;
 	if (errlen)
 		err[0] = 0;
 
@@ -103,6 +127,11 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 				if (!bad)
 					opt->heap_poison = (uint32_t)n;
 			}
+		} else if (word_is(w, kl, "pci_hide") && v) {
+			bad = opt->npci_hide == HV_MAX_PCI_HIDE ||
+			      parse_devfn(v, vl, &opt->pci_hide[opt->npci_hide]);
+			if (!bad)
+				opt->npci_hide++;
 		} else if (word_is(w, kl, "panic_on_cpu") && v) {
 			bad = kparse_u64(v, vl, &n) != 0 || n >= 4096;
 			if (!bad)
@@ -118,7 +147,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		if (bad) {
 			if (!rc)
 				ksnprintf(err, errlen,
-					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial, console: com1..com4 or a port, console also off; heap_poison: full or a multiple of 16 in 16..2048)",
+					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial, console: com1..com4 or a port, console also off; heap_poison: full or a multiple of 16 in 16..2048; pci_hide: DD.F, at most 4)",
 					  (int)MIN(wl, 64), w);
 			rc = -1;
 		}

@@ -31,6 +31,20 @@ typedef int (*print_fn)(const char *fmt, ...) __printf(1, 2);
 void print_gprs(print_fn pr, const uint64_t gpr[PRINTED_GPRS]);
 int vprintk(const char *fmt, va_list ap);
 
+/* log_ratelimit: for log lines a guest can trigger at will (it must not
+ * flood the serial line, which every CPU prints to under one lock): call
+ * it once per event with that event's counter; it returns the count so
+ * far when the line should be printed (the first LOG_FIRST events, then
+ * every LOG_EVERY-th), else 0. Print the count with the line. */
+#define LOG_FIRST 8
+#define LOG_EVERY 1024
+static inline uint64_t log_ratelimit(uint64_t *counter)
+{
+	uint64_t n = __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+
+	return n <= LOG_FIRST || n % LOG_EVERY == 0 ? n : 0;
+}
+
 /* panic: for what the hypervisor cannot survive. Prints the message, the
  * CPU, a register dump and a backtrace, stops every other CPU and halts.
  * In the host build it longjmps back to the test that expected it. */
@@ -137,6 +151,7 @@ static inline const struct mem_range *bootinfo_ram_map(const struct bootinfo *bi
 const char *mem_type_name(uint32_t type);
 
 /* ---- command line (kernel/cmdline.c) ----------------------------------- */
+#define HV_MAX_PCI_HIDE 4
 struct hv_options {
 	uint16_t serial_port;     /* serial=0x3f8 | com1..com4 */
 	uint16_t console_port;    /* console=com2 (default) | 0xPORT | off: 0 */
@@ -145,6 +160,10 @@ struct hv_options {
 	bool mm_selftest;         /* mm_selftest: run the allocator self-test */
 	uint32_t heap_poison;     /* heap_poison=full|BYTES (mm/mm.h) */
 	int panic_on_cpu;         /* panic_on_cpu=N: test the panic path (-1 off) */
+	/* pci_hide=DD.F (repeatable): bus 0 functions the guest must not
+	 * see (dev << 3 | fn); the hypervisor's own devices. */
+	uint16_t pci_hide[HV_MAX_PCI_HIDE];
+	size_t npci_hide;
 };
 
 /* cmdline_parse: parse "key=value key ..." words. Unknown words and bad

@@ -13,8 +13,14 @@
 #define SVR_ENABLE     BIT(8)
 
 static volatile uint32_t *xapic;
+static uint64_t xapic_pa;      /* the APIC page (MADT, else APIC_BASE) */
 static bool x2apic;
 static uint32_t firmware_svr;
+
+uint64_t lapic_base_pa(void)
+{
+	return xapic_pa;
+}
 
 bool lapic_x2apic(void)
 {
@@ -86,12 +92,12 @@ void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id)
 	bool has_x2 = (cpuid(1, 0).ecx & BIT(21)) != 0;
 
 	x2apic = (msr & APIC_BASE_EXTD) || (max_apic_id > 254 && has_x2);
+	xapic_pa = base_pa ? base_pa : msr & 0xFFFFFF000ULL;
 	if (max_apic_id > 254 && !has_x2)
 		printk("warning: APIC IDs up to %u but no x2APIC: CPUs above 254 stay off\n",
 		       max_apic_id);
 	if (!x2apic) {
-		if (!base_pa)
-			base_pa = msr & 0xFFFFFF000ULL;
+		base_pa = xapic_pa;
 		xapic = ioremap(base_pa, 4096);
 		if (!xapic)
 			panic("cannot map the local APIC at 0x%llx",

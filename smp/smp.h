@@ -272,6 +272,9 @@ void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id);
 void lapic_init_ap(void);
 void lapic_restore_firmware_state(void);
 bool lapic_x2apic(void);
+/* The local APIC page's physical address (the MADT's, else APIC_BASE's),
+ * also in x2APIC mode, where the page is not decoded. */
+uint64_t lapic_base_pa(void);
 uint32_t lapic_id(void);
 uint32_t lapic_read(uint32_t reg);
 void lapic_write(uint32_t reg, uint32_t v);

@@ -67,50 +67,71 @@ static __attribute__((noinline)) void icr_write(struct vcpu *v, uint32_t lo)
 	}
 }
 
+/* Reads of the page's registers (the decoder's read of a read-modify-
+ * write, or any read after a write fault): registers the hardware has
+ * (svm/apicregs.c), ICR high from the shadow; bytes within the first
+ * dword of a register; everything else reads 0 (16.3.2: only aligned
+ * 32-bit accesses are defined). */
 static int apic_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
-	uint32_t reg = (uint32_t)(gpa & 0xFF0);
+	uint32_t reg = (uint32_t)(gpa & 0xFF0), off = (uint32_t)(gpa & 0xF);
 	struct vcpu *v = ctx;
+	uint32_t r;
 
+	*val = 0;
+	if (off + size > 4)
+		return 0;
 	if (reg == APIC_REG_ICR_HI)
-		*val = v->icr_high;
+		r = v->icr_high;
+	else if (apic_reg_flags(reg, lapic_x2apic()) & APIC_REG_R)
+		r = lapic_read(reg);
 	else
-		*val = lapic_read(reg);
+		return 0;
+	*val = (r >> (8 * off)) & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
 	return 0;
 }
 
-/* Registers a guest write reaches the real APIC for, one bit per
- * register (offset >> 4): the writable ones (APM Vol. 2, table 16-2)
- * minus ICR (emulated) and ID (the hypervisor addresses its kicks by APIC
- * ID); LDR and DFR only in xAPIC mode (read-only or absent in x2APIC
- * mode: the MSR write would #GP in the host). Writes to the rest are
- * dropped, as the hardware ignores writes to read-only registers. */
-#define APIC_BIT(reg) (1ULL << ((reg) >> 4))
-static uint64_t apic_forward_mask;
-/* The forward mask minus the registers whose value needs a look: LDR and
+/* Registers a guest write reaches the real APIC for: the writable ones
+ * of svm/apicregs.c (never ID: the hypervisor addresses its kicks by APIC
+ * ID; LDR and DFR only in xAPIC mode). Writes to the rest are dropped, as
+ * the hardware ignores writes to read-only registers. */
+#define APIC_FORWARD_WORDS (0x1000 / 16 / 64)  /* one bit per register */
+static uint64_t apic_forward_mask[APIC_FORWARD_WORDS];
+/* The forwarded registers minus those whose value needs a look: LDR and
  * DFR (shadowed) and every LVT entry lvt_refused can refuse some value
- * for. Derived from lvt_refused itself, so the two cannot disagree. The
- * hottest writes (EOI, TPR, timer count) take this one test and go
- * straight to the real APIC; the check-then-act order is unchanged for
- * everything else (apic_write_checked). */
+ * for (derived from lvt_refused itself, so the two cannot disagree). All
+ * of them lie below 0x400, so one word holds them. The hottest writes
+ * (EOI, TPR, timer count) take this one test and go straight to the real
+ * APIC; everything else keeps the check-then-act order of
+ * apic_write_checked. */
 static uint64_t apic_plain_mask;
+
+static bool apic_forwarded(uint32_t reg)
+{
+	return apic_forward_mask[(reg >> 4) / 64] & (1ULL << ((reg >> 4) % 64));
+}
+
+static bool apic_plain(uint32_t reg)
+{
+	return reg < 0x400 && (apic_plain_mask & (1ULL << (reg >> 4)));
+}
 
 void apic_policy_init(void)
 {
-	apic_forward_mask = APIC_BIT(APIC_REG_TPR) | APIC_BIT(APIC_REG_EOI) |
-		APIC_BIT(APIC_REG_SVR) | APIC_BIT(APIC_REG_ESR) | APIC_BIT(0x2F0) |
-		APIC_BIT(APIC_REG_LVT_TIMER) | APIC_BIT(0x330) | APIC_BIT(0x340) |
-		APIC_BIT(APIC_REG_LVT_LINT0) | APIC_BIT(APIC_REG_LVT_LINT1) |
-		APIC_BIT(APIC_REG_LVT_ERROR) | APIC_BIT(APIC_REG_TIMER_ICR) |
-		APIC_BIT(APIC_REG_TIMER_DCR);
-	if (!lapic_x2apic())
-		apic_forward_mask |= APIC_BIT(APIC_REG_LDR) | APIC_BIT(APIC_REG_DFR);
-	apic_plain_mask = apic_forward_mask &
-		~(APIC_BIT(APIC_REG_LDR) | APIC_BIT(APIC_REG_DFR));
-	for (uint32_t reg = 0; reg < 0x400; reg += 0x10)
+	for (uint32_t reg = 0; reg < 0x1000; reg += 0x10)
+		if (apic_reg_flags(reg, lapic_x2apic()) & APIC_REG_W)
+			apic_forward_mask[(reg >> 4) / 64] |= 1ULL << ((reg >> 4) % 64);
+	apic_plain_mask = 0;
+	for (uint32_t reg = 0; reg < 0x400; reg += 0x10) {
+		bool refusable = false;
+
 		for (uint32_t mode = 0; mode < 8; mode++)
-			if (lvt_refused(reg, mode << 8))
-				apic_plain_mask &= ~APIC_BIT(reg);
+			refusable |= lvt_refused(reg, mode << 8);
+		if (apic_forwarded(reg) && !refusable &&
+		    reg != APIC_REG_LDR && reg != APIC_REG_DFR &&
+		    reg != APIC_REG_ICR_LO && reg != APIC_REG_ICR_HI)
+			apic_plain_mask |= 1ULL << (reg >> 4);
+	}
 }
 
 /* Writes that need a look at the register or the value, in order: check,
@@ -147,7 +168,7 @@ static __attribute__((noinline)) void apic_write_checked(struct vcpu *v,
 		}
 		break;
 	}
-	if (apic_forward_mask & APIC_BIT(reg))
+	if (apic_forwarded(reg))
 		lapic_write(reg, val);
 }
 
@@ -157,7 +178,7 @@ static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 
 	if ((gpa & 0xF) || size != 4)
 		return 0; /* 16.3.2: only aligned 32-bit accesses; ignore */
-	if (apic_plain_mask & APIC_BIT(reg))
+	if (apic_plain(reg))
 		lapic_write(reg, (uint32_t)val);
 	else
 		apic_write_checked(ctx, reg, (uint32_t)val);

@@ -22,7 +22,12 @@ static enum exit_action handle_init(struct vcpu *v)
 {
 	/* With R_INIT set the INIT became #SX in the host instead; either
 	 * way it never resets this core (docs/qemu-svm.md, "INIT"). */
-	printk("vcpu %u: INIT intercepted and dropped\n", v->index);
+	static uint64_t inits;
+	uint64_t n = log_ratelimit(&inits);
+
+	if (n)
+		printk("vcpu %u: INIT intercepted and dropped (%llu so far)\n",
+		       v->index, (unsigned long long)n);
 	return EXIT_RESUME;
 }
 

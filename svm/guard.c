@@ -1,7 +1,8 @@
 /*
  * svm/guard.c - what the guest must not reach besides the hypervisor's
- * memory: the debug console's UART, and what the I/O APICs could do to
- * the hypervisor.
+ * memory: the debug console's UART, what the I/O APICs could do to the
+ * hypervisor, and the FADT's reset register in memory space (end of
+ * file). Chipset configuration registers: svm/guard_cfg.c.
  *
  * The console's UART: eight I/O ports, intercepted in the IOPM; reads see
  * no device (all-ones), writes are dropped.
@@ -36,6 +37,7 @@
 static struct spinlock ioapic_lock = SPINLOCK_INIT;
 static volatile uint32_t *ioapic_va[SVM_MAX_IOAPICS];
 static uint64_t said_console, said_mode;
+static volatile uint8_t *reset_page;
 
 void guard_init(const struct svm_config *cfg)
 {
@@ -43,6 +45,11 @@ void guard_init(const struct svm_config *cfg)
 	svm.guard_ioapic_pa = cfg->console_ioapic_pa;
 	svm.guard_pin = cfg->console_pin;
 	svm.nioapics = 0;
+	if (cfg->reset_mmio) {
+		reset_page = ioremap(cfg->reset_mmio & ~0xFFFULL, 4096);
+		if (!reset_page)
+			panic("svm: cannot map the reset register's page");
+	}
 	/* The console's first (console/ checked it is page aligned), so it
 	 * is guarded even on a machine with more I/O APICs than slots. */
 	for (size_t k = 0; k <= cfg->nioapics; k++) {
@@ -69,7 +76,7 @@ void guard_init(const struct svm_config *cfg)
 	}
 }
 
-static int page_index(const uint64_t *pages, size_t n, uint64_t gpa)
+int guard_page_index(const uint64_t *pages, size_t n, uint64_t gpa)
 {
 	for (size_t i = 0; i < n; i++)
 		if ((gpa & ~0xFFFULL) == pages[i])
@@ -79,12 +86,10 @@ static int page_index(const uint64_t *pages, size_t n, uint64_t gpa)
 
 int guard_ioapic_index(uint64_t gpa)
 {
-	return page_index(svm.ioapic_pa, svm.nioapics, gpa);
+	return guard_page_index(svm.ioapic_pa, svm.nioapics, gpa);
 }
 
-/* Emulate the guest's write to a guarded page under lock; a write the
- * decoder cannot take stops the vCPU (what: the page's kind). */
-static enum exit_action emulate_locked(struct vcpu *v, uint64_t gpa,
+enum exit_action guard_emulate_locked(struct vcpu *v, uint64_t gpa,
 				       const struct mmio_ops *ops, void *ctx,
 				       struct spinlock *lock, const char *what)
 {
@@ -172,8 +177,8 @@ enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa, int index)
 		.io = ioapic_va[index],
 		.console_page = svm.guard_ioapic_pa == svm.ioapic_pa[index],
 	};
-	enum exit_action act = emulate_locked(v, gpa, &ioapic_ops, &w,
-					      &ioapic_lock, "I/O APIC");
+	enum exit_action act = guard_emulate_locked(v, gpa, &ioapic_ops, &w,
+						    &ioapic_lock, "I/O APIC");
 
 	if (w.dropped) {
 		bool console = w.console_page && is_console_entry(w.sel);
@@ -202,141 +207,22 @@ bool guard_port(uint16_t port, unsigned size)
 }
 
 /*
- * PCI configuration registers that move or switch off the fixed ACPI
- * hardware the hypervisor watches (svm/io.c: PM1 control and status), or
- * move the configuration window itself. Guarded only on the chipset they
- * belong to (other chipsets use these offsets for other things):
- *   Intel ICH9 LPC (0:31.0, 8086:2918): PMBASE 0x40-0x43, ACPI_CNTL
- *     0x44-0x47 (ICH9 datasheet 13.1.9-13.1.10);
- *   Intel Q35 MCH (0:0.0, 8086:29C0): PCIEXBAR 0x60-0x67 (moves ECAM).
- * Both paths to them are filtered: configuration mechanism #1 (ports
- * 0xCF8/0xCFC, intercepted, one lock for address and data) and ECAM (the
- * devices' 4 KiB configuration pages read-only in the NPT). A write that
- * touches a guarded byte is dropped whole and logged.
+ * The FADT's RESET_REG in memory space (ACPI 6.5, 4.8.3.6): its page is
+ * read-only for the guest; writes to it are performed, except that the
+ * reset value written to the register is the guest resetting the machine:
+ * reported, then done by the hypervisor (the same path as port 0xCF9).
  */
-struct cfg_range {
-	uint32_t bdf, id;          /* bus/dev/fn, device:vendor it must have */
-	uint16_t lo, hi;           /* [lo, hi) */
+static struct spinlock reset_lock = SPINLOCK_INIT;
+
+struct reset_ctx {
+	volatile uint8_t *page;
+	struct vcpu *v;
 };
 
-static const struct cfg_range cfg_ranges[] = {
-	{ (0u << 8) | (31u << 3) | 0, 0x29188086u, 0x40, 0x48 },
-	{ 0, 0x29C08086u, 0x60, 0x68 },
-};
-static bool cfg_active[ARRAY_SIZE(cfg_ranges)];
-static volatile uint8_t *cfg_va[ARRAY_SIZE(cfg_ranges)];
-static struct spinlock cfg_lock = SPINLOCK_INIT;
-static uint64_t said_cfg;
-
-#define CFG_ADDR_PORT   0xCF8
-#define CFG_DATA_PORT   0xCFC
-#define CFG_ENABLE      BIT(31)
-
-static uint32_t cfg_read_id(uint32_t bdf)
+static int reset_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
-	outl(CFG_ADDR_PORT, (uint32_t)(CFG_ENABLE | (bdf << 8)));
-	return inl(CFG_DATA_PORT);
-}
-
-void guard_cfg_init(const struct svm_config *cfg)
-{
-	svm.ncfg = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(cfg_ranges); i++) {
-		const struct cfg_range *r = &cfg_ranges[i];
-
-		cfg_active[i] = cfg_read_id(r->bdf) == r->id;
-		if (!cfg_active[i])
-			continue;
-		svm.cfg_guarded = true;
-		/* Its ECAM page, when segment 0's window covers bus 0. */
-		for (size_t k = 0; k < cfg->nmcfg &&
-				   svm.ncfg < ARRAY_SIZE(svm.cfg_page); k++) {
-			uint64_t pa;
-
-			if (cfg->mcfg[k].segment || cfg->mcfg[k].start_bus)
-				continue;
-			pa = cfg->mcfg[k].base + ((uint64_t)r->bdf << 12);
-			cfg_va[i] = ioremap(pa, 4096);
-			if (!cfg_va[i])
-				panic("svm: cannot map configuration page %#llx",
-				      (unsigned long long)pa);
-			svm.cfg_page[svm.ncfg] = pa;
-			svm.cfg_page_range[svm.ncfg++] = (uint8_t)i;
-			break;           /* one window per device */
-		}
-		printk("svm: guarding config %02x:%02x.%x [%#x, %#x) from the "
-		       "guest\n", r->bdf >> 8, (r->bdf >> 3) & 31, r->bdf & 7,
-		       r->lo, r->hi);
-	}
-}
-
-static bool cfg_refused(unsigned range, unsigned reg, unsigned size)
-{
-	const struct cfg_range *r = &cfg_ranges[range];
-
-	return cfg_active[range] && reg < r->hi && r->lo < reg + size;
-}
-
-static void cfg_say(struct vcpu *v, unsigned range, unsigned reg)
-{
-	const struct cfg_range *r = &cfg_ranges[range];
-
-	if (__atomic_fetch_add(&said_cfg, 1, __ATOMIC_RELAXED) < 4)
-		printk("vcpu %u: guest write to config %02x:%02x.%x offset "
-		       "%#x dropped: it would move the fixed ACPI hardware or "
-		       "the config window\n", v->index, r->bdf >> 8,
-		       (r->bdf >> 3) & 31, r->bdf & 7, reg);
-}
-
-void guard_cfg_lock(void)
-{
-	spin_lock(&cfg_lock);
-}
-
-void guard_cfg_unlock(void)
-{
-	spin_unlock(&cfg_lock);
-}
-
-bool guard_cfg_io_refused(struct vcpu *v, uint16_t port, unsigned size)
-{
-	/* The data-port bytes the access touches (an access may straddle
-	 * the address and data ports). */
-	unsigned lo = MAX(port, CFG_DATA_PORT);
-	unsigned hi = MIN(port + size, CFG_DATA_PORT + 4u);
-	uint32_t addr, bdf;
-	unsigned reg;
-
-	if (lo >= hi)
-		return false;          /* the address port, CF9: not config */
-	addr = inl(CFG_ADDR_PORT);   /* stable: CF8 writes take cfg_lock */
-	if (!(addr & CFG_ENABLE))
-		return false;
-	bdf = (addr >> 8) & 0xFFFF;
-	reg = (addr & 0xFC) + (lo - CFG_DATA_PORT);
-	for (unsigned i = 0; i < ARRAY_SIZE(cfg_ranges); i++)
-		if (cfg_ranges[i].bdf == bdf && cfg_refused(i, reg, hi - lo)) {
-			cfg_say(v, i, reg);
-			return true;
-		}
-	return false;
-}
-
-int guard_cfg_index(uint64_t gpa)
-{
-	return page_index(svm.cfg_page, svm.ncfg, gpa);
-}
-
-struct cfg_ctx {
-	volatile uint8_t *va;
-	unsigned range;
-	bool refused;
-};
-
-static int cfg_mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
-{
-	const struct cfg_ctx *c = ctx;
-	const volatile uint8_t *p = c->va + (gpa & 0xFFF);
+	const struct reset_ctx *c = ctx;
+	const volatile uint8_t *p = c->page + (gpa & 0xFFF);
 
 	*val = size == 1 ? *p : size == 2 ? *(const volatile uint16_t *)p :
 	       size == 4 ? *(const volatile uint32_t *)p :
@@ -344,15 +230,16 @@ static int cfg_mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 	return 0;
 }
 
-static int cfg_mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+static int reset_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
-	struct cfg_ctx *c = ctx;
-	volatile uint8_t *p = c->va + (gpa & 0xFFF);
+	const struct reset_ctx *c = ctx;
+	volatile uint8_t *p = c->page + (gpa & 0xFFF);
 
-	if (cfg_refused(c->range, gpa & 0xFFF, size)) {
-		c->refused = true;
-		return 0;
-	}
+	if (gpa <= svm.reset_mmio && svm.reset_mmio < gpa + size &&
+	    (uint8_t)(val >> (8 * (svm.reset_mmio - gpa))) == svm.reset_value)
+		guest_reset(c->v, "FADT RESET_REG");
+	if ((gpa & 0xFFF) + size > 4096)
+		return 0;                /* past the page: not this register's */
 	if (size == 1)
 		*p = (uint8_t)val;
 	else if (size == 2)
@@ -364,16 +251,12 @@ static int cfg_mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 	return 0;
 }
 
-static const struct mmio_ops cfg_ops = { cfg_mmio_read, cfg_mmio_write };
+static const struct mmio_ops reset_ops = { reset_read, reset_write };
 
-enum exit_action guard_cfg_write(struct vcpu *v, uint64_t gpa, int index)
+enum exit_action guard_reset_mmio_write(struct vcpu *v, uint64_t gpa)
 {
-	struct cfg_ctx c = { cfg_va[svm.cfg_page_range[index]],
-			     svm.cfg_page_range[index], false };
-	enum exit_action act = emulate_locked(v, gpa, &cfg_ops, &c, &cfg_lock,
-					      "configuration space");
+	struct reset_ctx c = { reset_page, v };
 
-	if (c.refused)
-		cfg_say(v, c.range, (unsigned)(gpa & 0xFFF));
-	return act;
+	return guard_emulate_locked(v, gpa, &reset_ops, &c, &reset_lock,
+				    "reset register page");
 }

@@ -90,6 +90,9 @@ struct vcpu {
 	volatile uint32_t state;      /* enum vcpu_state */
 	struct event_state ev;        /* events for the guest (events.h) */
 	uint64_t vm_hsave_shadow;     /* the guest's own VM_HSAVE_PA */
+	uint64_t debugctl;            /* the guest's DEBUGCTL (a shadow) */
+	uint64_t sipi_logged;         /* log_ratelimit counter */
+	uint64_t spec_ctrl;           /* the guest's SPEC_CTRL (svm/msr.c) */
 	bool tlb_flush;               /* TLB_CONTROL=1 on the next VMRUN */
 	const char *stop_reason;
 	uint64_t exit_counts[SVM_EXIT_SLOTS];
@@ -135,7 +138,9 @@ struct svm_global {
 	struct hv_hole holes[HV_MAX_HOLES]; /* image and pool */
 	size_t nholes;
 	uint64_t guest_top;           /* NPT maps [0, guest_top) */
+	uint64_t apic_gpa;            /* the local APIC page (lapic_base_pa) */
 	uint16_t reset_port;          /* FADT RESET_REG when in I/O space */
+	uint64_t reset_mmio;          /* ... in memory space (its page read-only) */
 	uint8_t reset_value;
 	uint16_t guard_port;          /* console UART (svm/guard.c), or 0 */
 	uint64_t guard_ioapic_pa;     /* its I/O APIC page, or 0 */
@@ -143,9 +148,12 @@ struct svm_global {
 	uint64_t ioapic_pa[SVM_MAX_IOAPICS]; /* guarded I/O APIC pages */
 	size_t nioapics;
 	uint16_t pm1_cnt[SVM_PM1_SLOTS], pm1_sts[SVM_PM1_SLOTS];  /* PM1a/b ports (svm/io.c), 0: none */
-	bool cfg_guarded;             /* chipset config registers (guard.c) */
-	uint64_t cfg_page[2];         /* their ECAM pages, read-only */
-	uint8_t cfg_page_range[2];
+	bool cfg_guarded;             /* chipset config registers (guard_cfg.c) */
+	bool fch;                     /* AMD FCH PM registers guarded (fch.c) */
+	uint64_t rcrb_page;           /* ICH9 RCBA + 0x3000, read-only, or 0 */
+	uint64_t fch_mmio;            /* its AcpiMmio page, read-only */
+	uint64_t cfg_page[CFG_MAX_DEVS]; /* their ECAM pages */
+	bool cfg_page_hidden[CFG_MAX_DEVS]; /* not mapped (else read-only) */
 	size_t ncfg;
 	bool s5_known;
 	uint8_t s5_typ[2];
@@ -291,16 +299,24 @@ bool guard_port(uint16_t port, unsigned size);
 int guard_ioapic_index(uint64_t gpa);
 /* A guest write to guarded I/O APIC page index (NPF). */
 enum exit_action guard_ioapic_write(struct vcpu *v, uint64_t gpa, int index);
-/* Chipset configuration registers (guard.c): set up at svm_init; the
- * 0xCF8-0xCFF accesses run under guard_cfg_lock, and a data-port write
- * that touches a guarded register is refused (true); ECAM page writes
- * come through guard_cfg_write. */
+/* Which page of pages[n] gpa is in, or -1. */
+int guard_page_index(const uint64_t *pages, size_t n, uint64_t gpa);
+/* Emulate the guest's access to a guarded page under lock; one the
+ * decoder cannot take stops the vCPU (what: the page's kind). */
+enum exit_action guard_emulate_locked(struct vcpu *v, uint64_t gpa,
+				      const struct mmio_ops *ops, void *ctx,
+				      struct spinlock *lock, const char *what);
+/* Chipset configuration registers (guard_cfg.c, the filter of svm.h): set
+ * up at svm_init; guard_cfg_io performs a guest access to 0xCF8-0xCFF
+ * (under one lock) through the filter; ECAM page faults come through
+ * guard_cfg_access. */
 void guard_cfg_init(const struct svm_config *cfg);
-void guard_cfg_lock(void);
-void guard_cfg_unlock(void);
-bool guard_cfg_io_refused(struct vcpu *v, uint16_t port, unsigned size);
+void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
+		  uint32_t *val);
 int guard_cfg_index(uint64_t gpa);
-enum exit_action guard_cfg_write(struct vcpu *v, uint64_t gpa, int index);
+enum exit_action guard_cfg_access(struct vcpu *v, uint64_t gpa, int index);
+/* A guest write to the ICH9 root complex block's page with OIC and GCS. */
+enum exit_action guard_rcrb_write(struct vcpu *v, uint64_t gpa);
 
 /* handlers in insn.c, msr.c, io.c, npf.c */
 enum exit_action handle_cpuid(struct vcpu *v);
@@ -320,8 +336,24 @@ void apic_policy_init(void);
 #define NPF_ERR_FETCH  BIT(4)
 #define NPF_ERR_FINAL  BIT(32)   /* on the final guest-physical access */
 #define NPF_ERR_WALK   BIT(33)   /* on a guest page-table access */
-#define APIC_PAGE_GPA  0xFEE00000ULL
+#define APIC_PAGE_GPA  (svm.apic_gpa)   /* read-only for the guest */
 void msrpm_setup(uint8_t *msrpm);
+/* fch.c: an AMD FCH's PM registers. fch_init (from guard_cfg_init when
+ * the FCH is there) maps its AcpiMmio page; fch_io performs a guest
+ * access to 0xCD6-0xCD7; fch_mmio_write a write fault on that page. */
+void fch_init(uint64_t acpimmio_pa);
+void fch_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
+	    uint32_t *val);
+enum exit_action fch_mmio_write(struct vcpu *v, uint64_t gpa);
+/* io.c: report that the guest resets the machine (how), then reset it. */
+_Noreturn void guest_reset(struct vcpu *v, const char *how);
+/* guard.c: a guest write to the page of the FADT's memory-space
+ * RESET_REG (read-only in the NPT): performed, but the reset value at the
+ * register is reported and done by the hypervisor. */
+enum exit_action guard_reset_mmio_write(struct vcpu *v, uint64_t gpa);
+/* io.c: one port access of size 1, 2 or 4 bytes. */
+uint32_t io_port_in(uint16_t port, unsigned size);
+void io_port_out(uint16_t port, unsigned size, uint32_t val);
 void iopm_setup(uint8_t *iopm);
 
 /* vcpu.c */

@@ -1,12 +1,18 @@
 /*
  * svm/io.c - the I/O permission map and intercepted ports (APM Vol. 2,
- * 15.10). Only the machine's reset and A20 paths are intercepted: the
- * guest owns every other port.
+ * 15.10). Only the machine's reset and A20 paths, the PM1 registers and
+ * the configuration ports are intercepted: the guest owns every other port.
  *   0x92  (fast A20 / INIT)      A20 kept on; bit 0 (reset) reported, then reset
- *   0xCF9 (reset control)        RST_CPU reported, then reset
- *   0x64/0x60 (keyboard ctrl)    0xFE pulse reset; output-port writes (0xD1)
- *                                keep A20 on and report a reset
- *   FADT RESET_REG (I/O space)   reported, then reset
+ *   0xCF9 (reset control)        RST_CPU reported, then reset, whatever the
+ *                                access width, except a dword at 0xCF8
+ *                                (the PCI address register, PCI Local Bus
+ *                                3.0, 3.2.2.3.2: a dword there never
+ *                                reaches 0xCF9)
+ *   0x64/0x60 (keyboard ctrl)    the allow-list of svm/kbc.c: A20 never
+ *                                off, resets (pulse with bit 0 clear,
+ *                                output port bit 0 clear) reported, then
+ *                                reset; other commands dropped
+ *   FADT RESET_REG (I/O space)   its value at any width: reported, then reset
  *   the debug console's UART     no device: reads all-ones, writes dropped
  *                                (svm/guard.c)
  *   PM1a/PM1b control (FADT)     SLP_EN with the DSDT's S5 type: reported,
@@ -15,19 +21,18 @@
  *                                without SLP_EN and the guest "wakes" at once
  *   PM1a/PM1b status (FADT)      reads show WAK_STS after a refused sleep,
  *                                until the guest writes it clear
- *   0xCF8-0xCFF (config #1)      on chipsets whose registers could move
- *                                the PM1 block: performed under one lock,
- *                                writes to those registers refused
- *                                (svm/guard.c)
+ *   0xCF8-0xCFF (config #1)      performed under one lock through the
+ *                                configuration-space filter
+ *                                (svm/guard_cfg.c)
  * An S3 that really happened would resume through the firmware straight
  * into the guest's waking vector, without the hypervisor (ACPI 6.5,
  * 16.3): the guest would own the machine. S1 keeps the CPUs' context and
  * an S4 done by the OS ends in a cold boot, but both are refused alike
  * (the hypervisor has no sleep support). S5 loses nothing to anyone.
- * An access that overlaps an intercepted port (e.g. a 32-bit write to the
- * PCI address port 0xCF8 covers 0xCF9) is performed as the guest wrote it,
- * except one that touches the console's UART at all: it is not performed
- * (an IN reads all-ones in every byte).
+ * Every byte of an access that overlaps an intercepted port goes through
+ * that port's policy; a write with a byte the policy drops is not
+ * performed at all, one that touches the console's UART neither (an IN
+ * reads all-ones in every byte).
  */
 #include "svm/internal.h"
 #include "arch/x86.h"
@@ -45,11 +50,14 @@
 #define PORT_RESET  0xCF9
 #define PORT_KBC    0x64
 #define PORT_KBD    0x60
-#define KBC_WRITE_OUTPUT 0xD1
-#define KBC_PULSE_RESET  0xFE
+#define PORT_CFG_ADDR 0xCF8
 #define CF9_RST_CPU BIT(2)
 
-static volatile bool kbc_output_next; /* the machine has one controller */
+/* The machine has one controller: its filter state and the port write
+ * that follows a verdict go together under kbc_lock. */
+static struct kbc_state kbc;
+static struct spinlock kbc_lock = SPINLOCK_INIT;
+static uint64_t kbc_dropped, sleeps_refused;
 /* Machine-wide, like the PM1 registers themselves: written by whichever
  * vCPU touches PM1 (the guest serializes its ACPI code; a race between
  * two vCPUs here could only show or hide a WAK_STS, never let a sleep
@@ -78,6 +86,9 @@ void iopm_setup(uint8_t *iopm)
 	/* Configuration mechanism #1, when chipset registers are guarded. */
 	for (unsigned p = 0xCF8; svm.cfg_guarded && p < 0xD00; p++)
 		iopm[p / 8] |= (uint8_t)(1U << (p % 8));
+	/* An AMD FCH's PM index/data pair (svm/fch.c). */
+	for (unsigned p = 0xCD6; svm.fch && p <= 0xCD7; p++)
+		iopm[p / 8] |= (uint8_t)(1U << (p % 8));
 	/* The high bytes carry SLP_EN and WAK_STS; a 16-bit access to the
 	 * low port covers them and is intercepted through either bit. */
 	for (unsigned i = 0; i < SVM_PM1_SLOTS; i++) {
@@ -89,19 +100,19 @@ void iopm_setup(uint8_t *iopm)
 	}
 }
 
-static _Noreturn void guest_reset(struct vcpu *v, const char *how)
+_Noreturn void guest_reset(struct vcpu *v, const char *how)
 {
 	printk("vcpu %u: guest reset the machine (%s); resetting\n", v->index,
 	       how);
 	machine_reset("the guest asked");
 }
 
-static uint32_t port_in(uint16_t port, unsigned size)
+uint32_t io_port_in(uint16_t port, unsigned size)
 {
 	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 }
 
-static void port_out(uint16_t port, unsigned size, uint32_t val)
+void io_port_out(uint16_t port, unsigned size, uint32_t val)
 {
 	if (size == 1)
 		outb(port, (uint8_t)val);
@@ -111,13 +122,17 @@ static void port_out(uint16_t port, unsigned size, uint32_t val)
 		outl(port, val);
 }
 
-/* The policy for one byte the guest writes to @port: returns the byte to
- * write (A20 kept on, the reset bit taken out), or resets the machine.
- * @byte_access: the reset-control and FADT reset ports decode only byte
- * writes (a dword to 0xCF8 is the PCI address, not a reset). */
-static uint8_t filter_byte(struct vcpu *v, uint16_t port, uint8_t val,
-			   bool byte_access)
+/* The policy for one byte the guest writes to @port: returns false when
+ * the write must not be performed, may change *val (A20 kept on, the reset
+ * bit taken out), or resets the machine. @cfg_addr: the byte belongs to a
+ * dword write of the PCI address register at 0xCF8, not to 0xCF9. */
+static bool filter_byte(struct vcpu *v, uint16_t port, uint8_t *pval,
+			bool cfg_addr)
 {
+	uint8_t val = *pval;
+	enum kbc_verdict kv = KBC_PASS;
+	uint64_t n;
+
 	if (port == PORT_A20) {
 		if (!(val & 0x02) && !v->a20_warned) {
 			printk("vcpu %u: guest tried to disable A20: kept on\n",
@@ -126,12 +141,13 @@ static uint8_t filter_byte(struct vcpu *v, uint16_t port, uint8_t val,
 		}
 		if (val & 0x01)
 			guest_reset(v, "port 0x92 bit 0");
-		return (uint8_t)((val | 0x02) & ~0x01);
+		*pval = (uint8_t)((val | 0x02) & ~0x01);
+		return true;
 	}
-	if (byte_access && port == PORT_RESET && (val & CF9_RST_CPU))
+	if (!cfg_addr && port == PORT_RESET && (val & CF9_RST_CPU))
 		guest_reset(v, "port 0xCF9");
-	if (byte_access && port == svm.reset_port && svm.reset_port != PORT_RESET &&
-	    val == svm.reset_value)
+	if (!cfg_addr && port == svm.reset_port &&
+	    svm.reset_port != PORT_RESET && val == svm.reset_value)
 		guest_reset(v, "FADT RESET_REG");
 	for (unsigned i = 0; i < SVM_PM1_SLOTS; i++) {
 		if (svm.pm1_cnt[i] && port == svm.pm1_cnt[i] + 1 &&
@@ -147,30 +163,35 @@ static uint8_t filter_byte(struct vcpu *v, uint16_t port, uint8_t val,
 				pm1a_said_s5 = !b;
 				printk("vcpu %u: guest powers the machine off "
 				       "(S5, SLP_TYP %u)\n", v->index, typ);
-				return val;
+				return true;
 			}
-			printk("vcpu %u: guest asked to sleep (SLP_TYP %u, not "
-			       "S5%s): refused, it wakes at once\n", v->index,
-			       typ, svm.s5_known ? "" : " or S5 unknown");
+			if ((n = log_ratelimit(&sleeps_refused)))
+				printk("vcpu %u: guest asked to sleep (SLP_TYP %u, "
+				       "not S5%s): refused, it wakes at once (%llu "
+				       "so far)\n", v->index, typ,
+				       svm.s5_known ? "" : " or S5 unknown",
+				       (unsigned long long)n);
 			pm1a_said_s5 = false;
 			fake_wake = true;
-			return (uint8_t)(val & ~PM1_HI_SLP_EN);
+			*pval = (uint8_t)(val & ~PM1_HI_SLP_EN);
+			return true;
 		}
 		if (svm.pm1_sts[i] && port == svm.pm1_sts[i] + 1 &&
 		    (val & PM1_HI_WAK_STS))
 			fake_wake = false;       /* written clear (RW1C) */
 	}
-	if (port == PORT_KBC) {
-		if (val == KBC_PULSE_RESET)
-			guest_reset(v, "keyboard controller 0xFE");
-		kbc_output_next = val == KBC_WRITE_OUTPUT;
-	} else if (port == PORT_KBD && kbc_output_next) {
-		kbc_output_next = false;
-		if (!(val & 0x01))
-			guest_reset(v, "keyboard controller output port");
-		val |= 0x02; /* A20 stays on */
-	}
-	return val;
+	if (port == PORT_KBC)
+		kv = kbc_command(&kbc, val);
+	else if (port == PORT_KBD)
+		kv = kbc_data(&kbc, pval);
+	if (kv == KBC_RESET)
+		guest_reset(v, port == PORT_KBC ? "keyboard controller pulse" :
+			    "keyboard controller output port");
+	if (kv == KBC_DROP && (n = log_ratelimit(&kbc_dropped)))
+		printk("vcpu %u: guest keyboard controller command %#x "
+		       "dropped (%llu so far)\n", v->index, val,
+		       (unsigned long long)n);
+	return kv == KBC_PASS;
 }
 
 enum exit_action handle_ioio(struct vcpu *v)
@@ -190,15 +211,30 @@ enum exit_action handle_ioio(struct vcpu *v)
 		return EXIT_STOP;
 	}
 	cfg = svm.cfg_guarded && port < 0xD00 && port + size > 0xCF8;
-	if (cfg)
-		guard_cfg_lock();
+	if (svm.fch && port <= 0xCD7 && port + size > 0xCD6) {
+		/* Nothing else of ours sits in 0xCD3-0xCDA. */
+		val = (uint32_t)vm->save.rax;
+		fch_io(v, port, size, info & IOIO_IN, &val);
+		if (info & IOIO_IN)
+			vm->save.rax = (vm->save.rax & ~(uint64_t)(size == 4 ?
+					0xFFFFFFFF : size == 2 ? 0xFFFF : 0xFF)) |
+				       val;
+		if (size == 4 && (info & IOIO_IN))
+			vm->save.rax &= 0xFFFFFFFF;
+		vm->save.rip = vm->ctl.exit_info2;
+		vcpu_insn_done(v);
+		return EXIT_RESUME;
+	}
 	if (guard_port(port, size)) {
 		/* The console's UART: no device here for the guest. */
 		if (info & IOIO_IN)
 			vm->save.rax = size == 4 ? 0xFFFFFFFF :
 				       vm->save.rax | (size == 2 ? 0xFFFF : 0xFF);
 	} else if (info & IOIO_IN) {
-		val = port_in(port, size);
+		if (cfg)
+			guard_cfg_io(v, port, size, true, &val);
+		else
+			val = io_port_in(port, size);
 		for (unsigned i = 0; i < size && fake_wake; i++)
 			for (unsigned k = 0; k < SVM_PM1_SLOTS; k++)
 				if (svm.pm1_sts[k] &&
@@ -212,18 +248,26 @@ enum exit_action handle_ioio(struct vcpu *v)
 		/* Every byte of a wider write that lands on one of our ports
 		 * goes through the policy too (outw 0x92 must not turn A20
 		 * off); the write itself keeps the guest's width. */
+		bool kb = port <= PORT_KBC && port + size > PORT_KBD;
+		bool perform = true;
+
 		val = (uint32_t)vm->save.rax;
+		if (kb)
+			spin_lock(&kbc_lock);
 		for (unsigned i = 0; i < size; i++) {
 			uint8_t b = (uint8_t)(val >> (8 * i));
 
-			b = filter_byte(v, (uint16_t)(port + i), b, size == 1);
+			perform &= filter_byte(v, (uint16_t)(port + i), &b,
+					       port == PORT_CFG_ADDR && size == 4);
 			val = (val & ~(0xFFu << (8 * i))) | ((uint32_t)b << (8 * i));
 		}
-		if (!cfg || !guard_cfg_io_refused(v, port, size))
-			port_out(port, size, val);
+		if (perform && cfg)
+			guard_cfg_io(v, port, size, false, &val);
+		else if (perform)
+			io_port_out(port, size, val);
+		if (kb)
+			spin_unlock(&kbc_lock);
 	}
-	if (cfg)
-		guard_cfg_unlock();
 	vm->save.rip = vm->ctl.exit_info2; /* next RIP (15.10.2) */
 	vcpu_insn_done(v);
 	return EXIT_RESUME;

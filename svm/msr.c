@@ -1,93 +1,78 @@
 /*
- * svm/msr.c - the MSR permission map and intercepted MSRs.
- *
- * MSRPM (APM Vol. 2, 15.11): two bits per MSR (read, write) for three
- * ranges; every MSR outside them always exits. Policy (docs/design.md,
- * "SVM"; docs/qemu-svm.md, "MSRs"):
- *   EFER            read/write shadowed: SVME stays set, the guest never sees it
+ * svm/msr.c - intercepted MSR accesses, dispatched through the policy
+ * table (svm/msrtable.c: default deny, each row with its reason; the
+ * permission map is built from it). What the emulated ones do:
+ *   EFER            read/write shadowed: SVME stays set, the guest never
+ *                   sees it; values the CPU would refuse (bits it lacks,
+ *                   LME changed with paging on) raise #GP in the guest
  *   VM_CR           reads "SVM disabled and locked"; writes #GP
  *   VM_HSAVE_PA     a per-vCPU shadow; never the real register
- *   APIC_BASE       reads real; writes that change anything dropped
- *   MTRRs           writes that would make any of the hole non-WB dropped
- *   SYSCFG, HWCR, SMM_ADDR/MASK, SMM_BASE, TOP_MEM/TOP_MEM2, IORRs,
- *   MMIO_CFG_BASE   writes dropped (reported): they route or hide memory
- *   MTRR writes that the CPU would refuse (#GP) are refused the same way
+ *   APIC_BASE       writes that change anything dropped
+ *   MTRRs           writes that would make any of the hole non-WB dropped;
+ *                   writes the CPU would refuse raise #GP in the guest
  *   TSC             writes become the vCPU's TSC offset
- *   x2APIC 0x800-0x8FF and MSRs outside the map   #GP
- *   everything else passes straight through (no exit)
+ *   DEBUGCTL        a per-vCPU shadow without effect: no VMCB field
+ *                   switches it without LBR virtualization, and the
+ *                   hypervisor's own branches must not land in the LBRs
+ *   SPEC_CTRL       per-vCPU, where the CPU has it (else #GP): written to
+ *                   the hardware before VMRUN and back to the host's 0
+ *                   after each exit (svm/vcpu.c), when not 0
  */
 #include "svm/internal.h"
 #include "arch/x86.h"
 #include "lib/lib.h"
 
 #define MSR_TSC          0x00000010
+#define MSR_DEBUGCTL     0x000001D9
 #define MSR_MTRR_BASE0   0x00000200
 #define MSR_MTRR_LAST    0x0000026F
 #define MSR_MTRR_DEF     0x000002FF
-#define MSR_SYSCFG       0xC0010010
-#define MSR_HWCR         0xC0010015
-#define MSR_SMM_ADDR     0xC0010112
-#define MSR_SMM_MASK     0xC0010113
-#define MSR_SMM_BASE     0xC0010111
-#define MSR_IORR_FIRST   0xC0010016   /* IORRBase0 .. IORRMask1 */
-#define MSR_IORR_LAST    0xC0010019
-#define MSR_TOP_MEM      0xC001001A
-#define MSR_TOP_MEM2     0xC001001D
-#define MSR_MMIO_CFG     0xC0010058
 #define MSR_MTRR_CAP     0x000000FE
 #define MTRR_VALID       BIT(11)
 #define MTRR_TYPE_WB     6
-#define EFER_GUEST_OK    (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | \
-			  BIT(13) | BIT(14) | BIT(15))
-
-#define MSRPM_READ  1
-#define MSRPM_WRITE 2
-
-/* Bit offset of @msr in the map, or -1 when outside its ranges. */
-static long msrpm_bit(uint32_t msr)
-{
-	if (msr <= 0x1FFF)
-		return (long)msr * 2;
-	if (msr >= 0xC0000000 && msr <= 0xC0001FFF)
-		return 0x800 * 8 + (long)(msr - 0xC0000000) * 2;
-	if (msr >= 0xC0010000 && msr <= 0xC0011FFF)
-		return 0x1000 * 8 + (long)(msr - 0xC0010000) * 2;
-	return -1;
-}
-
-static void msrpm_set(uint8_t *pm, uint32_t msr, unsigned rw)
-{
-	long bit = msrpm_bit(msr);
-
-	assert(bit >= 0);
-	if (rw & MSRPM_READ)
-		pm[bit / 8] |= (uint8_t)(1U << (bit % 8));
-	if (rw & MSRPM_WRITE)
-		pm[(bit + 1) / 8] |= (uint8_t)(1U << ((bit + 1) % 8));
-}
+#define EFER_LMSLE       BIT(13)
+#define EFER_FFXSR       BIT(14)
+#define EFER_TCE         BIT(15)
+#define DEBUGCTL_VALID   (BIT(0) | BIT(1) | GENMASK(5, 2)) /* LBR, BTF, PB0-3 */
+#define SPEC_CTRL_VALID  (BIT(0) | BIT(1) | BIT(2))   /* IBRS, STIBP, SSBD */
 
 void msrpm_setup(uint8_t *pm)
 {
-	msrpm_set(pm, MSR_EFER, MSRPM_READ | MSRPM_WRITE);
-	msrpm_set(pm, MSR_VM_CR, MSRPM_READ | MSRPM_WRITE);
-	msrpm_set(pm, MSR_VM_HSAVE_PA, MSRPM_READ | MSRPM_WRITE);
-	msrpm_set(pm, MSR_APIC_BASE, MSRPM_WRITE);
-	msrpm_set(pm, MSR_TSC, MSRPM_WRITE);
-	for (uint32_t m = MSR_MTRR_BASE0; m <= MSR_MTRR_LAST; m++)
-		msrpm_set(pm, m, MSRPM_WRITE);
-	msrpm_set(pm, MSR_MTRR_DEF, MSRPM_WRITE);
-	msrpm_set(pm, MSR_SYSCFG, MSRPM_WRITE);
-	msrpm_set(pm, MSR_HWCR, MSRPM_WRITE);
-	msrpm_set(pm, MSR_SMM_ADDR, MSRPM_READ | MSRPM_WRITE);
-	msrpm_set(pm, MSR_SMM_MASK, MSRPM_READ | MSRPM_WRITE);
-	msrpm_set(pm, MSR_SMM_BASE, MSRPM_WRITE);
-	for (uint32_t m = MSR_IORR_FIRST; m <= MSR_IORR_LAST; m++)
-		msrpm_set(pm, m, MSRPM_WRITE);
-	msrpm_set(pm, MSR_TOP_MEM, MSRPM_WRITE);
-	msrpm_set(pm, MSR_TOP_MEM2, MSRPM_WRITE);
-	msrpm_set(pm, MSR_MMIO_CFG, MSRPM_WRITE);
-	for (uint32_t m = 0x800; m <= 0x8FF; m++)
-		msrpm_set(pm, m, MSRPM_READ | MSRPM_WRITE);
+	msrpm_build(pm);
+}
+
+/* The EFER bits this CPU has (APM Vol. 2, 3.1.7; CPUID Fn8000_0001 EDX
+ * SYSCALL[11], NX[20], LM[29], FFXSR[25]; ECX TCE[17]; Fn8000_0008 EBX[20]
+ * EferLmsleUnsupported). */
+static uint64_t efer_supported(void)
+{
+	struct cpuid_regs r = cpuid(0x80000001, 0);
+	uint64_t ok = EFER_LMA;
+
+	if (r.edx & BIT(11))
+		ok |= EFER_SCE;
+	if (r.edx & BIT(20))
+		ok |= EFER_NXE;
+	if (r.edx & BIT(29))
+		ok |= EFER_LME;
+	if (r.edx & BIT(25))
+		ok |= EFER_FFXSR;
+	if (r.ecx & BIT(17))
+		ok |= EFER_TCE;
+	if (cpuid(0x80000000, 0).eax >= 0x80000008 &&
+	    !(cpuid(0x80000008, 0).ebx & BIT(20)))
+		ok |= EFER_LMSLE;
+	return ok;
+}
+
+/* SPEC_CTRL exists (CPUID Fn8000_0008 EBX IBRS[14], STIBP[15], SSBD[24];
+ * or Fn0000_0007 EDX[26], the Intel-defined bit AMD also sets). */
+static bool has_spec_ctrl(void)
+{
+	if (cpuid(0x80000000, 0).eax >= 0x80000008 &&
+	    (cpuid(0x80000008, 0).ebx & (BIT(14) | BIT(15) | BIT(24))))
+		return true;
+	return cpuid(0, 0).eax >= 7 && (cpuid(7, 0).edx & BIT(26));
 }
 
 /* Would variable MTRR pair @n with (base, mask) give any byte of the
@@ -155,8 +140,31 @@ static bool mtrr_write_ok(uint32_t msr, uint64_t val)
 	return !mtrr_pair_hurts_hole(val, rdmsr(msr + 1));
 }
 
+static uint64_t msr_dropped;
+
+static enum exit_action gp(struct vcpu *v)
+{
+	vcpu_inject_gp(v);
+	return EXIT_INJECT;
+}
+
 static enum exit_action msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
+	const struct msr_rule *r = msr_rule_find(msr);
+
+	switch (r ? r->read : MSR_GP) {
+	case MSR_PASS:
+		*val = rdmsr(msr);       /* an exit for a pass-through read:
+					  * only if the map says otherwise */
+		return EXIT_RESUME;
+	case MSR_ZERO:
+		*val = 0;
+		return EXIT_RESUME;
+	case MSR_EMUL:
+		break;
+	default:
+		return gp(v);
+	}
 	switch (msr) {
 	case MSR_EFER:
 		*val = v->vmcb->save.efer & ~(uint64_t)EFER_SVME;
@@ -167,30 +175,74 @@ static enum exit_action msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_VM_HSAVE_PA:
 		*val = v->vm_hsave_shadow;
 		return EXIT_RESUME;
-	case MSR_SMM_ADDR:
-	case MSR_SMM_MASK:
-		*val = 0;
+	case MSR_DEBUGCTL:
+		*val = v->debugctl;
+		return EXIT_RESUME;
+	case MSR_SPEC_CTRL:
+		if (!has_spec_ctrl())
+			return gp(v);
+		*val = v->spec_ctrl;
 		return EXIT_RESUME;
 	default:
-		vcpu_inject_gp(v);
-		return EXIT_INJECT;
+		return gp(v);
 	}
+}
+
+static enum exit_action efer_write(struct vcpu *v, uint64_t val)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+
+	/* SVME included: no SVM here. LME may not change while paging is
+	 * on (APM Vol. 2, 14.6.1); VMRUN would refuse the result
+	 * (15.5.1: LME and PG without PAE) and stop the vCPU instead. */
+	if ((val & ~efer_supported()) ||
+	    (((val ^ s->efer) & EFER_LME) && (s->cr0 & CR0_PG)))
+		return gp(v);
+	/* LMA is the CPU's to set; keep it. SVME stays on. */
+	s->efer = (val & ~(uint64_t)EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+	return EXIT_RESUME;
+}
+
+static enum exit_action mtrr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint64_t n;
+
+	if (!mtrr_write_valid(msr, val))
+		return gp(v);
+	if (mtrr_write_ok(msr, val))
+		wrmsr(msr, val);
+	else if ((n = log_ratelimit(&msr_dropped)))
+		printk("vcpu %u: MTRR %x write %llx dropped: it would make "
+		       "hypervisor memory non-write-back (%llu so far)\n",
+		       v->index, msr, (unsigned long long)val,
+		       (unsigned long long)n);
+	return EXIT_RESUME;
 }
 
 static enum exit_action msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	struct vmcb_save *s = &v->vmcb->save;
+	const struct msr_rule *r = msr_rule_find(msr);
+	uint64_t n;
 
+	switch (r ? r->write : MSR_GP) {
+	case MSR_PASS:
+		wrmsr(msr, val);         /* only if the map says otherwise */
+		return EXIT_RESUME;
+	case MSR_DROP:
+		if ((n = log_ratelimit(&msr_dropped)))
+			printk("vcpu %u: write %llx to MSR %x dropped: %s "
+			       "(%llu so far)\n", v->index,
+			       (unsigned long long)val, msr, r->why,
+			       (unsigned long long)n);
+		return EXIT_RESUME;
+	case MSR_EMUL:
+		break;
+	default:
+		return gp(v);
+	}
 	switch (msr) {
 	case MSR_EFER:
-		if (val & ~(uint64_t)EFER_GUEST_OK) {
-			vcpu_inject_gp(v); /* SVME included: no SVM here */
-			return EXIT_INJECT;
-		}
-		/* LMA is the CPU's to set; keep it. SVME stays on. */
-		s->efer = (val & ~(uint64_t)EFER_LMA) | (s->efer & EFER_LMA) |
-			  EFER_SVME;
-		return EXIT_RESUME;
+		return efer_write(v, val);
 	case MSR_VM_HSAVE_PA:
 		v->vm_hsave_shadow = val;
 		return EXIT_RESUME;
@@ -198,45 +250,31 @@ static enum exit_action msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		v->vmcb->ctl.tsc_offset = val - rdtsc();
 		return EXIT_RESUME;
 	case MSR_APIC_BASE:
-		if (val != rdmsr(MSR_APIC_BASE))
+		if (val != rdmsr(MSR_APIC_BASE) &&
+		    (n = log_ratelimit(&msr_dropped)))
 			printk("vcpu %u: APIC_BASE write %llx dropped (relocation, "
-			       "disable and x2APIC are not offered)\n", v->index,
-			       (unsigned long long)val);
+			       "disable and x2APIC are not offered; %llu so far)\n",
+			       v->index, (unsigned long long)val,
+			       (unsigned long long)n);
 		return EXIT_RESUME;
-	case MSR_SYSCFG:
-	case MSR_HWCR:
-	case MSR_SMM_ADDR:
-	case MSR_SMM_MASK:
-	case MSR_SMM_BASE:
-	case MSR_IORR_FIRST ... MSR_IORR_LAST:
-	case MSR_TOP_MEM:
-	case MSR_TOP_MEM2:
-	case MSR_MMIO_CFG:
-		if (val != rdmsr(msr))
-			printk("vcpu %u: write %llx to MSR %x dropped\n", v->index,
-			       (unsigned long long)val, msr);
+	case MSR_DEBUGCTL:
+		if (val & ~(uint64_t)DEBUGCTL_VALID)
+			return gp(v);
+		v->debugctl = val;
+		return EXIT_RESUME;
+	case MSR_SPEC_CTRL:
+		if (!has_spec_ctrl() || (val & ~(uint64_t)SPEC_CTRL_VALID))
+			return gp(v);
+		v->spec_ctrl = val;      /* loaded before the next VMRUN */
 		return EXIT_RESUME;
 	case MSR_VM_CR:
-		vcpu_inject_gp(v);
-		return EXIT_INJECT;
+		return gp(v);
 	default:
 		break;
 	}
-	if ((msr >= MSR_MTRR_BASE0 && msr <= MSR_MTRR_LAST) || msr == MSR_MTRR_DEF) {
-		if (!mtrr_write_valid(msr, val)) {
-			vcpu_inject_gp(v);
-			return EXIT_INJECT;
-		}
-		if (mtrr_write_ok(msr, val))
-			wrmsr(msr, val);
-		else
-			printk("vcpu %u: MTRR %x write %llx dropped: it would make "
-			       "hypervisor memory non-write-back\n", v->index, msr,
-			       (unsigned long long)val);
-		return EXIT_RESUME;
-	}
-	vcpu_inject_gp(v); /* x2APIC range, outside the map, or unknown */
-	return EXIT_INJECT;
+	if ((msr >= MSR_MTRR_BASE0 && msr <= MSR_MTRR_LAST) || msr == MSR_MTRR_DEF)
+		return mtrr_write(v, msr, val);
+	return gp(v);
 }
 
 enum exit_action handle_msr(struct vcpu *v)

@@ -61,12 +61,34 @@ static enum exit_action hole_access(struct vcpu *v, uint64_t gpa, uint64_t err)
 	return EXIT_RESUME;
 }
 
+/* How a page above the NPT's top may be mapped: a guarded page the
+ * NPT build did not reach (it maps nothing past the top) read-only, a
+ * hidden configuration page or the hypervisor's memory not at all
+ * (NPT_P clear), anything else read-write. */
+static uint64_t on_demand_flags(uint64_t page)
+{
+	int i;
+
+	if (in_hv_hole(page, 4096))
+		return 0;
+	if ((i = guard_cfg_index(page)) >= 0)
+		return svm.cfg_page_hidden[i] ? 0 : NPT_LEAF_RO;
+	if (page == APIC_PAGE_GPA || guard_ioapic_index(page) >= 0 ||
+	    (svm.reset_mmio && page == ALIGN_DOWN(svm.reset_mmio, 4096)) ||
+	    (svm.fch && page == svm.fch_mmio) ||
+	    (svm.rcrb_page && page == svm.rcrb_page))
+		return NPT_LEAF_RO;
+	return NPT_LEAF_RW;
+}
+
 /* Map a page above the NPT's top on demand: it is MMIO (a 64-bit BAR)
- * or nothing at all; either way it is the guest's. */
+ * or nothing at all; either way it is the guest's, unless a guard list
+ * names it (on_demand_flags). */
 static enum exit_action map_on_demand(struct vcpu *v, uint64_t gpa)
 {
 	unsigned bits = cpuid(0x80000008, 0).eax & 0xFF;
 	uint64_t page = ALIGN_DOWN(gpa, 4096);
+	uint64_t flags = on_demand_flags(page);
 	int rc;
 
 	if (bits < 64 && gpa >> bits) {
@@ -76,12 +98,20 @@ static enum exit_action map_on_demand(struct vcpu *v, uint64_t gpa)
 		vcpu_stop(v, "guest-physical address out of range");
 		return EXIT_STOP;
 	}
+	if (!flags) {
+		printk("vcpu %u: nested fault at gpa %llx (error %llx): a page "
+		       "the guest may not reach this way\n", v->index,
+		       (unsigned long long)gpa,
+		       (unsigned long long)v->vmcb->ctl.exit_info1);
+		vcpu_stop(v, "page walk or fetch in a hidden page");
+		return EXIT_STOP;
+	}
 	spin_lock(&npt_lock);
 	if (svm.npt.table_pages >= svm.npt_table_limit)
 		rc = 1; /* a guest touching everything must not drain the pool */
 	else
 		rc = npt_lookup(&svm.npt, page, NULL, NULL, NULL) == 0 ? 0 :
-		     npt_set_page_flags(&svm.npt, page, NPT_LEAF_RW);
+		     npt_set_page_flags(&svm.npt, page, flags);
 	spin_unlock(&npt_lock);
 	if (rc) {
 		printk("vcpu %u: no more on-demand nested mappings (gpa %llx; "
@@ -109,8 +139,23 @@ enum exit_action handle_npf(struct vcpu *v)
 	    (NPF_ERR_P | NPF_ERR_WRITE) && (io = guard_ioapic_index(gpa)) >= 0)
 		return guard_ioapic_write(v, gpa, io);
 	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
-	    (NPF_ERR_P | NPF_ERR_WRITE) && (io = guard_cfg_index(gpa)) >= 0)
-		return guard_cfg_write(v, gpa, io);
+	    (NPF_ERR_P | NPF_ERR_WRITE) && svm.reset_mmio &&
+	    (gpa & ~0xFFFULL) == (svm.reset_mmio & ~0xFFFULL))
+		return guard_reset_mmio_write(v, gpa);
+	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
+	    (NPF_ERR_P | NPF_ERR_WRITE) && svm.fch &&
+	    (gpa & ~0xFFFULL) == svm.fch_mmio)
+		return fch_mmio_write(v, gpa);
+	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
+	    (NPF_ERR_P | NPF_ERR_WRITE) && svm.rcrb_page &&
+	    (gpa & ~0xFFFULL) == svm.rcrb_page)
+		return guard_rcrb_write(v, gpa);
+	/* Configuration pages: writes to read-only ones, any access to a
+	 * hidden function's (not mapped). */
+	if (!(err & (NPF_ERR_WALK | NPF_ERR_FETCH)) &&
+	    (io = guard_cfg_index(gpa)) >= 0 &&
+	    ((err & NPF_ERR_WRITE) || svm.cfg_page_hidden[io]))
+		return guard_cfg_access(v, gpa, io);
 	if (in_hv_hole(gpa, 1))
 		return hole_access(v, gpa, err);
 	if (gpa >= svm.guest_top)

@@ -171,7 +171,8 @@ void svm_report_npt(print_fn pr)
 		pr("hole %#llx-%#llx: the hypervisor's, not mapped\n",
 		   (unsigned long long)svm.holes[i].base,
 		   (unsigned long long)svm.holes[i].end - 1);
-	pr("read-only: local APIC page %#llx\n", APIC_PAGE_GPA);
+	pr("read-only: local APIC page %#llx\n",
+	   (unsigned long long)APIC_PAGE_GPA);
 	for (size_t i = 0; i < svm.nioapics; i++)
 		pr("read-only: I/O APIC page %#llx%s\n",
 		   (unsigned long long)svm.ioapic_pa[i],

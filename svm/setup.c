@@ -9,7 +9,6 @@
 
 #define CPUID81_ECX_SVM  BIT(2)
 #define CPUID81_EDX_PG1G BIT(26)
-#define APIC_PAGE        0xFEE00000ULL
 
 struct svm_global svm;
 static unsigned int vcpus_ready;
@@ -58,23 +57,38 @@ static int build_npt(const struct svm_config *cfg)
 {
 	struct npt_range holes[HV_MAX_HOLES];
 	struct npt_range low = { 0, 2 * MiB };
-	uint64_t ro[1 + SVM_MAX_IOAPICS + 2] = { APIC_PAGE };
+	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 3] = { 0 };
+	uint64_t unmapped[CFG_MAX_DEVS];
+	size_t nro = 1 + svm.nioapics, nun = 0;
 	struct npt_layout layout = {
 		.top = svm.guest_top,
 		.holes = holes, .nholes = cfg->nholes,
 		.small = &low, .nsmall = 1,
-		.ro_pages = ro, .nro = 1 + svm.nioapics + svm.ncfg,
+		.ro_pages = ro, .unmapped_pages = unmapped,
 		.page1gb = svm.page1gb,
 	};
 	struct npt_ops ops = { npt_alloc, npt_free, npt_va, NULL };
 	struct npt_stats st;
 
+	ro[0] = svm.apic_gpa;
 	for (size_t i = 0; i < cfg->nholes; i++)
 		holes[i] = (struct npt_range){ cfg->holes[i].base, cfg->holes[i].end };
 	for (size_t i = 0; i < svm.nioapics; i++)
 		ro[1 + i] = svm.ioapic_pa[i];
-	for (size_t i = 0; i < svm.ncfg; i++)
-		ro[1 + svm.nioapics + i] = svm.cfg_page[i];
+	for (size_t i = 0; i < svm.ncfg; i++) {
+		if (svm.cfg_page_hidden[i])
+			unmapped[nun++] = svm.cfg_page[i];
+		else
+			ro[nro++] = svm.cfg_page[i];
+	}
+	if (svm.reset_mmio)
+		ro[nro++] = ALIGN_DOWN(svm.reset_mmio, 4096);
+	if (svm.fch)
+		ro[nro++] = svm.fch_mmio;
+	if (svm.rcrb_page)
+		ro[nro++] = svm.rcrb_page;
+	layout.nro = nro;
+	layout.nunmapped = nun;
 	if (npt_build(&svm.npt, &layout, &ops))
 		return -1;
 	/* MMIO above the map is mapped on demand: at most 1 MiB more. */
@@ -148,7 +162,11 @@ int svm_init(const struct svm_config *cfg)
 	svm.s5_typ[1] = cfg->s5_typ[1];
 	svm.s5_known = cfg->s5_known;
 	svm.reset_value = cfg->reset_value;
+	svm.reset_mmio = cfg->reset_mmio;
 	svm.guest_top = guest_top(cfg);
+	/* The page the hypervisor's APIC really is at (the MADT may place
+	 * it away from 0xFEE00000); every CPU's is at the same address. */
+	svm.apic_gpa = lapic_base_pa() & ~0xFFFULL;
 	guard_init(cfg);
 	guard_cfg_init(cfg);
 	if (build_npt(cfg)) {

@@ -112,6 +112,146 @@ void npt_summary(const struct npt *npt, struct npt_stats *st);
 
 /* ==== end of NPT ====================================================== */
 
+/* ==== PCI configuration-space filter (svm/cfgfilter.c) =================
+ * Which bytes of which PCI functions the guest may not write, or not see
+ * at all, and how a guest access is carried out around them. The policy
+ * is the table cfg_rules[] (each row: chipset, vendor, device or CFG_ANY,
+ * class (base class << 8 | subclass) or CFG_ANY, the range of device <<
+ * 3 | function it applies to on bus 0, optionally a capability ID the
+ * register range is relative to, the range [lo, hi) and why). At boot
+ * cfg_filter_build scans bus 0 once through @rd and compiles the rows that
+ * match present functions into guards (bus/dev/fn, [lo, hi)).
+ *
+ * Hiding a function (kind CFG_HIDDEN: the guest sees no function at that
+ * address: every read all-ones, every write dropped, through 0xCF8/0xCFC
+ * and ECAM, whose page is then not mapped for the guest): list its bdf
+ * (bus << 8 | dev << 3 | fn, bus 0) in svm_config.cfg_hide before
+ * svm_init (the command line's pci_hide=DD.F does); that is the whole
+ * interface (e.g. for a NIC the hypervisor
+ * drives, or the IOMMU).
+ * svm/guard_cfg.c applies the filter to every guest configuration access
+ * and logs the first dropped write per guard. */
+#define CFG_ANY        0xFFFF
+#define CFG_SPACE      0x1000        /* bytes of one function (ECAM) */
+#define CFG_MAX_GUARDS 64
+#define CFG_MAX_DEVS   24            /* distinct functions guarded */
+#define SVM_MAX_CFG_HIDE 4
+
+enum { CFG_READONLY = 1, CFG_HIDDEN = 2 };
+
+struct cfg_rule {
+	const char *chipset;
+	uint16_t vendor, device, class_;
+	uint8_t bdf_lo, bdf_hi;       /* dev << 3 | fn on bus 0, inclusive */
+	uint8_t cap;                  /* 0, or the capability ID lo/hi follow */
+	uint16_t lo, hi;              /* [lo, hi) */
+	const char *why;
+};
+extern const struct cfg_rule cfg_rules[];
+extern const size_t cfg_nrules;
+
+struct cfg_guard {
+	uint16_t bdf;
+	uint16_t lo, hi;              /* [lo, hi) */
+	uint8_t kind;                 /* CFG_READONLY, CFG_HIDDEN */
+	int16_t rule;                 /* index in the rules, -1: hidden */
+};
+
+struct cfg_filter {
+	struct cfg_guard g[CFG_MAX_GUARDS];
+	size_t n;
+	uint16_t dev[CFG_MAX_DEVS];   /* functions with a guard */
+	size_t ndev;
+	bool overflow;                /* more than the arrays hold */
+};
+
+/* Read a dword of configuration space (reg dword-aligned, < 0x100). */
+typedef uint32_t (*cfg_read32_fn)(void *ctx, uint16_t bdf, unsigned reg);
+
+/* One function's configuration space, as the access path reaches it. */
+struct cfg_access {
+	uint64_t (*read)(void *ctx, unsigned reg, unsigned size);
+	void (*write)(void *ctx, unsigned reg, unsigned size, uint64_t val);
+	void *ctx;
+};
+
+/* cfg_filter_build: empty *f, add a hidden guard per hide[] entry, then
+ * scan bus 0 through rd and add a read-only guard per matching rule. */
+void cfg_filter_build(struct cfg_filter *f, const struct cfg_rule *rules,
+		      size_t nrules, const uint16_t *hide, size_t nhide,
+		      cfg_read32_fn rd, void *ctx);
+/* The index of bdf in f->dev, or -1 when it has no guard. */
+int cfg_filter_dev(const struct cfg_filter *f, uint16_t bdf);
+bool cfg_filter_hidden(const struct cfg_filter *f, uint16_t bdf);
+/* Bit b set: byte reg + b of bdf is guarded (bytes past CFG_SPACE count
+ * as guarded); *guard (may be NULL): the first guard hit, or -1. */
+unsigned cfg_filter_mask(const struct cfg_filter *f, uint16_t bdf, unsigned reg,
+			 unsigned size, int *guard);
+/* cfg_filter_write: a guest write of size (1..8) bytes at reg: performed
+ * through acc as written when it touches no guarded byte; else only its
+ * unguarded bytes, one byte each (none for a hidden function). Returns
+ * the guarded-byte mask (0: performed as written). */
+unsigned cfg_filter_write(const struct cfg_filter *f, uint16_t bdf,
+			  unsigned reg, unsigned size, uint64_t val,
+			  const struct cfg_access *acc, int *guard);
+/* cfg_filter_read: all-ones for a hidden function, else through acc. */
+uint64_t cfg_filter_read(const struct cfg_filter *f, uint16_t bdf,
+			 unsigned reg, unsigned size,
+			 const struct cfg_access *acc);
+
+/* ==== end of the configuration-space filter ============================ */
+
+/* ==== the 8042 keyboard controller filter (svm/kbc.c) =================
+ * kbc_command: a guest write of cmd to port 0x64; kbc_data: a write to
+ * port 0x60 (*val may be changed: A20 forced on). KBC_PASS: perform the
+ * write; KBC_DROP: do not; KBC_RESET: the guest resets the machine (the
+ * caller reports it and resets). The allow-list is in svm/kbc.c. */
+enum kbc_verdict { KBC_PASS, KBC_DROP, KBC_RESET };
+struct kbc_state {
+	uint8_t pending;     /* the command whose data byte comes next, or 0 */
+};
+enum kbc_verdict kbc_command(struct kbc_state *s, uint8_t cmd);
+enum kbc_verdict kbc_data(struct kbc_state *s, uint8_t *val);
+
+/* ==== AMD FCH PM registers (svm/fchregs.c) ===========================
+ * Whether the guest must not write PM register index (PMx, through
+ * 0xCD6/0xCD7 or AcpiMmio + 0x300): they place the ACPI blocks or switch
+ * the ACPI MMIO window. */
+bool fch_pm_guarded(uint8_t index);
+
+/* ==== the MSR policy table (svm/msrtable.c) ===========================
+ * One row per MSR range: what a guest read and a guest write do, and why.
+ * An MSR in no row: #GP (default deny). msrpm_build fills the 8 KiB
+ * permission map (APM Vol. 2, 15.11) from the table: only MSR_PASS
+ * accesses run without an exit. */
+enum msr_kind { MSR_PASS, MSR_EMUL, MSR_DROP, MSR_ZERO, MSR_GP };
+struct msr_rule {
+	uint32_t first, last;         /* inclusive */
+	uint8_t read, write;          /* enum msr_kind */
+	const char *why;
+};
+extern const struct msr_rule msr_rules[];
+extern const size_t msr_nrules;
+#define MSRPM_SIZE 0x2000
+/* The rule for msr, or NULL (#GP). */
+const struct msr_rule *msr_rule_find(uint32_t msr);
+/* The read bit of msr in the map (its write bit follows), or -1 when the
+ * map does not cover it (always intercepted). */
+long msrpm_bit(uint32_t msr);
+void msrpm_build(uint8_t *pm);
+
+/* ==== local APIC registers the guest reaches (svm/apicregs.c) =========
+ * apic_reg_flags: for the register at offset off of the APIC page (a
+ * multiple of 16; anything else: 0) with the host's APIC in xAPIC or
+ * x2APIC mode: APIC_REG_R when a read may go to the hardware,
+ * APIC_REG_W when a guest write does (ICR, ID, LDR/DFR shadows are
+ * svm/apic.c's business). Registers with neither read 0 and ignore
+ * writes. */
+#define APIC_REG_R     1u
+#define APIC_REG_W     2u
+#define APIC_REG_XAPIC 4u
+unsigned apic_reg_flags(uint32_t off, bool x2apic);
+
 /* ==== SVM: bring-up and the guest (svm/setup.c) ========================= */
 
 #define SVM_MAX_IOAPICS 8      /* guarded; more are reported */
@@ -127,6 +267,7 @@ struct svm_config {
 	const struct mem_range *map;     /* firmware map: RAM top for the NPT */
 	size_t nmap;
 	uint16_t reset_port;             /* FADT RESET_REG in I/O space, or 0 */
+	uint64_t reset_mmio;             /* ... in memory space, or 0 */
 	uint8_t reset_value;
 	/* The debug console's (console/): its UART's 8 ports (0: none) and
 	 * the I/O APIC page and pin of its NMI route (pa 0: none), kept from
@@ -145,9 +286,13 @@ struct svm_config {
 	bool s5_known;
 	uint8_t s5_typ[2];
 	/* ECAM windows (MCFG), for the chipset registers that would move
-	 * the PM1 block (svm/guard.c). */
+	 * the PM1 block or the ECAM window (svm/guard_cfg.c). */
 	const struct acpi_mcfg_seg *mcfg;
 	size_t nmcfg;
+	/* PCI functions (bus 0, dev << 3 | fn) the guest must not see at
+	 * all: the hypervisor's own devices (see the filter above). */
+	uint16_t cfg_hide[SVM_MAX_CFG_HIDE];
+	size_t ncfg_hide;
 };
 
 /* svm_init: on the boot CPU, once: check SVM and NPT (CPUID Fn8000_0001

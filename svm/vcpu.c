@@ -436,7 +436,13 @@ void vcpu_run(struct vcpu *v)
 			__asm__ __volatile__("stgi" ::: "memory");
 			continue;
 		}
+		/* SPEC_CTRL has no VMCB field without V_SPEC_CTRL: the
+		 * guest's value only while it runs, the host's (0) else. */
+		if (v->spec_ctrl)
+			wrmsr(MSR_SPEC_CTRL, v->spec_ctrl);
 		svm_vmrun(&v->regs, v->vmcb_pa.pa, v->host_state_pa.pa, &v->fast);
+		if (v->spec_ctrl)
+			wrmsr(MSR_SPEC_CTRL, 0);
 		v->exit_counts[svm_exit_slot(vm->ctl.exit_code)]++;
 		act = vm->ctl.exit_code == VMEXIT_NPF && apic_fast_write(v) ?
 		      EXIT_RESUME : svm_handle_exit(v);
@@ -478,7 +484,10 @@ void svm_vcpu_work(struct percpu *c)
 	v->sipi_accepted = true;
 	v->sipis++;
 	vcpu_set_sipi_state(v, (uint8_t)sipi);
-	printk("vcpu %u: SIPI vector 0x%02x: starts in real mode at 0x%x\n",
-	       v->index, sipi & 0xFF, (sipi & 0xFF) << 12);
+	/* A guest re-onlining CPUs in a loop must not flood the log. */
+	if (log_ratelimit(&v->sipi_logged))
+		printk("vcpu %u: SIPI vector 0x%02x: starts in real mode at "
+		       "0x%x (SIPI %llu)\n", v->index, sipi & 0xFF,
+		       (sipi & 0xFF) << 12, (unsigned long long)v->sipis);
 	vcpu_run(v);
 }

@@ -57,9 +57,9 @@ class Machine:
     """One QEMU run. Use as a context manager; it is killed on exit."""
 
     def __init__(self, name, iso, smp=4, mem="2G", uefi=False,
-                 extra_args=(), accel="tcg"):
+                 extra_args=(), accel="tcg", machine="q35"):
         self.name = name
-        args = ["-M", "q35", "-smp", str(smp), "-m", mem,
+        args = ["-M", machine, "-smp", str(smp), "-m", mem,
                 "-display", "none", "-serial", "stdio", "-no-reboot",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-cdrom", iso]

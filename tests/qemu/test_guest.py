@@ -23,16 +23,20 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
     for check in ("cpuid_hv", "svm_hidden", "efer_svme", "vmmcall_version",
                   "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
                   "hc_exit_stats", "pit_ticks", "hlt_wakes", "msr_efer",
-                  "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_tsc",
+                  "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_deny", "msr_tsc",
                   "ioapic_init_smi_refused", "lvt_init_smi_refused",
-                  "sleep_refused", "pmbase_kept"):
+                  "sleep_refused", "pmbase_kept",
+                  "chipset_guard", "rcba_attack", "esmramc_attack",
+                  "apic_odd_access", "rcrb_kept"):
         assert "guest: check %s ok" % check in out
-    # Moving the PM block or the ECAM window was refused.
-    assert "hv: svm: guarding config 00:1f.0 [0x40, 0x48) from the guest" in out
-    assert re.search(r"hv: vcpu 0: guest write to config 00:1f.0 offset 0x40 "
-                     r"dropped", out)
-    assert re.search(r"hv: vcpu 0: guest write to config 00:00.0 offset 0x60 "
-                     r"dropped", out)
+    # Moving the PM block, RCBA, SMRAM or the ECAM window was refused.
+    assert re.search(r"hv: svm: config 00:1f.0 \(ICH9 LPC\): 4 register "
+                     r"range\(s\) read-only to the guest", out)
+    assert re.search(r"hv: svm: config 00:00.0 \(Q35 MCH\): 6 register", out)
+    for bdf, reg in (("1f.0", "0x40"), ("1f.0", "0xf0"), ("00.0", "0x60"),
+                     ("00.0", "0x9c")):
+        assert re.search(r"hv: vcpu 0: guest write to config 00:%s offset "
+                         r"%s dropped" % (bdf, reg), out), (bdf, reg)
     # QEMU's DSDT sleep types were read; the S3 request was refused.
     assert re.search(r"hv: acpi: sleep types \(SLP_TYPa/b\):.* S3=1/1 .*S5=0/0", out)
     assert re.search(r"hv: vcpu 0: guest asked to sleep \(SLP_TYP 1, not S5\): "
@@ -52,6 +56,48 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
     stats = dict((int(c, 16), int(n)) for c, n in
                  re.findall(r"guest:   exit (0x[0-9a-f]+): (\d+)", out))
     assert sum(stats.values()) < 200, stats
+
+
+def test_guest_checks_i440fx(boot):
+    """-M pc (i440FX, PIIX3/PIIX4): the PM1 block, SMRAM and PAM are kept
+    too; the sleep and reset policies work on PIIX4's PM block."""
+    m = boot(cmdline="", guest_args="exit", smp=2, mem="512M", machine="pc")
+    m.expect(r"guest: boot cpu ok", timeout=120)
+    m.expect_exit(hvtest.EXIT_OK, timeout=30)
+    out = m.output()
+    assert "FAIL" not in out
+    for check in ("sleep_refused", "pmbase_kept", "chipset_guard", "a20_kept",
+                  "ioapic_init_smi_refused"):
+        assert "guest: check %s ok" % check in out, check
+    assert re.search(r"hv: svm: config 00:01.3 \(PIIX4 PM\): 5 register", out)
+    for bdf, reg in (("01.3", "0x40"), ("00.0", "0x58")):
+        assert re.search(r"hv: vcpu 0: guest write to config 00:%s offset "
+                         r"%s dropped" % (bdf, reg), out), (bdf, reg)
+
+
+def test_guest_iommu_base_kept(boot):
+    """QEMU's AMD IOMMU (-device amd-iommu): its capability block (base
+    address) and BARs are read-only to the guest."""
+    m = boot(cmdline="", guest_args="exit", smp=1, mem="512M",
+             extra_args=["-device", "amd-iommu"])
+    m.expect(r"hv: svm: config 00:[0-9a-f]{2}\.0 \(AMD IOMMU\): 2 register",
+             timeout=120)
+    m.expect(r"guest: check iommu_kept ok", timeout=120)
+    m.expect(r"guest: boot cpu ok", timeout=30)
+    m.expect_exit(hvtest.EXIT_OK, timeout=30)
+    assert "FAIL" not in m.output()
+
+
+def test_guest_pci_function_hidden(boot):
+    """pci_hide=1f.3: the ICH9 SMBus function is gone for the guest, through
+    0xCF8/0xCFC and ECAM (its page unmapped), its neighbour is not."""
+    m = boot(cmdline="pci_hide=1f.3", guest_args="exit pcihidden", smp=1,
+             mem="512M")
+    m.expect(r"hv: svm: config 00:1f.3 hidden from the guest", timeout=120)
+    m.expect(r"guest: check pci_hidden ok", timeout=120)
+    m.expect(r"guest: boot cpu ok", timeout=30)
+    m.expect_exit(hvtest.EXIT_OK, timeout=30)
+    assert "FAIL" not in m.output()
 
 
 def test_guest_power_off_is_performed(boot):

@@ -11,8 +11,10 @@ QEMU_RESET_EXIT = 0      # -no-reboot: a machine reset ends QEMU normally
 RESETS = [
     ("92", r"port 0x92 bit 0"),
     ("cf9", r"port 0xCF9"),
-    ("kbc", r"keyboard controller 0xFE"),
+    ("kbc", r"keyboard controller pulse"),
     ("kbcout", r"keyboard controller output port"),
+    ("cf9w", r"port 0xCF9"),
+    ("kbcf0", r"keyboard controller pulse"),
 ]
 
 
@@ -33,6 +35,8 @@ def test_guest_smi_and_a20(boot, uefi):
     m = boot(cmdline="", guest_args="exit", smp=2, mem="512M", uefi=uefi)
     m.expect(r"guest: check smi_svme ok", timeout=120)
     m.expect(r"hv: vcpu 0: guest tried to disable A20: kept on", timeout=30)
+    m.expect(r"hv: vcpu 0: guest keyboard controller command 0xdd dropped "
+             r"\(1 so far\)", timeout=30)
     m.expect(r"guest: check a20_kept ok", timeout=30)
     m.expect(r"guest: boot cpu ok", timeout=30)
     m.expect_exit(hvtest.EXIT_OK, timeout=30)

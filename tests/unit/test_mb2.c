@@ -315,6 +315,27 @@ TEST(cmdline_options)
 	CHECK_EQ(o.heap_poison, HEAP_POISON_FULL);
 	CHECK(cmdline_parse("heap_poison=256", &o, err, sizeof(err)) == 0);
 	CHECK_EQ(o.heap_poison, 256);
+	CHECK(cmdline_parse("pci_hide=1f.3 pci_hide=3.0", &o, err,
+			    sizeof(err)) == 0);
+	CHECK_EQ(o.npci_hide, 2);
+	CHECK_EQ(o.pci_hide[0], 31 << 3 | 3);
+	CHECK_EQ(o.pci_hide[1], 3 << 3);
+}
+
+TEST(cmdline_pci_hide_bad)
+{
+	static const char *bad[] = { "pci_hide=20.0", "pci_hide=1f.8",
+		"pci_hide=1f", "pci_hide=.3", "pci_hide=1f.3x", "pci_hide=g.1",
+		"pci_hide=", "pci_hide=0.0 pci_hide=0.1 pci_hide=0.2 "
+		"pci_hide=0.3 pci_hide=0.4", "pci_hide=100.0" };
+	struct hv_options o;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (cmdline_parse(bad[i], &o, err, sizeof(err)) != -1) {
+			test_fail(__FILE__, __LINE__, "'%s' accepted", bad[i]);
+			return;
+		}
+	CHECK(strstr(err, "pci_hide: DD.F, at most 4") != NULL);
 }
 
 TEST(cmdline_bad)

@@ -1,0 +1,356 @@
+/*
+ * svm/guard_cfg.c - the configuration-space filter (svm/cfgfilter.c) on
+ * every path the guest has to PCI configuration space:
+ *  - configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2): ports
+ *    0xCF8-0xCFF intercepted whenever a guard exists; address and data
+ *    accesses run under one lock, so the address checked is the one the
+ *    data goes to. AMD's extended register bits (CF8[27:24], BKDG family
+ *    10h-16h: IOCF8 ExtRegNo) are checked too, whether the chipset honours
+ *    them or not. A write that straddles the address and data ports and
+ *    touches a guarded byte is dropped whole;
+ *  - ECAM (PCI Express Base 3.0, 7.2.2): the 4 KiB page of every guarded
+ *    function is read-only in the NPT (a hidden function's: not mapped),
+ *    its faulting accesses emulated here through the same filter.
+ * The MCFG's window for segment 0 must cover bus 0; the ECAM window cannot
+ * move (Q35 PCIEXBAR is guarded; AMD's MMIO_CFG_BASE MSR is not the
+ * guest's, svm/msr.c).
+ * A dropped write is logged the first time for each guard.
+ */
+#include "svm/internal.h"
+#include "acpi/acpi.h"
+#include "arch/x86.h"
+#include "decode/decode.h"
+#include "lib/lib.h"
+
+#define CFG_ADDR_PORT   0xCF8
+#define CFG_DATA_PORT   0xCFC
+#define CFG_ENABLE      BIT(31)
+#define CFG_EXT_REG(a)  (((a) >> 16) & 0xF00)   /* CF8[27:24]: reg[11:8] */
+#define FCH_ACPI_MMIO   0xFED80000ULL
+
+static struct cfg_filter filter;
+static volatile uint8_t *ecam_va[CFG_MAX_DEVS];
+static uint16_t ecam_bdf[CFG_MAX_DEVS];
+static struct spinlock cfg_lock = SPINLOCK_INIT;
+static bool said[CFG_MAX_GUARDS];
+
+static uint32_t boot_read32(void *ctx, uint16_t bdf, unsigned reg)
+{
+	(void)ctx;
+	outl(CFG_ADDR_PORT, (uint32_t)(CFG_ENABLE | ((uint32_t)bdf << 8) |
+				       (reg & 0xFC)));
+	return inl(CFG_DATA_PORT);
+}
+
+/* ICH9's chipset configuration registers (the root complex register
+ * block at RCBA, ICH9 datasheet 10.1): RCBA itself cannot move (above);
+ * in its page at +0x3000 OIC (0x31FE-0x31FF: moves and enables the I/O
+ * APIC) and GCS (0x3410-0x3413: boot BIOS straps and their lock) are kept
+ * from the guest the way configuration registers are: the page read-only,
+ * writes through a filter of two guards. */
+#define ICH9_LPC_BDF    0xF8
+#define ICH9_RCBA       0xF0
+#define RCBA_EN         BIT(0)
+#define RCBA_MASK       0xFFFFC000u
+#define RCRB_PAGE       0x3000
+static struct cfg_filter rcrb;
+static volatile uint8_t *rcrb_va;
+static bool rcrb_said;
+
+static void rcrb_init(void)
+{
+	uint32_t rcba;
+
+	if (cfg_filter_dev(&filter, ICH9_LPC_BDF) < 0 ||
+	    cfg_filter_hidden(&filter, ICH9_LPC_BDF))
+		return;
+	rcba = boot_read32(NULL, ICH9_LPC_BDF, ICH9_RCBA);
+	if (!(rcba & RCBA_EN) || (boot_read32(NULL, ICH9_LPC_BDF, 0) & 0xFFFF) != 0x8086)
+		return;
+	svm.rcrb_page = (rcba & RCBA_MASK) + RCRB_PAGE;
+	rcrb_va = ioremap(svm.rcrb_page, 4096);
+	if (!rcrb_va)
+		panic("svm: cannot map the ICH9 root complex block");
+	rcrb.g[0] = (struct cfg_guard){ 0, 0x1FE, 0x200, CFG_READONLY, -1 };
+	rcrb.g[1] = (struct cfg_guard){ 0, 0x410, 0x414, CFG_READONLY, -1 };
+	rcrb.n = 2;
+	printk("svm: ICH9 root complex block %#llx: OIC and GCS read-only to "
+	       "the guest\n", (unsigned long long)svm.rcrb_page);
+}
+
+static void map_ecam(const struct svm_config *cfg, uint16_t bdf)
+{
+	for (size_t k = 0; k < cfg->nmcfg && svm.ncfg < CFG_MAX_DEVS; k++) {
+		uint64_t pa;
+
+		if (cfg->mcfg[k].segment || cfg->mcfg[k].start_bus)
+			continue;
+		pa = cfg->mcfg[k].base + ((uint64_t)bdf << 12);
+		ecam_va[svm.ncfg] = ioremap(pa, 4096);
+		if (!ecam_va[svm.ncfg])
+			panic("svm: cannot map configuration page %#llx",
+			      (unsigned long long)pa);
+		ecam_bdf[svm.ncfg] = bdf;
+		svm.cfg_page_hidden[svm.ncfg] = cfg_filter_hidden(&filter, bdf);
+		svm.cfg_page[svm.ncfg++] = pa;
+		return;                  /* one window per function */
+	}
+}
+
+void guard_cfg_init(const struct svm_config *cfg)
+{
+	cfg_filter_build(&filter, cfg_rules, cfg_nrules, cfg->cfg_hide,
+			 MIN(cfg->ncfg_hide, (size_t)SVM_MAX_CFG_HIDE),
+			 boot_read32, NULL);
+	if (filter.overflow)
+		panic("svm: more chipset registers to guard than %u guards",
+		      CFG_MAX_GUARDS);
+	svm.ncfg = 0;
+	svm.cfg_guarded = filter.n > 0;
+	/* An AMD FCH (its LPC bridge is in the table): its PM registers too,
+	 * through PMIO and AcpiMmio at the reset default 0xFED80000. */
+	for (size_t i = 0; i < filter.n; i++)
+		if (filter.g[i].rule >= 0 && !svm.fch &&
+		    strcmp(cfg_rules[filter.g[i].rule].chipset, "AMD FCH LPC") == 0)
+			fch_init(FCH_ACPI_MMIO);
+	rcrb_init();
+	for (size_t d = 0; d < filter.ndev; d++) {
+		uint16_t bdf = filter.dev[d];
+		const char *chip = "";
+		unsigned ranges = 0;
+
+		for (size_t i = 0; i < filter.n; i++)
+			if (filter.g[i].bdf == bdf) {
+				ranges++;
+				if (filter.g[i].rule >= 0)
+					chip = cfg_rules[filter.g[i].rule].chipset;
+			}
+		map_ecam(cfg, bdf);
+		if (cfg_filter_hidden(&filter, bdf))
+			printk("svm: config %02x:%02x.%x hidden from the guest\n",
+			       bdf >> 8, (bdf >> 3) & 31, bdf & 7);
+		else
+			printk("svm: config %02x:%02x.%x (%s): %u register "
+			       "range(s) read-only to the guest\n", bdf >> 8,
+			       (bdf >> 3) & 31, bdf & 7, chip, ranges);
+	}
+}
+
+static void say(struct vcpu *v, uint16_t bdf, unsigned reg, int g)
+{
+	const char *why = "hidden function";
+	const char *chip = "";
+
+	if (g < 0 || g >= CFG_MAX_GUARDS ||
+	    __atomic_exchange_n(&said[g], true, __ATOMIC_RELAXED))
+		return;
+	if (filter.g[g].rule >= 0) {
+		why = cfg_rules[filter.g[g].rule].why;
+		chip = cfg_rules[filter.g[g].rule].chipset;
+	}
+	printk("vcpu %u: guest write to config %02x:%02x.%x offset %#x "
+	       "dropped: %s%s%s (logged once)\n", v->index, bdf >> 8,
+	       (bdf >> 3) & 31, bdf & 7, reg, chip, chip[0] ? " " : "", why);
+}
+
+static uint64_t io_read(void *ctx, unsigned reg, unsigned size)
+{
+	(void)ctx;
+	return io_port_in((uint16_t)(CFG_DATA_PORT + (reg & 3)), size);
+}
+
+static void io_write(void *ctx, unsigned reg, unsigned size, uint64_t val)
+{
+	(void)ctx;
+	io_port_out((uint16_t)(CFG_DATA_PORT + (reg & 3)), size, (uint32_t)val);
+}
+
+static const struct cfg_access io_acc = { io_read, io_write, NULL };
+
+void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
+		  uint32_t *val)
+{
+	/* The data-port bytes the access touches. */
+	unsigned lo = MAX(port, CFG_DATA_PORT);
+	unsigned hi = MIN(port + size, CFG_DATA_PORT + 4u);
+	uint32_t addr;
+	uint16_t bdf;
+	unsigned reg, ext, mask = 0;
+	int g = -1, g2 = -1;
+	bool data;
+
+	spin_lock(&cfg_lock);
+	addr = inl(CFG_ADDR_PORT);   /* stable: CF8 writes take cfg_lock */
+	data = lo < hi && (addr & CFG_ENABLE);
+	bdf = (uint16_t)((addr >> 8) & 0xFFFF);
+	reg = (addr & 0xFC) + (lo - CFG_DATA_PORT);
+	ext = reg | CFG_EXT_REG(addr);
+	if (in) {
+		*val = io_port_in(port, size);
+		if (data && cfg_filter_hidden(&filter, bdf))
+			for (unsigned p = lo; p < hi; p++)
+				*val |= 0xFFu << (8 * (p - port));
+	} else if (!data) {
+		io_port_out(port, size, *val);
+	} else {
+		mask = cfg_filter_mask(&filter, bdf, reg, hi - lo, &g);
+		if (ext != reg)
+			mask |= cfg_filter_mask(&filter, bdf, ext, hi - lo, &g2);
+		if (g < 0)
+			g = g2;
+		if (!mask)
+			io_port_out(port, size, *val);
+		else if (port == lo && hi == port + size && ext == reg)
+			(void)cfg_filter_write(&filter, bdf, reg, size, *val,
+					       &io_acc, NULL);
+		/* else: straddling a port boundary, or extended: dropped
+		 * whole */
+	}
+	spin_unlock(&cfg_lock);
+	if (mask)
+		say(v, bdf, ext != reg ? ext : reg, g);
+}
+
+int guard_cfg_index(uint64_t gpa)
+{
+	return guard_page_index(svm.cfg_page, svm.ncfg, gpa);
+}
+
+struct ecam_ctx {
+	volatile uint8_t *va;
+	uint16_t bdf;
+	unsigned reg;
+	int guard;
+};
+
+static uint64_t ecam_read(void *ctx, unsigned reg, unsigned size)
+{
+	const volatile uint8_t *p = ((struct ecam_ctx *)ctx)->va + reg;
+
+	return size == 1 ? *p : size == 2 ? *(const volatile uint16_t *)p :
+	       size == 4 ? *(const volatile uint32_t *)p :
+	       *(const volatile uint64_t *)p;
+}
+
+static void ecam_write(void *ctx, unsigned reg, unsigned size, uint64_t val)
+{
+	volatile uint8_t *p = ((struct ecam_ctx *)ctx)->va + reg;
+
+	if (size == 1)
+		*p = (uint8_t)val;
+	else if (size == 2)
+		*(volatile uint16_t *)p = (uint16_t)val;
+	else if (size == 4)
+		*(volatile uint32_t *)p = (uint32_t)val;
+	else
+		*(volatile uint64_t *)p = val;
+}
+
+/* The decoder hands whole operands (1, 2, 4, 8 bytes); one that would run
+ * past the page is not ours to perform: the filter counts those bytes as
+ * guarded. */
+static int cfg_mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	struct ecam_ctx *c = ctx;
+	struct cfg_access acc = { ecam_read, ecam_write, c };
+	unsigned reg = gpa & 0xFFF;
+
+	if (reg + size > CFG_SPACE) {
+		*val = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+		return 0;
+	}
+	*val = cfg_filter_read(&filter, c->bdf, reg, size, &acc);
+	return 0;
+}
+
+static int cfg_mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	struct ecam_ctx *c = ctx;
+	struct cfg_access acc = { ecam_read, ecam_write, c };
+	unsigned reg = gpa & 0xFFF;
+	int g;
+
+	if (cfg_filter_write(&filter, c->bdf, reg, size, val, &acc, &g)) {
+		c->reg = reg;
+		c->guard = g;
+	}
+	return 0;
+}
+
+static const struct mmio_ops cfg_ops = { cfg_mmio_read, cfg_mmio_write };
+
+struct rcrb_ctx {
+	struct vcpu *v;
+	int guard;
+	unsigned reg;
+};
+
+static uint64_t rcrb_read(void *ctx, unsigned reg, unsigned size)
+{
+	struct ecam_ctx e = { rcrb_va, 0, 0, -1 };
+
+	(void)ctx;
+	return ecam_read(&e, reg, size);
+}
+
+static void rcrb_write(void *ctx, unsigned reg, unsigned size, uint64_t val)
+{
+	struct ecam_ctx e = { rcrb_va, 0, 0, -1 };
+
+	(void)ctx;
+	ecam_write(&e, reg, size, val);
+}
+
+static int rcrb_mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	unsigned reg = gpa & 0xFFF;
+
+	(void)ctx;
+	*val = reg + size > 4096 ? ~0ULL : rcrb_read(NULL, reg, size);
+	return 0;
+}
+
+static int rcrb_mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	static const struct cfg_access acc = { rcrb_read, rcrb_write, NULL };
+	struct rcrb_ctx *c = ctx;
+	unsigned reg = gpa & 0xFFF;
+	int g;
+
+	if (cfg_filter_write(&rcrb, 0, reg, size, val, &acc, &g)) {
+		c->guard = g;
+		c->reg = reg;
+	}
+	return 0;
+}
+
+static const struct mmio_ops rcrb_ops = { rcrb_mmio_read, rcrb_mmio_write };
+
+enum exit_action guard_rcrb_write(struct vcpu *v, uint64_t gpa)
+{
+	struct rcrb_ctx c = { v, -1, 0 };
+	enum exit_action act = guard_emulate_locked(v, gpa, &rcrb_ops, &c,
+						    &cfg_lock,
+						    "root complex block");
+
+	if (c.guard >= 0 && !__atomic_exchange_n(&rcrb_said, true,
+						 __ATOMIC_RELAXED))
+		printk("vcpu %u: guest write to the ICH9 root complex block at "
+		       "%#x dropped: %s (logged once)\n", v->index,
+		       RCRB_PAGE + c.reg,
+		       c.guard == 0 ? "OIC moves the I/O APIC" :
+		       "GCS: boot BIOS straps");
+	return act;
+}
+
+enum exit_action guard_cfg_access(struct vcpu *v, uint64_t gpa, int index)
+{
+	struct ecam_ctx c = { ecam_va[index], ecam_bdf[index], 0, -1 };
+	enum exit_action act = guard_emulate_locked(v, gpa, &cfg_ops, &c,
+						    &cfg_lock,
+						    "configuration space");
+
+	if (c.guard >= 0)
+		say(v, c.bdf, c.reg, c.guard);
+	return act;
+}

@@ -1,0 +1,2 @@
+UNIT_TESTS += cfgfilter
+UNIT_SRCS_cfgfilter := svm/cfgfilter.c svm/fchregs.c tests/unit/test_cfgfilter.c
