@@ -44,7 +44,7 @@ KLDFLAGS  := -nostdlib -static -no-pie -z max-page-size=0x1000 \
              -z noexecstack --build-id=none -T linker.ld
 
 # ---- the hypervisor -------------------------------------------------------
-KDIRS     := arch boot kernel lib mm acpi smp svm decode loader net console
+KDIRS     := arch boot kernel lib mm acpi smp svm decode loader net net/lwip console
 KSRCS     := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
 KERNEL    := $(BUILD)/hv.elf
@@ -64,9 +64,13 @@ $(BUILD)/%.o: %.S
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
-$(KERNEL): $(KOBJS) linker.ld
+# Third-party code (fetched and pinned by third_party.mk) and lwIP.
+include third_party.mk
+include net/lwip/lwip.mk
+
+$(KERNEL): $(KOBJS) $(LWIP_OBJS) linker.ld
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(LWIP_OBJS)
 	$(Q)grub-file --is-x86-multiboot2 $@ || \
 	  { echo "error: $@ is not a valid Multiboot2 image"; rm -f $@; exit 1; }
 
