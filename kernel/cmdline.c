@@ -53,6 +53,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->mm_selftest = false;
 	opt->heap_poison = HEAP_POISON_DEFAULT;
 	opt->panic_on_cpu = -1;
+	opt->pci_dump = false;
 	if (errlen)
 		err[0] = 0;
 
@@ -93,6 +94,8 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			opt->exit_when_ready = true;
 		else if (word_is(w, wl, "mm_selftest"))
 			opt->mm_selftest = true;
+		else if (word_is(w, wl, "pci_dump"))
+			opt->pci_dump = true;
 		else if (word_is(w, kl, "heap_poison") && v) {
 			if (word_is(v, vl, "full"))
 				opt->heap_poison = HEAP_POISON_FULL;

@@ -144,6 +144,7 @@ struct hv_options {
 	bool mm_selftest;         /* mm_selftest: run the allocator self-test */
 	uint32_t heap_poison;     /* heap_poison=full|BYTES (mm/mm.h) */
 	int panic_on_cpu;         /* panic_on_cpu=N: test the panic path (-1 off) */
+	bool pci_dump;            /* pci_dump: print every function's config space */
 };
 
 /* cmdline_parse: parse "key=value key ..." words. Unknown words and bad

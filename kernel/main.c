@@ -7,6 +7,7 @@
 #include "kernel/private.h"
 #include "acpi/acpi.h"
 #include "acpi/tables.h"
+#include "pci/pci.h"
 #include "lib/lib.h"
 #include "loader/loader.h"
 #include "console/console.h"
@@ -183,6 +184,17 @@ static void acpi_bringup(void)
 	acpi_print_summary(&acpi);
 }
 
+/* PCI: the access method (ECAM from the MCFG, ports otherwise) and every
+ * function; pci_dump prints each one's configuration space and BAR sizes
+ * (how tests/unit/pci_q35.h was recorded). */
+static void pci_bringup(void)
+{
+	pci_init(acpi.mcfg, acpi.mcfg_count);
+	pci_enumerate();
+	if (options.pci_dump)
+		pci_dump(printk);
+}
+
 static void time_bringup(void)
 {
 	const struct acpi_reg *pm = &acpi.fadt.pm_timer;
@@ -327,6 +339,8 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	mm_bringup();
 	/* 7. ACPI: MADT, FADT, MCFG, IVRS, validated and copied. */
 	acpi_bringup();
+	/* 7a. PCI: every function on every bus, read only. */
+	pci_bringup();
 	/* 8. TSC calibrated against the PM timer (PIT fallback). */
 	time_bringup();
 	/* 9. Boot CPU: per-CPU state, GDT/TSS/IST, NMI handler, local APIC. */
