@@ -6,6 +6,8 @@
 #include "kernel/kernel.h"
 #include "mm/mm.h"
 #include "lib/lib.h"
+#include "net/net.h"
+#include "pci/pci.h"
 
 #define DEFAULT_HV_MEM (32 * MiB)
 
@@ -40,6 +42,25 @@ static int parse_serial(const char *v, size_t len, uint16_t *port)
 	return 0;
 }
 
+/* net=auto | net=BB:DD.F (hex bus and device, function 0-7). */
+static int parse_net(const char *v, size_t len, struct hv_options *opt)
+{
+	char bdf[8];
+
+	if (word_is(v, len, "auto")) {
+		opt->net_mode = NET_AUTO;
+		return 0;
+	}
+	if (len != 7)
+		return -1;
+	memcpy(bdf, v, 7);
+	bdf[7] = 0;
+	if (pci_parse_bdf(bdf, &opt->net_bdf))
+		return -1;
+	opt->net_mode = NET_BDF;
+	return 0;
+}
+
 int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		  size_t errlen)
 {
@@ -54,6 +75,13 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->heap_poison = HEAP_POISON_DEFAULT;
 	opt->panic_on_cpu = -1;
 	opt->pci_dump = false;
+	opt->net_mode = NET_OFF;
+	opt->net_bdf = 0;
+	opt->ip_static = false;
+	opt->ip = opt->gw = 0;
+	opt->ip_prefix = 0;
+	opt->udp_console_port = NET_CONSOLE_PORT;
+	opt->console_key_none = false;
 	if (errlen)
 		err[0] = 0;
 
@@ -96,6 +124,22 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			opt->mm_selftest = true;
 		else if (word_is(w, wl, "pci_dump"))
 			opt->pci_dump = true;
+		else if (word_is(w, kl, "net") && v)
+			bad = parse_net(v, vl, opt) != 0;
+		else if (word_is(w, kl, "ip") && v) {
+			bad = net_parse_ipv4(v, vl, &opt->ip, &opt->ip_prefix) != 0;
+			opt->ip_static = !bad;
+		} else if (word_is(w, kl, "gw") && v)
+			bad = net_parse_ipv4(v, vl, &opt->gw, NULL) != 0;
+		else if (word_is(w, kl, "console_port") && v) {
+			bad = kparse_u64(v, vl, &n) != 0 || n == 0 || n > 65535;
+			if (!bad)
+				opt->udp_console_port = (uint16_t)n;
+		} else if (word_is(w, kl, "console_key") && v) {
+			/* Only "none" until the authenticated protocol exists. */
+			bad = !word_is(v, vl, "none");
+			opt->console_key_none = !bad;
+		}
 		else if (word_is(w, kl, "heap_poison") && v) {
 			if (word_is(v, vl, "full"))
 				opt->heap_poison = HEAP_POISON_FULL;
@@ -121,10 +165,15 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		if (bad) {
 			if (!rc)
 				ksnprintf(err, errlen,
-					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial, console: com1..com4 or a port, console also off; heap_poison: full or a multiple of 16 in 16..2048)",
+					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial, console: com1..com4 or a port, console also off; heap_poison: full or a multiple of 16 in 16..2048; net: auto or BB:DD.F; ip: A.B.C.D/NN; gw: A.B.C.D; console_port: 1..65535; console_key: none)",
 					  (int)MIN(wl, 64), w);
 			rc = -1;
 		}
+	}
+	if (!rc && opt->gw && !opt->ip_static) {
+		ksnprintf(err, errlen, "gw= needs ip= (without ip=, DHCP "
+			  "gives the gateway)");
+		rc = -1;
 	}
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "acpi/acpi.h"
 #include "acpi/tables.h"
 #include "pci/pci.h"
+#include "net/net.h"
 #include "lib/lib.h"
 #include "loader/loader.h"
 #include "console/console.h"
@@ -195,6 +196,23 @@ static void pci_bringup(void)
 		pci_dump(printk);
 }
 
+/* The hypervisor's NIC (net=; none without it) and its address. */
+static void net_bringup(void)
+{
+	struct net_options o = {
+		.mode = options.net_mode,
+		.bdf = options.net_bdf,
+		.static_ip = options.ip_static,
+		.ip = options.ip,
+		.gw = options.gw,
+		.prefix = options.ip_prefix,
+		.console_port = options.udp_console_port,
+		.console_plain = options.console_key_none,
+	};
+
+	net_init(&o);
+}
+
 static void time_bringup(void)
 {
 	const struct acpi_reg *pm = &acpi.fadt.pm_timer;
@@ -359,6 +377,9 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	/* 11a. Debug console on its own UART (console=, default COM2), its
 	 *      IRQ routed as an NMI to the boot CPU; kept from the guest. */
 	console_init(options.console_port, &acpi, lapic_id(), &con);
+	/* 11b. The hypervisor's own NIC (net=), lwIP, its address; its MSI
+	 *      an NMI to the boot CPU like the console's IRQ. */
+	net_bringup();
 	/* 12. SVM on every CPU: NPT, MSRPM, IOPM shared; a vCPU per CPU. */
 	svm_bringup(&con);
 	/* 13. The guest: validated, loaded, its boot information built. */

@@ -92,6 +92,7 @@ enum frame_tag {
 	FRAME_TAG_ACPI_COPY,    /* copied ACPI tables */
 	FRAME_TAG_GUEST_INFO,   /* guest boot information */
 	FRAME_TAG_TEST,         /* self-tests */
+	FRAME_TAG_NIC,          /* NIC descriptor rings and packet buffers (pinned: DMA) */
 	FRAME_TAG_COUNT,
 	FRAME_TAG_NONE = 0xFF,  /* "no block here" (frame_block_tag) */
 };
