@@ -31,6 +31,7 @@ static struct guest_boot boot;
 struct options {
 	bool exit, triplefault, smp, bench, console, poweroff;
 	const char *hv_hole;            /* points after "hv_hole=" */
+	const char *hvnic;              /* points after "hvnic=" */
 	int reset;                      /* reset_method() index, -1 none */
 };
 
@@ -69,6 +70,8 @@ static void parse_options(const char *s, struct options *o)
 			o->poweroff = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
+		else if (n > 6 && strncmp(s, "hvnic=", 6) == 0)
+			o->hvnic = s + 6;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
 			 (o->reset = reset_method(s + 6, n - 6)) < 0)
 			printk("reset=%.*s: unknown method, ignored\n",
@@ -144,6 +147,8 @@ void guest_main(uint32_t magic, uint32_t info)
 	smp_bench = opt.bench;                  /* msr_tsc and the SMP bench read it */
 	checks_cpu();                           /* CPUID, EFER, VMMCALL, VMRUN */
 	checks_boot(&boot, opt.hv_hole, opt.console); /* memory, hole, PIT, HLT, SMI, A20 */
+	if (opt.hvnic)
+		check_hvnic_hidden(opt.hvnic);  /* the hypervisor's NIC is absent */
 	uint32_t failed = cpus[0].checks_failed;
 	if (failed == 0)
 		printk("boot cpu ok\n");

@@ -266,6 +266,10 @@ static void svm_bringup(const struct console_guard *con)
 	size_t n;
 
 	uint64_t ioapics[ACPI_MAX_IOAPICS];
+	struct net_hidden_range hidden_r[NET_MAX_HIDDEN];
+	struct hv_hole hidden[NET_MAX_HIDDEN];
+	uint32_t nic_addr;
+	size_t nh;
 
 	cfg.console_port = con->port;
 	cfg.console_ioapic_pa = con->ioapic_pa;
@@ -308,6 +312,17 @@ static void svm_bringup(const struct console_guard *con)
 	    acpi.fadt.reset_reg.address <= 0xFFFF) {
 		cfg.reset_port = (uint16_t)acpi.fadt.reset_reg.address;
 		cfg.reset_value = acpi.fadt.reset_value;
+	}
+	/* The hypervisor's NIC: absent for the guest (svm/hide.c). */
+	nh = net_hidden(hidden_r, NET_MAX_HIDDEN);
+	for (size_t i = 0; i < nh; i++)
+		hidden[i] = (struct hv_hole){ ALIGN_DOWN(hidden_r[i].base, 4096),
+			ALIGN_UP(hidden_r[i].base + hidden_r[i].size, 4096) };
+	cfg.hidden = hidden;
+	cfg.nhidden = nh;
+	if (net_function(&nic_addr)) {
+		cfg.hidden_bdf = &nic_addr;
+		cfg.nhidden_bdf = 1;
 	}
 	if (svm_init(&cfg))
 		panic("cannot run guests on this machine (see the svm: line above)");

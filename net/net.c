@@ -193,6 +193,14 @@ bool net_owns(uint32_t addr)
 	return nic.ops && nic.pci.addr == addr;
 }
 
+bool net_function(uint32_t *addr)
+{
+	if (!nic.ops)
+		return false;
+	*addr = nic.pci.addr;
+	return true;
+}
+
 size_t net_hidden(struct net_hidden_range *r, size_t max)
 {
 	size_t n = 0;

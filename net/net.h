@@ -59,8 +59,11 @@ void net_poll(void);
 void net_print(print_fn pr);
 
 /* net_owns - whether the hypervisor took the function at PCI address
- * addr (then the guest must not see it; svm/ asks). */
+ * addr (then the guest must not see it). */
 bool net_owns(uint32_t addr);
+
+/* net_function - the PCI address of the NIC taken; false when none. */
+bool net_function(uint32_t *addr);
 
 /* What the guest must not reach: the NIC's ECAM page and its memory BARs
  * (ranges in guest-physical = host-physical space). n is set to the count. */

@@ -309,6 +309,8 @@ bool guard_cfg_io_refused(struct vcpu *v, uint16_t port, unsigned size)
 
 	if (lo >= hi)
 		return false;          /* the address port, CF9: not config */
+	if (hide_cfg_port(port, (unsigned)size))
+		return true;           /* the hypervisor's device (svm/hide.c) */
 	addr = inl(CFG_ADDR_PORT);   /* stable: CF8 writes take cfg_lock */
 	if (!(addr & CFG_ENABLE))
 		return false;

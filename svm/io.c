@@ -198,7 +198,8 @@ enum exit_action handle_ioio(struct vcpu *v)
 			vm->save.rax = size == 4 ? 0xFFFFFFFF :
 				       vm->save.rax | (size == 2 ? 0xFFFF : 0xFF);
 	} else if (info & IOIO_IN) {
-		val = port_in(port, size);
+		val = cfg && hide_cfg_port(port, size) ? 0xFFFFFFFFu >>
+		      (32 - 8 * size) : port_in(port, size);
 		for (unsigned i = 0; i < size && fake_wake; i++)
 			for (unsigned k = 0; k < SVM_PM1_SLOTS; k++)
 				if (svm.pm1_sts[k] &&
