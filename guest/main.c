@@ -29,7 +29,7 @@ struct cpu cpus[GUEST_MAX_CPUS];
 static struct guest_boot boot;
 
 struct options {
-	bool exit, triplefault, smp, bench, console, poweroff;
+	bool exit, triplefault, smp, bench, console, poweroff, spin;
 	const char *hv_hole;            /* points after "hv_hole=" */
 	const char *hvnic;              /* points after "hvnic=" */
 	int reset;                      /* reset_method() index, -1 none */
@@ -68,6 +68,8 @@ static void parse_options(const char *s, struct options *o)
 			o->console = true;
 		else if (token_is(s, n, "poweroff"))
 			o->poweroff = true;
+		else if (token_is(s, n, "spin"))
+			o->spin = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
 		else if (n > 6 && strncmp(s, "hvnic=", 6) == 0)
@@ -182,5 +184,13 @@ void guest_main(uint32_t magic, uint32_t info)
 	}
 	if (opt.exit)
 		shutdown(failed ? 1 : 0);
+	if (opt.spin) {
+		/* The hypervisor must get control back without our help:
+		 * no interrupt, no exit, from here on. */
+		printk("spinning with interrupts off\n");
+		irq_disable();
+		for (;;)
+			__asm__ __volatile__("" ::: "memory");
+	}
 	idle();
 }

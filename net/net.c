@@ -133,16 +133,16 @@ void net_init(const struct net_options *o)
 		return;
 	}
 	claim_tsc = tsc_khz() ? tsc_khz() : 1000000;    /* 1 ms */
+	link_was_up = ops->link_up(&nic);
+	printk("net: %s at %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s\n",
+	       ops->name, name, nic.mac[0], nic.mac[1], nic.mac[2], nic.mac[3],
+	       nic.mac[4], nic.mac[5], link_was_up ? "up" : "down");
 	net_lwip_init();
 	if (net_lwip_up(&nic, o)) {
 		printk("net: lwIP refused the interface\n");
 		return;
 	}
 	nic.up = true;
-	link_was_up = ops->link_up(&nic);
-	printk("net: %s at %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s\n",
-	       ops->name, name, nic.mac[0], nic.mac[1], nic.mac[2], nic.mac[3],
-	       nic.mac[4], nic.mac[5], link_was_up ? "up" : "down");
 	/* The address before the guest starts, so the log shows it. */
 	t0 = now_ns();
 	while (!net_lwip_addr(&ip, &mask, &gw) &&
