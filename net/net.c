@@ -17,7 +17,7 @@
 #define BOOT_ADDR_WAIT_MS 5000    /* DHCP at boot: then go on without */
 #define RX_BUDGET         64      /* frames per poll; then poll again */
 
-static const struct nic_ops *const drivers[] = { &e1000e_ops };
+static const struct nic_ops *const drivers[] = { &e1000e_ops, &virtio_net_ops };
 
 static struct nic nic;
 static volatile bool polling;
@@ -249,6 +249,8 @@ void net_print(print_fn pr)
 	   "%llu errors\n",
 	   (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
 	   (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_errors);
+	pr("interrupts: %llu NMIs claimed for the NIC\n",
+	   (unsigned long long)s->irqs);
 	ucon_print(pr);
 	net_lwip_print(pr);
 }

@@ -58,6 +58,7 @@ struct nic {
 };
 
 extern const struct nic_ops e1000e_ops;
+extern const struct nic_ops virtio_net_ops;
 
 /* Frames for DMA: a block of the frame domain under FRAME_TAG_NIC, zeroed
  * and pinned (the device holds it by physical address). */

@@ -122,19 +122,30 @@ def test_net_e1000e_dhcp_console_hidden_spin_flood(boot):
     assert "panic" not in m.output()
 
 
-def test_net_static_address_and_port(boot):
+def test_net_virtio_static_address_and_port(boot):
+    # virtio-net (modern), a static address, another port; the guest
+    # spins with interrupts off, so answers come through the NIC's MSI-X.
     port = free_udp_port()
     m = boot(cmdline="net=00:05.0 ip=10.0.2.15/24 gw=10.0.2.2 "
              "console_key=none console_port=5555",
-             guest_args="", smp=1, mem="512M",
-             extra_args=["-netdev", "user,id=hvnet,hostfwd=udp:127.0.0.1:%d-:5555"
-                         % port, "-device", "e1000e,netdev=hvnet,addr=5"])
-    m.expect(r"hv: net: e1000e at 0000:00:05\.0")
+             guest_args="hvnic=00:05.0 spin", smp=1, mem="512M",
+             extra_args=["-nic", "user,model=e1000e",
+                         "-netdev", "user,id=hvnet,hostfwd=udp:127.0.0.1:%d-:5555"
+                         % port, "-device",
+                         "virtio-net-pci,netdev=hvnet,addr=5,disable-legacy=on"])
+    m.expect(r"hv: net: virtio-net at 0000:00:05\.0, MAC [0-9a-f:]{17}, link up")
     m.expect(r"hv: net: address 10\.0\.2\.15/24 gateway 10\.0\.2\.2 \(static\)")
     m.expect(r"hv: net: WARNING: console_key=none: the UDP console on port 5555")
-    m.expect(r"guest: boot cpu ok")
+    m.expect(r"guest: check hvnic_hidden ok")
+    m.expect(r"guest: spinning with interrupts off")
+    time.sleep(1)
+    for cmd in READ_ONLY:
+        out = ask(port, cmd)
+        assert out is not None and not out.startswith("error"), (cmd, out)
     out = ask(port, "net")
-    assert out is not None and "(static)" in out, out
+    assert "(static)" in out and "virtio-net" in out, out
+    assert int(re.search(r"interrupts: (\d+) NMIs", out).group(1)) > 0, out
+    assert "0 bad descriptors" in out, out
 
 
 def test_net_off_without_option(boot):
