@@ -119,6 +119,11 @@ def test_net_e1000e_dhcp_console_hidden_spin_flood(boot):
     assert mal > 0, out
     assert "0 bad descriptors" in out, out
     assert ask(port, "version") is not None
+    # Memory stayed bounded: lwIP's heap account never passed its limit.
+    out = ask(port, "mem", timeout=5)
+    acct = re.search(r"lwip\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", out)
+    assert acct, out
+    assert int(acct.group(3)) <= int(acct.group(4)), acct.group(0)
     assert "panic" not in m.output()
 
 
