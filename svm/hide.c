@@ -69,7 +69,7 @@ bool hide_cfg_port(uint16_t port, unsigned size)
 	if (!nbdfs || port + size <= CFG_DATA_PORT || port >= CFG_DATA_PORT + 4)
 		return false;
 	addr = inl(CFG_ADDR_PORT);   /* stable: 0xCF8 writes take the lock */
-	if (!(addr & CFG_ENABLE) || (addr >> 16 & 0xFF) > 255)
+	if (!(addr & CFG_ENABLE))
 		return false;
 	bdf = (addr >> 8) & 0xFFFF;
 	for (size_t i = 0; i < nbdfs; i++)
