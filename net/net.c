@@ -125,6 +125,8 @@ void net_init(const struct net_options *o)
 	d = choose(o, &ops);
 	if (!d)
 		return;
+	/* From here the function is the hypervisor's, working or not: named
+	 * by net=, it stays hidden from the guest even if bring-up fails. */
 	nic.ops = ops;
 	nic.pci = *d;
 	pci_name(d->addr, name, sizeof(name));
