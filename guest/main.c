@@ -29,7 +29,7 @@ struct cpu cpus[GUEST_MAX_CPUS];
 static struct guest_boot boot;
 
 struct options {
-	bool exit, triplefault, smp, bench, console, poweroff, spin;
+	bool exit, triplefault, smp, bench, console, poweroff, spin, work;
 	const char *hv_hole;            /* points after "hv_hole=" */
 	const char *hvnic;              /* points after "hvnic=" */
 	int reset;                      /* reset_method() index, -1 none */
@@ -70,6 +70,8 @@ static void parse_options(const char *s, struct options *o)
 			o->poweroff = true;
 		else if (token_is(s, n, "spin"))
 			o->spin = true;
+		else if (token_is(s, n, "work"))
+			o->work = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
 		else if (n > 6 && strncmp(s, "hvnic=", 6) == 0)
@@ -184,6 +186,30 @@ void guest_main(uint32_t magic, uint32_t info)
 	}
 	if (opt.exit)
 		shutdown(failed ? 1 : 0);
+	if (opt.work) {
+		/* A fixed unit of work, counted per half second of TSC time
+		 * with interrupts off: what the hypervisor's activity (a
+		 * network flood, tools/bench-net.py) costs the guest shows as
+		 * fewer units. */
+		uint64_t per_ms = tsc_per_ms ? tsc_per_ms : 1000000;
+		uint64_t x = 88172645463325252ull;
+
+		printk("working\n");
+		irq_disable();
+		for (;;) {
+			uint64_t t0 = rdtsc(), units = 0;
+
+			while (rdtsc() - t0 < 500 * per_ms) {
+				for (unsigned i = 0; i < 1000; i++) {
+					x ^= x << 13;
+					x ^= x >> 7;
+					x ^= x << 17;
+				}
+				units++;
+			}
+			printk("work %lu units/s (%lx)\n", units * 2, x & 0xF);
+		}
+	}
 	if (opt.spin) {
 		/* The hypervisor must get control back without our help:
 		 * no interrupt, no exit, from here on. */

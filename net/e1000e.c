@@ -17,7 +17,8 @@
 #define E1K_STATUS    0x0008      /* 10.2.2.2 */
 #define   STATUS_LU     BIT(1)
 #define E1K_ICR       0x00C0      /* 10.2.4.1, read clears */
-#define E1K_ITR       0x00C4
+#define E1K_ITR       0x00C4      /* 10.2.4.2, in 256 ns units */
+#define   E1K_ITR_500US 1953      /* at most 2000 interrupts/s: a flood costs the guest less */
 #define E1K_IMS       0x00D0
 #define E1K_IMC       0x00D8
 #define   INT_LSC       BIT(2)
@@ -163,7 +164,7 @@ static int e1k_init(struct nic *nic)
 			   MSI_DATA_NMI)) {
 		printk("net: e1000e: no MSI capability; polled only\n");
 	}
-	wr(E1K_ITR, 0);
+	wr(E1K_ITR, E1K_ITR_500US);
 	wr(E1K_IMS, INT_RXT0 | INT_RXO | INT_RXDMT0 | INT_LSC);
 	nic->priv = &e1k;
 	return 0;
