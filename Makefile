@@ -20,7 +20,11 @@ PYTHON    ?= /usr/bin/python3
 SMP       ?= 4
 MEM       ?= 2G
 QEMU_EXTRA ?=
-CMDLINE   ?=
+# The hypervisor takes the NIC at 00:05.0 (see QEMU_NET) and serves the
+# plaintext read-only UDP console (docs/net.md).
+CMDLINE   ?= net=00:05.0 console_key=none
+# Host port the UDP console is forwarded to (127.0.0.1 only).
+UDP_PORT  ?= 4444
 QEMU      ?= qemu-system-x86_64
 OVMF      ?= /usr/share/ovmf/OVMF.fd
 
@@ -44,13 +48,13 @@ KLDFLAGS  := -nostdlib -static -no-pie -z max-page-size=0x1000 \
              -z noexecstack --build-id=none -T linker.ld
 
 # ---- the hypervisor -------------------------------------------------------
-KDIRS     := arch boot kernel init lib mm acpi smp svm decode loader net console
+KDIRS     := arch boot kernel init lib mm acpi smp svm decode loader pci net net/lwip console
 KSRCS     := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
 KERNEL    := $(BUILD)/hv.elf
 ISO       := $(BUILD)/hv.iso
 
-.PHONY: all iso guest run run-uefi console gdb test test-unit test-qemu fuzz bench \
+.PHONY: all iso guest run run-uefi console console-udp gdb test test-unit test-qemu fuzz bench \
         deps clean help FORCE
 all: $(ISO)
 
@@ -64,9 +68,13 @@ $(BUILD)/%.o: %.S
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
-$(KERNEL): $(KOBJS) linker.ld
+# Third-party code (fetched and pinned by third_party.mk) and lwIP.
+include third_party.mk
+include net/lwip/lwip.mk
+
+$(KERNEL): $(KOBJS) $(LWIP_OBJS) linker.ld
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(LWIP_OBJS)
 	$(Q)grub-file --is-x86-multiboot2 $@ || \
 	  { echo "error: $@ is not a valid Multiboot2 image"; rm -f $@; exit 1; }
 
@@ -103,14 +111,20 @@ endif
 # COM1 (stdio): the log and the guest; COM2 (a Unix socket): the debug
 # console, `make console` in another terminal.
 CONSOLE_SOCK := $(BUILD)/console.sock
+# Two NICs, both QEMU user-mode networking: the guest's (00:02.0) and the
+# hypervisor's (00:05.0, net= above), whose UDP port 4444 is forwarded to
+# 127.0.0.1:$(UDP_PORT) (`make console-udp`).
+QEMU_NET  := -nic user,model=e1000e \
+             -netdev user,id=hvnet,hostfwd=udp:127.0.0.1:$(UDP_PORT)-:4444 \
+             -device e1000e,netdev=hvnet,addr=5
 QEMU_ARGS := -M q35 $(ACCEL) -smp $(SMP) -m $(MEM) -serial mon:stdio \
              -serial unix:$(CONSOLE_SOCK),server=on,wait=off \
-             -display none -no-reboot \
+             -display none -no-reboot $(QEMU_NET) \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA)
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory $(ISO)
-	@echo "QEMU: $(ACCEL) -smp $(SMP) -m $(MEM) (quit: Ctrl-A X; debug console: make console)"
+	@echo "QEMU: $(ACCEL) -smp $(SMP) -m $(MEM) (quit: Ctrl-A X; debug console: make console, over UDP: make console-udp)"
 	-$(QEMU) $(QEMU_ARGS) -cdrom $(ISO)
 
 run-uefi: deps
@@ -119,6 +133,9 @@ run-uefi: deps
 
 console:
 	@/usr/bin/python3 tools/console.py $(CONSOLE_SOCK)
+
+console-udp:
+	@/usr/bin/python3 tools/udpcon.py 127.0.0.1:$(UDP_PORT)
 
 gdb: deps
 	$(Q)$(MAKE) --no-print-directory $(ISO)
@@ -203,5 +220,5 @@ clean:
 
 help:
 	@sed -n '1,10p' Makefile
-	@echo "targets: all iso guest run run-uefi console gdb test test-unit test-qemu fuzz bench deps clean"
-	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="
+	@echo "targets: all iso guest run run-uefi console console-udp gdb test test-unit test-qemu fuzz bench deps third-party clean"
+	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' UDP_PORT=$(UDP_PORT) QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="

@@ -10,6 +10,7 @@
 #include "hypercall/hypercall.h"
 #include "kernel/private.h"
 #include "lib/lib.h"
+#include "net/net.h"
 #include "mm/mm.h"
 #include "smp/smp.h"
 #include "svm/svm.h"
@@ -173,6 +174,11 @@ static void cmd_reboot(print_fn pr, int argc, char **argv)
 	machine_reset("asked on the debug console");
 }
 
+static void cmd_net(print_fn pr, int argc, char **argv)
+{
+	net_print(pr);
+}
+
 static const struct con_cmd commands[] = {
 	{ "help", "", "this list", 0, 0, cmd_help },
 	{ "version", "", "version, uptime, CPUs", 0, 0, cmd_version },
@@ -190,6 +196,8 @@ static const struct con_cmd commands[] = {
 	  "default 64)", 1, 2, cmd_peek },
 	{ "npt", "", "the nested page table: tables, leaves, holes", 0, 0,
 	  cmd_npt },
+	{ "net", "", "the hypervisor's NIC: address, link, counters, lwIP",
+	  0, 0, cmd_net },
 	{ "pause", "", "park every vCPU in the hypervisor (regs are exact)",
 	  0, 0, cmd_pause },
 	{ "resume", "", "let the guest run again", 0, 0, cmd_resume },

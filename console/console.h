@@ -94,6 +94,11 @@ struct console_guard {
 bool console_init(uint16_t port, const struct acpi_info *acpi,
 		  uint32_t bsp_apic_id, struct console_guard *guard);
 
+/* console_run_line - run one command line (modified in place) of the
+ * console's command table, answering through pr (the UART, or another
+ * transport: net/ucon.c). 0, or -1 when refused (message printed). */
+int console_run_line(char *line, print_fn pr);
+
 /* console_poll - on the boot CPU, when its NMI source has work (an NMI, or
  * a poll on an exit): read what was typed, run complete lines, answer. */
 void console_poll(void);

@@ -4,8 +4,6 @@
 
 #include "console/console.h"
 
-/* console_run_line: run one command line (modified in place) of the
- * kernel's command table; 0, or -1 when refused (message printed). */
-int console_run_line(char *line, print_fn pr);
+/* console_run_line: in console/console.h (other transports use it). */
 
 #endif

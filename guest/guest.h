@@ -261,6 +261,9 @@ void check_pci_hidden(void);
  * VM_HSAVE_PA, MTRRs, TOP_MEM, x2APIC and unmapped #GP, TSC offset); boot
  * CPU, last of checks_boot (the TSC jumps and is put back). */
 void checks_msr(void);
+/* check_hvnic_hidden (guest/pcichecks.c): hvnic=BB:DD.F, the hypervisor's
+ * NIC, reads as absent through 0xCF8/0xCFC and ECAM; our NICs remain. */
+void check_hvnic_hidden(const char *opt);
 
 /* ---- reset=METHOD (guest/reset.c) ----------------------------------------- */
 /* reset_method: the index of the method named by the N characters at NAME

@@ -33,8 +33,9 @@ static struct guest_boot boot;
 
 struct options {
 	bool exit, triplefault, smp, bench, console, poweroff, nmistorm,
-	     nmihold, pcihidden;
+	     nmihold, pcihidden, spin, work;
 	const char *hv_hole;            /* points after "hv_hole=" */
+	const char *hvnic;              /* points after "hvnic=" */
 	int reset;                      /* reset_method() index, -1 none */
 };
 
@@ -77,8 +78,14 @@ static void parse_options(const char *s, struct options *o)
 			o->nmihold = true;
 		else if (token_is(s, n, "pcihidden"))
 			o->pcihidden = true;
+		else if (token_is(s, n, "spin"))
+			o->spin = true;
+		else if (token_is(s, n, "work"))
+			o->work = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
+		else if (n > 6 && strncmp(s, "hvnic=", 6) == 0)
+			o->hvnic = s + 6;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
 			 (o->reset = reset_method(s + 6, n - 6)) < 0)
 			printk("reset=%.*s: unknown method, ignored\n",
@@ -157,6 +164,8 @@ void guest_main(uint32_t magic, uint32_t info)
 	checks_boot(&boot, opt.hv_hole, opt.console); /* memory, hole, PIT, HLT, SMI, A20 */
 	if (opt.pcihidden)
 		check_pci_hidden();             /* hypervisor's pci_hide=1f.3 */
+	if (opt.hvnic)
+		check_hvnic_hidden(opt.hvnic);  /* the hypervisor's NIC is absent */
 	uint32_t failed = cpus[0].checks_failed;
 	if (failed == 0)
 		printk("boot cpu ok\n");
@@ -192,5 +201,37 @@ void guest_main(uint32_t magic, uint32_t info)
 		nmihold_run();
 	if (opt.exit)
 		shutdown(failed ? 1 : 0);
+	if (opt.work) {
+		/* A fixed unit of work, counted per half second of TSC time
+		 * with interrupts off: what the hypervisor's activity (a
+		 * network flood, tools/bench-net.py) costs the guest shows as
+		 * fewer units. */
+		uint64_t per_ms = tsc_per_ms ? tsc_per_ms : 1000000;
+		uint64_t x = 88172645463325252ull;
+
+		printk("working\n");
+		irq_disable();
+		for (;;) {
+			uint64_t t0 = rdtsc(), units = 0;
+
+			while (rdtsc() - t0 < 500 * per_ms) {
+				for (unsigned i = 0; i < 1000; i++) {
+					x ^= x << 13;
+					x ^= x >> 7;
+					x ^= x << 17;
+				}
+				units++;
+			}
+			printk("work %lu units/s (%lx)\n", units * 2, x & 0xF);
+		}
+	}
+	if (opt.spin) {
+		/* The hypervisor must get control back without our help:
+		 * no interrupt, no exit, from here on. */
+		printk("spinning with interrupts off\n");
+		irq_disable();
+		for (;;)
+			__asm__ __volatile__("" ::: "memory");
+	}
 	idle();
 }

@@ -7,6 +7,8 @@
 #include "kernel/private.h"
 #include "acpi/acpi.h"
 #include "acpi/tables.h"
+#include "pci/pci.h"
+#include "net/net.h"
 #include "lib/lib.h"
 #include "loader/loader.h"
 #include "console/console.h"
@@ -183,6 +185,34 @@ static void acpi_bringup(void)
 	acpi_print_summary(&acpi);
 }
 
+/* PCI: the access method (ECAM from the MCFG, ports otherwise) and every
+ * function; pci_dump prints each one's configuration space and BAR sizes
+ * (how tests/unit/pci_q35.h was recorded). */
+static void pci_bringup(void)
+{
+	pci_init(acpi.mcfg, acpi.mcfg_count);
+	pci_enumerate();
+	if (options.pci_dump)
+		pci_dump(printk);
+}
+
+/* The hypervisor's NIC (net=; none without it) and its address. */
+static void net_bringup(void)
+{
+	struct net_options o = {
+		.mode = options.net_mode,
+		.bdf = options.net_bdf,
+		.static_ip = options.ip_static,
+		.ip = options.ip,
+		.gw = options.gw,
+		.prefix = options.ip_prefix,
+		.console_port = options.udp_console_port,
+		.console_plain = options.console_key_none,
+	};
+
+	net_init(&o);
+}
+
 static void time_bringup(void)
 {
 	const struct acpi_reg *pm = &acpi.fadt.pm_timer;
@@ -245,6 +275,10 @@ static void svm_bringup(const struct console_guard *con)
 	size_t n;
 
 	uint64_t ioapics[ACPI_MAX_IOAPICS];
+	struct net_hidden_range hidden_r[NET_MAX_HIDDEN];
+	struct hv_hole hidden[NET_MAX_HIDDEN];
+	uint32_t nic_addr;
+	size_t nh;
 
 	cfg.console_port = con->port;
 	for (size_t i = 0; i < options.npci_hide && i < SVM_MAX_CFG_HIDE; i++)
@@ -295,6 +329,17 @@ static void svm_bringup(const struct console_guard *con)
 		cfg.reset_mmio = acpi.fadt.reset_reg.address;
 		cfg.reset_value = acpi.fadt.reset_value;
 	}
+	/* The hypervisor's NIC: absent for the guest (svm/hide.c). */
+	nh = net_hidden(hidden_r, NET_MAX_HIDDEN);
+	for (size_t i = 0; i < nh; i++)
+		hidden[i] = (struct hv_hole){ ALIGN_DOWN(hidden_r[i].base, 4096),
+			ALIGN_UP(hidden_r[i].base + hidden_r[i].size, 4096) };
+	cfg.hidden = hidden;
+	cfg.nhidden = nh;
+	if (net_function(&nic_addr)) {
+		cfg.hidden_bdf = &nic_addr;
+		cfg.nhidden_bdf = 1;
+	}
 	if (svm_init(&cfg))
 		panic("cannot run guests on this machine (see the svm: line above)");
 	smp_call_all(svm_init_cpu, NULL, 2000);
@@ -343,6 +388,8 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	mm_bringup();
 	/* 7. ACPI: MADT, FADT, MCFG, IVRS, validated and copied. */
 	acpi_bringup();
+	/* 7a. PCI: every function on every bus, read only. */
+	pci_bringup();
 	/* 8. TSC calibrated against the PM timer (PIT fallback). */
 	time_bringup();
 	/* 9. Boot CPU: per-CPU state, GDT/TSS/IST, NMI handler, local APIC. */
@@ -359,6 +406,9 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	/* 11a. Debug console on its own UART (console=, default COM2), its
 	 *      IRQ routed as an NMI to the boot CPU; kept from the guest. */
 	console_init(options.console_port, &acpi, lapic_id(), &con);
+	/* 11b. The hypervisor's own NIC (net=), lwIP, its address; its MSI
+	 *      an NMI to the boot CPU like the console's IRQ. */
+	net_bringup();
 	if (options.panic_on_cpu >= 0)
 		smp_call_all(maybe_panic, NULL, 1000);
 	/* 12. SVM on every CPU: NPT, MSRPM, IOPM shared; a vCPU per CPU. */

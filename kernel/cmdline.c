@@ -6,6 +6,8 @@
 #include "kernel/kernel.h"
 #include "mm/mm.h"
 #include "lib/lib.h"
+#include "net/net.h"
+#include "pci/pci.h"
 
 #define DEFAULT_HV_MEM (32 * MiB)
 
@@ -63,6 +65,49 @@ static int parse_devfn(const char *v, size_t vl, uint16_t *out)
 	return 0;
 }
 
+/* net=auto | net=BB:DD.F (hex bus and device, function 0-7). */
+static int parse_net(const char *v, size_t len, struct hv_options *opt)
+{
+	char bdf[8];
+
+	if (word_is(v, len, "auto")) {
+		opt->net_mode = NET_AUTO;
+		return 0;
+	}
+	if (len != 7)
+		return -1;
+	memcpy(bdf, v, 7);
+	bdf[7] = 0;
+	if (pci_parse_bdf(bdf, &opt->net_bdf))
+		return -1;
+	opt->net_mode = NET_BDF;
+	return 0;
+}
+
+/* What each option takes, for the refusal message (one option's hint:
+ * the boot's message buffer is short). */
+static const char *value_hint(const char *w, size_t kl)
+{
+	static const struct { const char *key, *hint; } hints[] = {
+		{ "hv_mem", "hv_mem: 8M..4080M in 2M steps" },
+		{ "serial", "serial: com1..com4 or a port" },
+		{ "console", "console: com1..com4, a port, or off" },
+		{ "heap_poison", "heap_poison: full or a multiple of 16 in 16..2048" },
+		{ "net", "net: auto or BB:DD.F" },
+		{ "ip", "ip: A.B.C.D/NN" },
+		{ "gw", "gw: A.B.C.D" },
+		{ "console_port", "console_port: 1..65535" },
+		{ "console_key", "console_key: none" },
+		{ "pci_hide", "pci_hide: DD.F, at most 4" },
+		{ "panic_on_cpu", "panic_on_cpu: a CPU index below 4096" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(hints); i++)
+		if (word_is(w, kl, hints[i].key))
+			return hints[i].hint;
+	return "see the README";
+}
+
 int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		  size_t errlen)
 {
@@ -77,6 +122,14 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->heap_poison = HEAP_POISON_DEFAULT;
 	opt->panic_on_cpu = -1;
 	opt->npci_hide = 0;
+	opt->pci_dump = false;
+	opt->net_mode = NET_OFF;
+	opt->net_bdf = 0;
+	opt->ip_static = false;
+	opt->ip = opt->gw = 0;
+	opt->ip_prefix = 0;
+	opt->udp_console_port = NET_CONSOLE_PORT;
+	opt->console_key_none = false;
 	if (errlen)
 		err[0] = 0;
 
@@ -117,6 +170,24 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			opt->exit_when_ready = true;
 		else if (word_is(w, wl, "mm_selftest"))
 			opt->mm_selftest = true;
+		else if (word_is(w, wl, "pci_dump"))
+			opt->pci_dump = true;
+		else if (word_is(w, kl, "net") && v)
+			bad = parse_net(v, vl, opt) != 0;
+		else if (word_is(w, kl, "ip") && v) {
+			bad = net_parse_ipv4(v, vl, &opt->ip, &opt->ip_prefix) != 0;
+			opt->ip_static = !bad;
+		} else if (word_is(w, kl, "gw") && v)
+			bad = net_parse_ipv4(v, vl, &opt->gw, NULL) != 0;
+		else if (word_is(w, kl, "console_port") && v) {
+			bad = kparse_u64(v, vl, &n) != 0 || n == 0 || n > 65535;
+			if (!bad)
+				opt->udp_console_port = (uint16_t)n;
+		} else if (word_is(w, kl, "console_key") && v) {
+			/* Only "none" until the authenticated protocol exists. */
+			bad = !word_is(v, vl, "none");
+			opt->console_key_none = !bad;
+		}
 		else if (word_is(w, kl, "heap_poison") && v) {
 			if (word_is(v, vl, "full"))
 				opt->heap_poison = HEAP_POISON_FULL;
@@ -146,11 +217,15 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		}
 		if (bad) {
 			if (!rc)
-				ksnprintf(err, errlen,
-					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial, console: com1..com4 or a port, console also off; heap_poison: full or a multiple of 16 in 16..2048; pci_hide: DD.F, at most 4)",
-					  (int)MIN(wl, 64), w);
+				ksnprintf(err, errlen, "bad value in '%.*s' (%s)",
+					  (int)MIN(wl, 64), w, value_hint(w, kl));
 			rc = -1;
 		}
+	}
+	if (!rc && opt->gw && !opt->ip_static) {
+		ksnprintf(err, errlen, "gw= needs ip= (without ip=, DHCP "
+			  "gives the gateway)");
+		rc = -1;
 	}
 	return rc;
 }

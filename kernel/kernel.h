@@ -164,6 +164,15 @@ struct hv_options {
 	 * see (dev << 3 | fn); the hypervisor's own devices. */
 	uint16_t pci_hide[HV_MAX_PCI_HIDE];
 	size_t npci_hide;
+	bool pci_dump;            /* pci_dump: print every function's config space */
+	/* The hypervisor's network (net/net.h, docs/net.md). */
+	uint8_t net_mode;         /* net=: 0 off, 1 auto, 2 BB:DD.F */
+	uint32_t net_bdf;         /* PCI address for net=BB:DD.F */
+	bool ip_static;           /* ip=A.B.C.D/NN given (else DHCP) */
+	uint32_t ip, gw;          /* host byte order; gw= (0: none) */
+	uint8_t ip_prefix;
+	uint16_t udp_console_port; /* console_port=, default 4444 */
+	bool console_key_none;    /* console_key=none: plaintext UDP console */
 };
 
 /* cmdline_parse: parse "key=value key ..." words. Unknown words and bad

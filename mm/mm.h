@@ -92,6 +92,7 @@ enum frame_tag {
 	FRAME_TAG_ACPI_COPY,    /* copied ACPI tables */
 	FRAME_TAG_GUEST_INFO,   /* guest boot information */
 	FRAME_TAG_TEST,         /* self-tests */
+	FRAME_TAG_NIC,          /* NIC descriptor rings and packet buffers (pinned: DMA) */
 	FRAME_TAG_COUNT,
 	FRAME_TAG_NONE = 0xFF,  /* "no block here" (frame_block_tag) */
 };
@@ -319,6 +320,36 @@ struct heap_stats {
 };
 
 void heap_get_stats(struct heap_stats *st);
+
+/* ---- heap accounts (mm/account.c) ------------------------------------------
+ *
+ * A subsystem that allocates for a third party (lwIP) or in volume gets its
+ * own account: its live and peak bytes, allocations and failures show in
+ * `mem` beside the frame tags, and an optional limit bounds it (a flood of
+ * packets cannot take the heap). The objects are ordinary heap objects;
+ * the account only counts them (by ksize) and refuses beyond the limit.
+ * Calls on one account must be serialized by its owner (lwIP: the boot CPU
+ * only); registration happens at bring-up, before a second CPU runs.
+ */
+struct heap_account {
+	const char *name;
+	uint64_t limit;                  /* bytes; 0 = no limit */
+	uint64_t live_bytes, peak_bytes;
+	uint64_t live_objects, allocs;
+	uint64_t failed;                 /* over the limit or heap exhausted */
+	struct heap_account *next;       /* registered accounts (mm/account.c) */
+};
+
+/* heap_account_register - make an account visible in mm_print_stats. */
+void heap_account_register(struct heap_account *a);
+/* kmalloc_acct / kzalloc_acct - kmalloc, counted in a; NULL (counted as
+ * failed) when the object would take the account past its limit. */
+void *kmalloc_acct(struct heap_account *a, size_t size);
+void *kzalloc_acct(struct heap_account *a, size_t size);
+/* kfree_acct - kfree of an object allocated through a; NULL is ignored. */
+void kfree_acct(struct heap_account *a, void *p);
+/* heap_account_print - every registered account (part of mm_print_stats). */
+void heap_account_print(print_fn pr);
 
 /* ---- accounting across both domains ---------------------------------------- */
 

@@ -73,6 +73,7 @@ void mm_print_stats(print_fn pr)
 {
 	print_frames(pr);
 	print_heap(pr);
+	heap_account_print(pr);
 }
 
 void mm_mark(struct mm_mark *m)

@@ -106,7 +106,7 @@ void guard_cfg_init(const struct svm_config *cfg)
 		panic("svm: more chipset registers to guard than %u guards",
 		      CFG_MAX_GUARDS);
 	svm.ncfg = 0;
-	svm.cfg_guarded = filter.n > 0;
+	svm.cfg_guarded |= filter.n > 0;  /* svm/hide.c may have set it */
 	/* An AMD FCH (its LPC bridge is in the table): its PM registers too,
 	 * through PMIO and AcpiMmio at the reset default 0xFED80000. */
 	for (size_t i = 0; i < filter.n; i++)
@@ -177,7 +177,7 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	uint16_t bdf;
 	unsigned reg, ext, mask = 0;
 	int g = -1, g2 = -1;
-	bool data;
+	bool data, hidden;
 
 	spin_lock(&cfg_lock);
 	addr = inl(CFG_ADDR_PORT);   /* stable: CF8 writes take cfg_lock */
@@ -185,13 +185,19 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	bdf = (uint16_t)((addr >> 8) & 0xFFFF);
 	reg = (addr & 0xFC) + (lo - CFG_DATA_PORT);
 	ext = reg | CFG_EXT_REG(addr);
+	/* Absent: a function pci_hide= names, or one the hypervisor keeps
+	 * for itself (its NIC: svm/hide.c). */
+	hidden = data && (cfg_filter_hidden(&filter, bdf) ||
+			  hide_cfg_port(port, size));
 	if (in) {
 		*val = io_port_in(port, size);
-		if (data && cfg_filter_hidden(&filter, bdf))
+		if (hidden)
 			for (unsigned p = lo; p < hi; p++)
 				*val |= 0xFFu << (8 * (p - port));
 	} else if (!data) {
 		io_port_out(port, size, *val);
+	} else if (hidden && !cfg_filter_hidden(&filter, bdf)) {
+		/* the hypervisor's device: dropped (svm/hide.c said so) */
 	} else {
 		mask = cfg_filter_mask(&filter, bdf, reg, hi - lo, &g);
 		if (ext != reg)

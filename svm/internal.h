@@ -160,6 +160,16 @@ struct svm_global {
 };
 extern struct svm_global svm;
 
+/* ---- devices hidden from the guest (svm/hide.c) ---- */
+void hide_init(const struct svm_config *cfg);
+/* The hidden ranges as NPT holes; returns the count (<= max). */
+size_t hide_npt_holes(struct npt_range *out, size_t max);
+/* gpa lies in a hidden range (reads all ones, writes dropped). */
+bool hide_gpa(uint64_t gpa);
+/* Mechanism #1: the access touches the data port while 0xCF8 addresses a
+ * hidden function (call under the configuration lock). */
+bool hide_cfg_port(uint16_t port, unsigned size);
+
 /* CPUID Fn8000_000A EDX feature bits (APM Vol. 3, E.4.10) */
 #define SVM_FEAT_NPT        BIT(0)
 #define SVM_FEAT_LBRV       BIT(1)

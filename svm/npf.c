@@ -39,11 +39,13 @@ static enum exit_action hole_access(struct vcpu *v, uint64_t gpa, uint64_t err)
 
 	v->npf_hv_hits++;
 	if (v->npf_hv_hits <= 8 || (v->npf_hv_hits & 1023) == 0)
-		printk("vcpu %u: %s of hypervisor memory at gpa %llx from rip %llx "
+		printk("vcpu %u: %s of %s at gpa %llx from rip %llx "
 		       "(%llu so far)\n", v->index,
 		       err & NPF_ERR_WALK ? "page-table walk" :
 		       err & NPF_ERR_FETCH ? "instruction fetch" :
 		       err & NPF_ERR_WRITE ? "write" : "read",
+		       hide_gpa(gpa) ? "the hypervisor's device" :
+				       "hypervisor memory",
 		       (unsigned long long)gpa,
 		       (unsigned long long)v->vmcb->save.rip,
 		       (unsigned long long)v->npf_hv_hits);
@@ -156,7 +158,7 @@ enum exit_action handle_npf(struct vcpu *v)
 	    (io = guard_cfg_index(gpa)) >= 0 &&
 	    ((err & NPF_ERR_WRITE) || svm.cfg_page_hidden[io]))
 		return guard_cfg_access(v, gpa, io);
-	if (in_hv_hole(gpa, 1))
+	if (in_hv_hole(gpa, 1) || hide_gpa(gpa))
 		return hole_access(v, gpa, err);
 	if (gpa >= svm.guest_top)
 		return map_on_demand(v, gpa);

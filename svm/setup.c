@@ -55,14 +55,15 @@ static uint64_t guest_top(const struct svm_config *cfg)
 
 static int build_npt(const struct svm_config *cfg)
 {
-	struct npt_range holes[HV_MAX_HOLES];
+	struct npt_range holes[HV_MAX_HOLES + SVM_MAX_HIDDEN];
 	struct npt_range low = { 0, 2 * MiB };
 	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 3] = { 0 };
 	uint64_t unmapped[CFG_MAX_DEVS];
 	size_t nro = 1 + svm.nioapics, nun = 0;
 	struct npt_layout layout = {
 		.top = svm.guest_top,
-		.holes = holes, .nholes = cfg->nholes,
+		.holes = holes, .nholes = cfg->nholes + hide_npt_holes(
+			holes + cfg->nholes, SVM_MAX_HIDDEN),
 		.small = &low, .nsmall = 1,
 		.ro_pages = ro, .unmapped_pages = unmapped,
 		.page1gb = svm.page1gb,
@@ -169,6 +170,7 @@ int svm_init(const struct svm_config *cfg)
 	svm.apic_gpa = lapic_base_pa() & ~0xFFFULL;
 	guard_init(cfg);
 	guard_cfg_init(cfg);
+	hide_init(cfg);
 	if (build_npt(cfg)) {
 		printk("svm: out of memory for the nested page table\n");
 		return -1;

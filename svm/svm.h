@@ -293,7 +293,15 @@ struct svm_config {
 	 * all: the hypervisor's own devices (see the filter above). */
 	uint16_t cfg_hide[SVM_MAX_CFG_HIDE];
 	size_t ncfg_hide;
+	/* Devices the hypervisor keeps (its NIC): absent for the guest
+	 * (svm/hide.c): these ranges (ECAM page, memory BARs) left out of
+	 * the NPT, these PCI functions (segment 0) hidden from 0xCF8/0xCFC. */
+	const struct hv_hole *hidden;
+	size_t nhidden;
+	const uint32_t *hidden_bdf;
+	size_t nhidden_bdf;
 };
+#define SVM_MAX_HIDDEN 8
 
 /* svm_init: on the boot CPU, once: check SVM and NPT (CPUID Fn8000_0001
  * ECX[2], Fn8000_000A EDX[0], VM_CR.SVMDIS), report the features, build

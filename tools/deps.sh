@@ -1,12 +1,13 @@
 #!/bin/sh
 # tools/deps.sh - install, only when missing, every Debian package that
-# building, running, testing and benchmarking need. Idempotent; quiet when
+# building, running, testing and benchmarking need (dpkg-dev and xz-utils:
+# tools/fetch-src.sh, which fetches the pinned third-party sources). Idempotent; quiet when
 # everything is there. Needs root (or sudo) only when something is missing.
 set -eu
 PKGS="make gcc binutils libc6-dev clang libclang-rt-14-dev
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
 qemu-system-x86 ovmf python3 python3-pytest python3-pexpect
-dpkg-dev libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev"
+dpkg-dev xz-utils libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev"
 
 missing=""
 for p in $PKGS; do

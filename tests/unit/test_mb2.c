@@ -6,6 +6,8 @@
 
 #include "kernel/kernel.h"
 #include "mm/mm.h"
+#include "net/net.h"
+#include "pci/pci.h"
 
 /* A little builder for Multiboot2 information blocks. */
 struct mbi {
@@ -367,4 +369,37 @@ TEST(cmdline_bad)
 	/* The first problem is the one reported. */
 	CHECK(cmdline_parse("a b", &o, err, sizeof(err)) == -1);
 	CHECK_STR(err, "unknown option 'a'");
+}
+
+TEST(cmdline_net_options)
+{
+	struct hv_options o;
+	char err[256];
+
+	CHECK(cmdline_parse("", &o, err, sizeof(err)) == 0);
+	CHECK_EQ(o.net_mode, NET_OFF);
+	CHECK_EQ(o.udp_console_port, 4444);
+	CHECK(!o.console_key_none);
+	CHECK(cmdline_parse("net=auto console_key=none console_port=5000", &o,
+			    err, sizeof(err)) == 0);
+	CHECK_EQ(o.net_mode, NET_AUTO);
+	CHECK(o.console_key_none);
+	CHECK_EQ(o.udp_console_port, 5000);
+	CHECK(cmdline_parse("net=00:1f.3 ip=192.168.1.9/24 gw=192.168.1.1", &o,
+			    err, sizeof(err)) == 0);
+	CHECK_EQ(o.net_mode, NET_BDF);
+	CHECK_EQ(o.net_bdf, PCI_ADDR(0, 0, 31, 3));
+	CHECK(o.ip_static);
+	CHECK_EQ(o.ip, 0xC0A80109);
+	CHECK_EQ(o.ip_prefix, 24);
+	CHECK_EQ(o.gw, 0xC0A80101);
+	CHECK(cmdline_parse("net=00:20.0", &o, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "net=00:20.0"));
+	CHECK(cmdline_parse("net=yes", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("ip=10.0.0.1", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("gw=10.0.0.1", &o, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "gw= needs ip="));
+	CHECK(cmdline_parse("console_key=0123", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("console_port=0", &o, err, sizeof(err)) == -1);
+	CHECK(cmdline_parse("console_port=65536", &o, err, sizeof(err)) == -1);
 }

@@ -360,3 +360,37 @@ TEST(heap_stats_printed)
 	mm_print_stats(printk);                     /* HV_TEST_VERBOSE=1 shows it */
 	kfree(p);
 }
+
+TEST(heap_account_counts_and_limits)
+{
+	static struct heap_account acct = { .name = "test", .limit = 4096 };
+	struct mm_mark m;
+	void *a, *b, *c;
+
+	mm_sim_setup(POOL);
+	mm_mark(&m);
+	acct.live_bytes = acct.peak_bytes = acct.live_objects = 0;
+	acct.allocs = acct.failed = 0;
+	a = kmalloc_acct(&acct, 1000);
+	CHECK(a);
+	CHECK_EQ(acct.live_bytes, ksize(a));
+	b = kzalloc_acct(&acct, 2000);
+	CHECK(b);
+	CHECK_EQ(((uint8_t *)b)[1999], 0);
+	CHECK_EQ(acct.live_objects, 2);
+	/* 1024 + 2048 live: 2000 more would pass the 4 KiB limit */
+	c = kmalloc_acct(&acct, 2000);
+	CHECK(c == NULL);
+	CHECK_EQ(acct.failed, 1);
+	/* a request above the limit fails before touching the heap */
+	CHECK(kmalloc_acct(&acct, 1 << 20) == NULL);
+	CHECK_EQ(acct.failed, 2);
+	kfree_acct(&acct, a);
+	kfree_acct(&acct, b);
+	kfree_acct(&acct, NULL);
+	CHECK_EQ(acct.live_bytes, 0);
+	CHECK_EQ(acct.live_objects, 0);
+	CHECK(acct.peak_bytes >= 3000);
+	CHECK_EQ(acct.allocs, 2);
+	CHECK(mm_balanced(&m));
+}

@@ -1,0 +1,72 @@
+/*
+ * net/nic.h - what net/ shares between its NIC drivers and the rest of
+ * net/ (not public: net/net.h is). A driver owns its device's rings and
+ * registers; the core calls it on the boot CPU only, outside NMI context,
+ * except nic_ops.rx_pending, which the NMI handler may call.
+ */
+#ifndef NET_NIC_H
+#define NET_NIC_H
+
+#include "kernel/kernel.h"
+#include "pci/pci.h"
+#include "mm/mm.h"
+
+#define NIC_BUF_SIZE   2048        /* one packet buffer; holds a 1518-byte frame */
+#define NIC_FRAME_MIN  14          /* an Ethernet header */
+#define NIC_FRAME_MAX  1518        /* header, 1500 bytes, VLAN tag (no FCS) */
+
+struct nic_stats {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t rx_dropped;        /* no buffer upstream (lwIP's budget) */
+	uint64_t rx_errors;         /* the device flagged the frame */
+	uint64_t rx_bad;            /* descriptor made no sense: length, EOP */
+	uint64_t tx_dropped;        /* ring full, or frame too long */
+	uint64_t tx_errors;
+	uint64_t irqs;              /* NMIs claimed for the NIC */
+};
+
+struct nic;
+
+/* A received frame, handed up; the buffer is reused right after. */
+typedef void (*nic_deliver_fn)(struct nic *nic, const void *frame, size_t len);
+
+struct nic_ops {
+	const char *name;
+	/* Whether this driver takes d (vendor, device, class). */
+	bool (*match)(const struct pci_dev *d);
+	/* Reset the device, set up rings and the NMI message; fill mac. */
+	int (*init)(struct nic *nic);
+	/* NMI context: work waits (a received descriptor). Reads memory only. */
+	bool (*rx_pending)(struct nic *nic);
+	/* Hand every received frame to deliver (at most budget); rearm. */
+	unsigned (*rx)(struct nic *nic, nic_deliver_fn deliver, unsigned budget);
+	/* Queue one frame; -1 when it cannot (counted). */
+	int (*tx)(struct nic *nic, const void *frame, size_t len);
+	bool (*link_up)(struct nic *nic);
+	/* Acknowledge the interrupt cause (after rx). */
+	void (*ack)(struct nic *nic);
+};
+
+struct nic {
+	const struct nic_ops *ops;
+	struct pci_dev pci;
+	uint8_t mac[6];
+	bool up;
+	struct nic_stats st;
+	void *priv;                /* the driver's */
+	void *netif;               /* net/lwip's */
+};
+
+extern const struct nic_ops e1000e_ops;
+extern const struct nic_ops virtio_net_ops;
+
+/* Frames for DMA: a block of the frame domain under FRAME_TAG_NIC, zeroed
+ * and pinned (the device holds it by physical address). */
+struct dma_block {
+	struct paddr pa;
+	void *va;
+	unsigned order;
+};
+int nic_dma_alloc(size_t bytes, struct dma_block *b);
+
+#endif
