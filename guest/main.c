@@ -29,7 +29,7 @@ struct cpu cpus[GUEST_MAX_CPUS];
 static struct guest_boot boot;
 
 struct options {
-	bool exit, triplefault, smp, bench, console, poweroff;
+	bool exit, triplefault, smp, bench, console, poweroff, dma;
 	const char *hv_hole;            /* points after "hv_hole=" */
 	int reset;                      /* reset_method() index, -1 none */
 };
@@ -67,6 +67,8 @@ static void parse_options(const char *s, struct options *o)
 			o->console = true;
 		else if (token_is(s, n, "poweroff"))
 			o->poweroff = true;
+		else if (token_is(s, n, "dma"))
+			o->dma = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
@@ -144,6 +146,8 @@ void guest_main(uint32_t magic, uint32_t info)
 	smp_bench = opt.bench;                  /* msr_tsc and the SMP bench read it */
 	checks_cpu();                           /* CPUID, EFER, VMMCALL, VMRUN */
 	checks_boot(&boot, opt.hv_hole, opt.console); /* memory, hole, PIT, HLT, SMI, A20 */
+	if (opt.dma)
+		checks_dma(&boot, opt.hv_hole);  /* edu DMA against the IOMMU */
 	uint32_t failed = cpus[0].checks_failed;
 	if (failed == 0)
 		printk("boot cpu ok\n");

@@ -24,6 +24,29 @@ void iommu_event_decode(const uint32_t raw[4], struct iommu_event *ev)
 		    (ev->flags & (EVF_GN | EVF_NX)) == EVF_NX;
 }
 
+uint64_t iommu_faults_add(struct iommu_faults *f, const struct iommu_event *ev)
+{
+	uint64_t page = ev->addr & ~0xFFFull;
+	unsigned i;
+
+	f->by_code[ev->code & 15]++;
+	if (ev->code != EVT_IO_PAGE_FAULT)
+		return 0;
+	if (ev->write)
+		f->writes++;
+	else
+		f->reads++;
+	for (i = 0; i < f->nkinds; i++)
+		if (f->kinds[i].devid == ev->devid && f->kinds[i].page == page &&
+		    f->kinds[i].write == ev->write)
+			return ++f->kinds[i].count;
+	if (i == IOMMU_MAX_FAULT_KINDS)
+		return ++f->other;
+	f->kinds[i] = (struct iommu_fault_kind){ ev->devid, ev->write, page, 1 };
+	f->nkinds++;
+	return 1;
+}
+
 const char *iommu_event_name(uint8_t code)
 {
 	static const char *const names[] = {

@@ -241,6 +241,28 @@ struct iommu_event {
 	bool write;
 	uint32_t flags;        /* dword 1, bits 27:16 */
 };
+
+/* Blocked accesses, by device, page and direction (events.c keeps one,
+ * under its lock; decode.c counts). */
+#define IOMMU_MAX_FAULT_KINDS 32
+struct iommu_fault_kind {
+	uint16_t devid;
+	bool write;
+	uint64_t page;
+	uint64_t count;
+};
+struct iommu_faults {
+	uint64_t by_code[16];
+	uint64_t reads, writes;
+	struct iommu_fault_kind kinds[IOMMU_MAX_FAULT_KINDS];
+	unsigned nkinds;
+	uint64_t other;        /* faults of kinds beyond the table */
+};
+/* iommu_faults_add: count one event; returns how many events of its kind
+ * (same device, page, direction) there have been, this one included, or
+ * 0 for an event that is not an IO_PAGE_FAULT. */
+uint64_t iommu_faults_add(struct iommu_faults *f, const struct iommu_event *ev);
+
 /* iommu_event_decode: one 16-byte log entry. */
 void iommu_event_decode(const uint32_t raw[4], struct iommu_event *ev);
 const char *iommu_event_name(uint8_t code);

@@ -144,6 +144,7 @@ struct hv_options {
 	bool mm_selftest;         /* mm_selftest: run the allocator self-test */
 	uint32_t heap_poison;     /* heap_poison=full|BYTES (mm/mm.h) */
 	int panic_on_cpu;         /* panic_on_cpu=N: test the panic path (-1 off) */
+	bool iommu_required;      /* iommu=required: no boot without DMA protection */
 };
 
 /* cmdline_parse: parse "key=value key ..." words. Unknown words and bad

@@ -30,6 +30,7 @@
 #include "acpi/acpi.h"
 #include "arch/x86.h"
 #include "decode/decode.h"
+#include "iommu/iommu.h"
 #include "lib/lib.h"
 
 
@@ -309,6 +310,8 @@ bool guard_cfg_io_refused(struct vcpu *v, uint16_t port, unsigned size)
 
 	if (lo >= hi)
 		return false;          /* the address port, CF9: not config */
+	if (iommu_cfg_io_hidden(port, size))
+		return true;           /* the IOMMU's function (iommu/hide.c) */
 	addr = inl(CFG_ADDR_PORT);   /* stable: CF8 writes take cfg_lock */
 	if (!(addr & CFG_ENABLE))
 		return false;

@@ -30,6 +30,7 @@
  * (an IN reads all-ones in every byte).
  */
 #include "svm/internal.h"
+#include "iommu/iommu.h"
 #include "arch/x86.h"
 #include "kernel/private.h"
 
@@ -198,7 +199,9 @@ enum exit_action handle_ioio(struct vcpu *v)
 			vm->save.rax = size == 4 ? 0xFFFFFFFF :
 				       vm->save.rax | (size == 2 ? 0xFFFF : 0xFF);
 	} else if (info & IOIO_IN) {
-		val = port_in(port, size);
+		/* An IOMMU's function reads as absent (iommu/hide.c). */
+		val = cfg && iommu_cfg_io_hidden(port, size) ? 0xFFFFFFFFu :
+		      port_in(port, size);
 		for (unsigned i = 0; i < size && fake_wake; i++)
 			for (unsigned k = 0; k < SVM_PM1_SLOTS; k++)
 				if (svm.pm1_sts[k] &&

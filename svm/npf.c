@@ -111,7 +111,7 @@ enum exit_action handle_npf(struct vcpu *v)
 	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK)) ==
 	    (NPF_ERR_P | NPF_ERR_WRITE) && (io = guard_cfg_index(gpa)) >= 0)
 		return guard_cfg_write(v, gpa, io);
-	if (in_hv_hole(gpa, 1))
+	if (in_hv_hole(gpa, 1) || in_hidden_page(gpa))
 		return hole_access(v, gpa, err);
 	if (gpa >= svm.guest_top)
 		return map_on_demand(v, gpa);

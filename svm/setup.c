@@ -3,6 +3,7 @@
  * the state all vCPUs share: the nested page table, MSRPM and IOPM.
  */
 #include "svm/internal.h"
+#include "iommu/iommu.h"
 #include "arch/x86.h"
 #include "kernel/private.h"
 #include "lib/lib.h"
@@ -64,6 +65,7 @@ static int build_npt(const struct svm_config *cfg)
 		.holes = holes, .nholes = cfg->nholes,
 		.small = &low, .nsmall = 1,
 		.ro_pages = ro, .nro = 1 + svm.nioapics + svm.ncfg,
+		.unmapped_pages = svm.hidden, .nunmapped = svm.nhidden,
 		.page1gb = svm.page1gb,
 	};
 	struct npt_ops ops = { npt_alloc, npt_free, npt_va, NULL };
@@ -148,8 +150,16 @@ int svm_init(const struct svm_config *cfg)
 	svm.s5_known = cfg->s5_known;
 	svm.reset_value = cfg->reset_value;
 	svm.guest_top = guest_top(cfg);
+	assert(cfg->nhidden <= SVM_MAX_HIDDEN);
+	for (size_t i = 0; i < cfg->nhidden; i++)
+		svm.hidden[i] = cfg->hidden_pages[i] & ~0xFFFull;
+	svm.nhidden = cfg->nhidden;
 	guard_init(cfg);
 	guard_cfg_init(cfg);
+	/* The IOMMU's function is hidden through config mechanism #1 too
+	 * (iommu/hide.c): its ports are intercepted on any chipset. */
+	if (iommu_active())
+		svm.cfg_guarded = true;
 	if (build_npt(cfg)) {
 		printk("svm: out of memory for the nested page table\n");
 		return -1;

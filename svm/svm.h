@@ -115,6 +115,7 @@ void npt_summary(const struct npt *npt, struct npt_stats *st);
 /* ==== SVM: bring-up and the guest (svm/setup.c) ========================= */
 
 #define SVM_MAX_IOAPICS 8      /* guarded; more are reported */
+#define SVM_MAX_HIDDEN  64     /* svm_config.hidden_pages */
 /* PM1 register slots: PM1a, PM1b, then PM1a and PM1b again for the legacy
  * ports when the X_ blocks name others (slot & 1: b). */
 #define SVM_PM1_SLOTS   4
@@ -148,6 +149,11 @@ struct svm_config {
 	 * the PM1 block (svm/guard.c). */
 	const struct acpi_mcfg_seg *mcfg;
 	size_t nmcfg;
+	/* Device pages that are the hypervisor's (the IOMMUs' registers and
+	 * configuration pages, iommu/): never mapped for the guest, which
+	 * reads all-ones there; at most SVM_MAX_HIDDEN. */
+	const uint64_t *hidden_pages;
+	size_t nhidden;
 };
 
 /* svm_init: on the boot CPU, once: check SVM and NPT (CPUID Fn8000_0001

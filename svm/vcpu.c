@@ -4,6 +4,7 @@
  * that runs it.
  */
 #include "svm/internal.h"
+#include "iommu/iommu.h"
 #include "arch/x86.h"
 #include "kernel/private.h"
 #include "lib/lib.h"
@@ -362,6 +363,8 @@ void vcpu_run(struct vcpu *v)
 		act = vm->ctl.exit_code == VMEXIT_NPF && apic_fast_write(v) ?
 		      EXIT_RESUME : svm_handle_exit(v);
 		__asm__ __volatile__("stgi" ::: "memory");
+		/* Blocked DMA is reported from here (at most every 10 ms). */
+		iommu_poll(false);
 		if (act == EXIT_STOP) {
 			v->state = VCPU_STOPPED;
 			printk("vcpu %u stopped: %s\n", v->index,

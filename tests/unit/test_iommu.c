@@ -302,3 +302,33 @@ TEST(acpi_hide_ivrs_from_both_roots)
 	CHECK_EQ(acpi_hide_table("RSD PTX ", 36, "IVRS", img_map, NULL), -1);
 	CHECK_EQ(acpi_hide_table(&r, 8, "IVRS", img_map, NULL), -1);
 }
+
+TEST(fault_counting)
+{
+	static struct iommu_faults f;
+	struct iommu_event w = { EVT_IO_PAGE_FAULT, 0x20, 0x7ec63010, true, 0 };
+	struct iommu_event r = { EVT_IO_PAGE_FAULT, 0x20, 0x7ec63ffc, false, 0 };
+	struct iommu_event other = { EVT_ILLEGAL_DEV_TABLE_ENTRY, 0x20, 0, false, 0 };
+
+	memset(&f, 0, sizeof(f));
+	CHECK_EQ(iommu_faults_add(&f, &w), 1);      /* first of its kind: logged */
+	CHECK_EQ(iommu_faults_add(&f, &w), 2);
+	CHECK_EQ(iommu_faults_add(&f, &r), 1);      /* same page, other direction */
+	CHECK_EQ(iommu_faults_add(&f, &other), 0);
+	CHECK_EQ(f.nkinds, 2);
+	CHECK_EQ(f.kinds[0].page, 0x7ec63000);
+	CHECK_EQ(f.kinds[0].count, 2);
+	CHECK(f.kinds[0].write && !f.kinds[1].write);
+	CHECK_EQ(f.reads, 1);
+	CHECK_EQ(f.writes, 2);
+	CHECK_EQ(f.by_code[EVT_IO_PAGE_FAULT], 3);
+	CHECK_EQ(f.by_code[EVT_ILLEGAL_DEV_TABLE_ENTRY], 1);
+	/* A full table: the rest is counted as other. */
+	for (unsigned i = 0; i < IOMMU_MAX_FAULT_KINDS + 5; i++) {
+		struct iommu_event e = { EVT_IO_PAGE_FAULT, (uint16_t)i,
+					 0x1000ull * i, true, 0 };
+		iommu_faults_add(&f, &e);
+	}
+	CHECK_EQ(f.nkinds, IOMMU_MAX_FAULT_KINDS);
+	CHECK_EQ(f.other, 7);   /* 37 new kinds, 30 fit beside the 2 */
+}

@@ -315,6 +315,12 @@ TEST(cmdline_options)
 	CHECK_EQ(o.heap_poison, HEAP_POISON_FULL);
 	CHECK(cmdline_parse("heap_poison=256", &o, err, sizeof(err)) == 0);
 	CHECK_EQ(o.heap_poison, 256);
+	CHECK(!o.iommu_required);
+	CHECK(cmdline_parse("iommu=required", &o, err, sizeof(err)) == 0);
+	CHECK(o.iommu_required);
+	CHECK(cmdline_parse("iommu=maybe", &o, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "iommu: required") != NULL);
+	CHECK(cmdline_parse("iommu", &o, err, sizeof(err)) == -1);
 }
 
 TEST(cmdline_bad)
