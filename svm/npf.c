@@ -5,7 +5,8 @@
  *  - writes to the local APIC page (mapped read-only): decoded and
  *    emulated (svm/apic.c); writes to an I/O APIC page (also read-only):
  *    filtered and performed, svm/guard.c;
- *  - accesses to the hypervisor's hole: counted and logged; a decodable
+ *  - accesses to the hypervisor's hole, and to the pages of its devices
+ *    (the IOMMU's registers and configuration page): counted and logged; a decodable
  *    move reads all-ones and its write is dropped; anything else (a page
  *    walk through the hole, an instruction fetch, an undecodable access)
  *    stops the vCPU with a reason;
