@@ -14,11 +14,15 @@
 static int hide_in_root(uint64_t pa, const char *rsig, unsigned esize,
 			const char *sig, acpi_map_rw_fn map, void *ctx)
 {
-	const struct acpi_sdt_header *h = map(pa, sizeof(*h), ctx);
+	const struct acpi_sdt_header *h;
 	uint32_t len, n, kept = 0;
 	uint8_t *t;
 	int removed = 0;
 
+	/* The map contract: never an empty or wrapping range. */
+	if (pa + ACPI_TABLE_MAX_LEN < pa)
+		return -1;
+	h = map(pa, sizeof(*h), ctx);
 	if (!h)
 		return -1;
 	len = h->length;
@@ -35,7 +39,7 @@ static int hide_in_root(uint64_t pa, const char *rsig, unsigned esize,
 		const char *ts;
 
 		memcpy(&tpa, e, esize);
-		ts = tpa ? map(tpa, 4, ctx) : NULL;
+		ts = tpa && tpa + 4 > tpa ? map(tpa, 4, ctx) : NULL;
 		if (ts && memcmp(ts, sig, 4) == 0) {
 			removed++;
 			continue;
