@@ -80,7 +80,8 @@ void iommu_poll(bool force)
 		spin_lock(&iommu_lock);
 	else if (!spin_trylock(&iommu_lock))
 		return;          /* another CPU drains */
-	iommu.next_poll = now + iommu.poll_interval;
+	__atomic_store_n(&iommu.next_poll, now + iommu.poll_interval,
+			 __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < iommu.nunits; i++)
 		drain(&iommu.units[i]);
 	spin_unlock(&iommu_lock);
