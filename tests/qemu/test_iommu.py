@@ -71,10 +71,11 @@ def sockdir():
     os.rmdir(d)
 
 
-def test_iommu_blocks_dma_into_hypervisor(boot, sockdir):
+@pytest.mark.parametrize("uefi", [False, True], ids=["bios", "uefi"])
+def test_iommu_blocks_dma_into_hypervisor(boot, sockdir, uefi):
     con_path = os.path.join(sockdir, "com2")
     mon_path = os.path.join(sockdir, "mon")
-    m = boot(cmdline="", guest_args="dma", smp=2, mem="2G",
+    m = boot(cmdline="", guest_args="dma", smp=2, mem="2G", uefi=uefi,
              extra_args=IOMMU + serial2(con_path) +
              ["-monitor", "unix:%s,server=on,wait=off" % mon_path])
     m.expect(r"hv: iommu: IVRS rev \d+, IVHD type 10h, 1 IOMMU", timeout=90)
