@@ -225,6 +225,19 @@ int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
 int acpi_copy_tables(struct acpi_info *info, acpi_map_fn map, void *ctx,
 		     void *(*alloc)(size_t size));
 
+/*
+ * acpi_hide_table - remove every entry that names a table with signature
+ * @sig (4 chars) from the XSDT and the RSDT the RSDP names, in place: the
+ * guest, which reads the firmware's tables, no longer finds it (acpi/
+ * hide.c). @map: writable access, same contract as acpi_map_fn. A root
+ * that does not validate is left untouched (with a message). Returns the
+ * number of entries removed, or -1 for an unusable RSDP. Before the guest
+ * runs, on the boot CPU.
+ */
+typedef void *(*acpi_map_rw_fn)(uint64_t pa, uint64_t len, void *ctx);
+int acpi_hide_table(const void *rsdp, size_t rsdp_len, const char *sig,
+		    acpi_map_rw_fn map, void *ctx);
+
 /* The copy of the used table with signature @sig (4 chars), its length in
  * *len when len != NULL; NULL when absent or not copied. */
 const void *acpi_table_copy(const struct acpi_info *info, const char *sig,

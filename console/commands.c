@@ -8,6 +8,7 @@
 #include "console/internal.h"
 #include "arch/x86.h"
 #include "hypercall/hypercall.h"
+#include "iommu/iommu.h"
 #include "kernel/private.h"
 #include "lib/lib.h"
 #include "net/net.h"
@@ -202,6 +203,8 @@ static const struct con_cmd commands[] = {
 	  0, 0, cmd_pause },
 	{ "resume", "", "let the guest run again", 0, 0, cmd_resume },
 	{ "reboot", "now", "reset the machine", 0, 1, cmd_reboot },
+	{ "iommu", "", "AMD-Vi: IOMMUs, device table, blocked DMA by device",
+	  0, 0, iommu_console_cmd },
 };
 
 static void cmd_help(print_fn pr, int argc, char **argv)

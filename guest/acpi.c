@@ -147,32 +147,62 @@ static const char *parse_madt(const struct acpi_header *t, struct guest_madt *ou
 	return NULL;
 }
 
+static const void *acpi_find(const void *rsdp_copy, size_t rsdp_len,
+			     uint64_t limit, const char *sig, bool force_rsdt,
+			     const char **why);
+
 const char *acpi_read_madt(const void *rsdp_copy, size_t rsdp_len,
 			   uint64_t limit, struct guest_madt *out)
+{
+	const void *t;
+	const char *why;
+
+	memset(out, 0, sizeof(*out));
+	t = acpi_find_table(rsdp_copy, rsdp_len, limit, "APIC", false, &why);
+	if (!t)
+		return strcmp(why, "not listed") ? why : "no MADT";
+	return parse_madt(t, out);
+}
+
+const void *acpi_find_table(const void *rsdp_copy, size_t rsdp_len,
+			    uint64_t limit, const char *sig, bool rsdt,
+			    const char **why)
+{
+	const void *t = acpi_find(rsdp_copy, rsdp_len, limit, sig, rsdt, why);
+
+	if (!t && !*why)
+		*why = "not listed";
+	return t;
+}
+
+static const void *acpi_find(const void *rsdp_copy, size_t rsdp_len,
+			     uint64_t limit, const char *sig, bool force_rsdt,
+			     const char **why)
 {
 	struct acpi_rsdp r = { 0 };
 	bool xsdt;
 
-	memset(out, 0, sizeof(*out));
+	*why = NULL;
 	if (rsdp_copy == NULL || rsdp_len < 20)
-		return "no RSDP";
+		return *why = "no RSDP", NULL;
 	memcpy(&r, rsdp_copy, MIN(rsdp_len, sizeof(r)));
 	if (memcmp(r.signature, "RSD PTR ", 8) != 0 || sum_bytes(&r, 20) != 0)
-		return "RSDP signature or checksum bad";
-	xsdt = r.revision >= 2 && rsdp_len >= sizeof(r) && r.xsdt_address &&
-	       r.length >= sizeof(r) && sum_bytes(&r, sizeof(r)) == 0;
+		return *why = "RSDP signature or checksum bad", NULL;
+	xsdt = !force_rsdt && r.revision >= 2 && rsdp_len >= sizeof(r) &&
+	       r.xsdt_address && r.length >= sizeof(r) &&
+	       sum_bytes(&r, sizeof(r)) == 0;
 	const struct acpi_header *root = table_at(xsdt ? r.xsdt_address :
 						  r.rsdt_address, limit);
 	if (root == NULL || memcmp(root->signature, xsdt ? "XSDT" : "RSDT", 4))
-		return "root table missing or bad";
+		return *why = "root table missing or bad", NULL;
 	size_t esz = xsdt ? 8 : 4;
 	size_t n = (root->length - sizeof(*root)) / esz;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t pa = 0;
 		memcpy(&pa, (const uint8_t *)root + sizeof(*root) + i * esz, esz);
 		const struct acpi_header *t = table_at(pa, limit);
-		if (t && memcmp(t->signature, "APIC", 4) == 0)
-			return parse_madt(t, out);
+		if (t && memcmp(t->signature, sig, 4) == 0)
+			return t;
 	}
-	return "no MADT";
+	return NULL;
 }

@@ -48,7 +48,7 @@ static void check_memmap(const struct guest_boot *b)
  * without, then the highest wins. Firmware ranges usually sit below 1 MiB,
  * at the very top of RAM or in the MMIO window, so the guess can still pick
  * a firmware range (then the probe FAILs): the loader should pass hv_hole=. */
-static bool parse_hole(const char *opt, uint64_t *base, uint64_t *len)
+bool guest_parse_hole(const char *opt, uint64_t *base, uint64_t *len)
 {
 	size_t n = 0;
 	while (opt[n] && opt[n] != ':' && opt[n] != ' ')
@@ -66,7 +66,7 @@ static bool find_hole(const struct guest_boot *b, const char *opt,
 		      uint64_t *base, uint64_t *len)
 {
 	if (opt)
-		return parse_hole(opt, base, len);
+		return guest_parse_hole(opt, base, len);
 	int best = 0;                   /* 0 none, 1 RAM before, 2 both sides */
 	for (size_t i = 1; i < b->nr_ranges; i++) {
 		const struct guest_range *r = &b->ranges[i], *p = &b->ranges[i - 1];

@@ -182,6 +182,11 @@ struct guest_madt {
  * Returns NULL on success or why the tables were refused. */
 const char *acpi_read_madt(const void *rsdp, size_t rsdp_len, uint64_t limit,
 			   struct guest_madt *out);
+/* acpi_find_table: the valid table with signature SIG listed by the XSDT
+ * (the RSDT when there is none, or when RSDT is true), or NULL with why
+ * ("not listed" when the root is fine but lacks it). */
+const void *acpi_find_table(const void *rsdp, size_t rsdp_len, uint64_t limit,
+			    const char *sig, bool rsdt, const char **why);
 
 /* ---- console (guest/serial.c) ------------------------------------------ */
 void serial_init(void);
@@ -230,6 +235,11 @@ long hypercall(unsigned long nr, unsigned long a0, unsigned long a1);
 void check_report(const char *name, bool ok, const char *fmt, ...)
 	__printf(3, 4);
 void checks_cpu(void);                /* CPUID, EFER, VMMCALL, VMRUN: any CPU */
+/* guest_parse_hole: BASE:LEN of hv_hole= (guest/bootchecks.c). */
+bool guest_parse_hole(const char *opt, uint64_t *base, uint64_t *len);
+/* checks_dma (guest/dma.c, option dma): the IOMMU hidden, edu DMA into
+ * guest RAM works, into and out of the hypervisor's hole it does not. */
+void checks_dma(const struct guest_boot *b, const char *hole);
 void checks_boot(const struct guest_boot *b, const char *hole_opt,
 		 bool console);
 /* ACPI PM1 registers of QEMU's q35 (ICH9: PMBASE from LPC config 0x40;

@@ -33,7 +33,7 @@ static struct guest_boot boot;
 
 struct options {
 	bool exit, triplefault, smp, bench, console, poweroff, nmistorm,
-	     nmihold, pcihidden, spin, work;
+	     nmihold, pcihidden, spin, work, dma;
 	const char *hv_hole;            /* points after "hv_hole=" */
 	const char *hvnic;              /* points after "hvnic=" */
 	int reset;                      /* reset_method() index, -1 none */
@@ -82,6 +82,8 @@ static void parse_options(const char *s, struct options *o)
 			o->spin = true;
 		else if (token_is(s, n, "work"))
 			o->work = true;
+		else if (token_is(s, n, "dma"))
+			o->dma = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
 		else if (n > 6 && strncmp(s, "hvnic=", 6) == 0)
@@ -166,6 +168,8 @@ void guest_main(uint32_t magic, uint32_t info)
 		check_pci_hidden();             /* hypervisor's pci_hide=1f.3 */
 	if (opt.hvnic)
 		check_hvnic_hidden(opt.hvnic);  /* the hypervisor's NIC is absent */
+	if (opt.dma)
+		checks_dma(&boot, opt.hv_hole);  /* edu DMA against the IOMMU */
 	uint32_t failed = cpus[0].checks_failed;
 	if (failed == 0)
 		printk("boot cpu ok\n");

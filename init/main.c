@@ -12,6 +12,7 @@
 #include "lib/lib.h"
 #include "loader/loader.h"
 #include "console/console.h"
+#include "iommu/iommu.h"
 #include "mm/mm.h"
 #include "svm/svm.h"
 #include "smp/smp.h"
@@ -166,6 +167,12 @@ static const void *acpi_map(uint64_t pa, uint64_t len, void *ctx)
 	return phys_to_virt(PADDR(pa));
 }
 
+/* The same, writable: the guest's view of ACPI is edited in place. */
+static void *acpi_map_rw(uint64_t pa, uint64_t len, void *ctx)
+{
+	return (void *)acpi_map(pa, len, ctx);
+}
+
 static void acpi_bringup(void)
 {
 	const void *rsdp = boot_info.rsdp_new ? boot_info.rsdp_new : boot_info.rsdp_old;
@@ -269,9 +276,62 @@ static uint16_t io_port_of(const struct acpi_reg *r)
 	       r->address <= 0xFFFE ? (uint16_t)r->address : 0;
 }
 
+/* AMD-Vi (iommu/): every IOMMU the IVRS names translates before the
+ * guest's first instruction; without one, the boot line says DMA is not
+ * protected, and iommu=required stops here. */
+static void iommu_bringup(void)
+{
+	struct hv_hole holes[HV_MAX_HOLES];
+	struct iommu_config cfg = { 0 };
+	size_t n;
+
+	cfg.ivrs = acpi_table_copy(&acpi, ACPI_SIG_IVRS, &cfg.ivrs_len);
+	cfg.map = bootinfo_ram_map(&boot_info, &n);
+	cfg.nmap = n;
+	cfg.nholes = hv_holes(holes);
+	cfg.holes = holes;
+	cfg.required = options.iommu_required;
+	if (iommu_init(&cfg) == 0) {
+		/* Its table leaves the guest's ACPI view (acpi/hide.c). */
+		int k = acpi_hide_table(boot_info.rsdp_new ? boot_info.rsdp_new :
+					boot_info.rsdp_old,
+					boot_info.rsdp_new ? boot_info.rsdp_new_len :
+					boot_info.rsdp_old_len, ACPI_SIG_IVRS,
+					acpi_map_rw, NULL);
+		printk("iommu: IVRS %s the guest's ACPI tables\n",
+		       k > 0 ? "removed from" : "not found in");
+	} else if (options.iommu_required) {
+		panic("iommu=required but DMA is not protected (see the iommu: "
+		      "lines above): refusing to boot");
+	}
+}
+
+/* The IOMMUs' registers and configuration pages (ECAM, segment 0). */
+static size_t iommu_hidden_pages(uint64_t *out, size_t cap)
+{
+	struct iopt_range r[IVRS_MAX_IOMMUS];
+	size_t n = 0, nr = iommu_mmio_ranges(r, ARRAY_SIZE(r));
+
+	for (size_t i = 0; i < nr; i++)
+		for (uint64_t pa = r[i].base; pa < r[i].end && n < cap; pa += 4096)
+			out[n++] = pa;
+	for (unsigned b = 0; b < 65536 && n < cap; b++) {
+		if (!iommu_is_own_function(0, (uint16_t)b))
+			continue;
+		for (unsigned k = 0; k < acpi.mcfg_count && n < cap; k++)
+			if (acpi.mcfg[k].segment == 0 &&
+			    (b >> 8) >= acpi.mcfg[k].start_bus &&
+			    (b >> 8) <= acpi.mcfg[k].end_bus)
+				out[n++] = acpi.mcfg[k].base +
+					   ((uint64_t)(b - (acpi.mcfg[k].start_bus << 8)) << 12);
+	}
+	return n;
+}
+
 static void svm_bringup(const struct console_guard *con)
 {
 	struct svm_config cfg = { 0 };
+	static uint64_t hidden_pages[SVM_MAX_HIDDEN_PAGES];
 	size_t n;
 
 	uint64_t ioapics[ACPI_MAX_IOAPICS];
@@ -305,6 +365,8 @@ static void svm_bringup(const struct console_guard *con)
 	}
 	cfg.mcfg = acpi.mcfg;
 	cfg.nmcfg = acpi.mcfg_count;
+	cfg.hidden_pages = hidden_pages;
+	cfg.nhidden_pages = iommu_hidden_pages(hidden_pages, ARRAY_SIZE(hidden_pages));
 	cfg.s5_known = acpi.sleep.known[5];
 	cfg.s5_typ[0] = acpi.sleep.typ_a[5];
 	cfg.s5_typ[1] = acpi.sleep.typ_b[5];
@@ -409,6 +471,10 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	/* 11b. The hypervisor's own NIC (net=), lwIP, its address; its MSI
 	 *      an NMI to the boot CPU like the console's IRQ. */
 	net_bringup();
+	/* 11c. AMD-Vi: device DMA translated, the hypervisor's memory out of
+	 *      its reach, INIT/SMI/NMI/ExtINT MSIs refused, the IOMMU hidden;
+	 *      or the boot line "DMA is not protected" (iommu=required: stop). */
+	iommu_bringup();
 	if (options.panic_on_cpu >= 0)
 		smp_call_all(maybe_panic, NULL, 1000);
 	/* 12. SVM on every CPU: NPT, MSRPM, IOPM shared; a vCPU per CPU. */

@@ -99,6 +99,7 @@ static const char *value_hint(const char *w, size_t kl)
 		{ "console_port", "console_port: 1..65535" },
 		{ "console_key", "console_key: none" },
 		{ "pci_hide", "pci_hide: DD.F, at most 4" },
+		{ "iommu", "iommu: required" },
 		{ "panic_on_cpu", "panic_on_cpu: a CPU index below 4096" },
 	};
 
@@ -130,6 +131,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->ip_prefix = 0;
 	opt->udp_console_port = NET_CONSOLE_PORT;
 	opt->console_key_none = false;
+	opt->iommu_required = false;
 	if (errlen)
 		err[0] = 0;
 
@@ -203,6 +205,10 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			      parse_devfn(v, vl, &opt->pci_hide[opt->npci_hide]);
 			if (!bad)
 				opt->npci_hide++;
+		} else if (word_is(w, kl, "iommu") && v) {
+			bad = !word_is(v, vl, "required");
+			if (!bad)
+				opt->iommu_required = true;
 		} else if (word_is(w, kl, "panic_on_cpu") && v) {
 			bad = kparse_u64(v, vl, &n) != 0 || n >= 4096;
 			if (!bad)

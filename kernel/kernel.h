@@ -173,6 +173,7 @@ struct hv_options {
 	uint8_t ip_prefix;
 	uint16_t udp_console_port; /* console_port=, default 4444 */
 	bool console_key_none;    /* console_key=none: plaintext UDP console */
+	bool iommu_required;      /* iommu=required: no boot without DMA protection */
 };
 
 /* cmdline_parse: parse "key=value key ..." words. Unknown words and bad

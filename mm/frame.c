@@ -41,6 +41,8 @@ static const char *const tag_names[FRAME_TAG_COUNT] = {
 	[FRAME_TAG_GUEST_INFO] = "guest-info",
 	[FRAME_TAG_TEST] = "test",
 	[FRAME_TAG_NIC] = "nic",
+	[FRAME_TAG_IOMMU] = "iommu",
+	[FRAME_TAG_IOPT] = "io-pagetable",
 };
 
 const char *frame_tag_name(enum frame_tag tag)

@@ -93,6 +93,8 @@ enum frame_tag {
 	FRAME_TAG_GUEST_INFO,   /* guest boot information */
 	FRAME_TAG_TEST,         /* self-tests */
 	FRAME_TAG_NIC,          /* NIC descriptor rings and packet buffers (pinned: DMA) */
+	FRAME_TAG_IOMMU,        /* AMD-Vi device table, rings (iommu/) */
+	FRAME_TAG_IOPT,         /* AMD-Vi I/O page tables (iommu/) */
 	FRAME_TAG_COUNT,
 	FRAME_TAG_NONE = 0xFF,  /* "no block here" (frame_block_tag) */
 };

@@ -31,6 +31,7 @@
 #include "acpi/acpi.h"
 #include "arch/x86.h"
 #include "decode/decode.h"
+#include "iommu/iommu.h"
 #include "lib/lib.h"
 
 

@@ -157,6 +157,8 @@ struct svm_global {
 	size_t ncfg;
 	bool s5_known;
 	uint8_t s5_typ[2];
+	uint64_t hidden_page[SVM_MAX_HIDDEN_PAGES]; /* device pages the guest never sees */
+	size_t nhidden_page;
 };
 extern struct svm_global svm;
 
@@ -231,6 +233,16 @@ static inline void vcpu_insn_done(struct vcpu *v)
 
 
 /* Whether [gpa, gpa + len) touches the hypervisor's memory. */
+/* A page of a device that is the hypervisor's (the IOMMU's registers
+ * and configuration page): not mapped; reads all-ones, writes dropped. */
+static inline bool in_hidden_page(uint64_t gpa)
+{
+	for (size_t i = 0; i < svm.nhidden_page; i++)
+		if ((gpa & ~0xFFFull) == svm.hidden_page[i])
+			return true;
+	return false;
+}
+
 static inline bool in_hv_hole(uint64_t gpa, uint64_t len)
 {
 	for (size_t i = 0; i < svm.nholes; i++)

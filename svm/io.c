@@ -35,6 +35,7 @@
  * reads all-ones in every byte).
  */
 #include "svm/internal.h"
+#include "iommu/iommu.h"
 #include "arch/x86.h"
 #include "kernel/private.h"
 

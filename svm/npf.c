@@ -5,7 +5,8 @@
  *  - writes to the local APIC page (mapped read-only): decoded and
  *    emulated (svm/apic.c); writes to an I/O APIC page (also read-only):
  *    filtered and performed, svm/guard.c;
- *  - accesses to the hypervisor's hole: counted and logged; a decodable
+ *  - accesses to the hypervisor's hole, and to the pages of its devices
+ *    (the IOMMU's registers and configuration page): counted and logged; a decodable
  *    move reads all-ones and its write is dropped; anything else (a page
  *    walk through the hole, an instruction fetch, an undecodable access)
  *    stops the vCPU with a reason;
@@ -158,7 +159,7 @@ enum exit_action handle_npf(struct vcpu *v)
 	    (io = guard_cfg_index(gpa)) >= 0 &&
 	    ((err & NPF_ERR_WRITE) || svm.cfg_page_hidden[io]))
 		return guard_cfg_access(v, gpa, io);
-	if (in_hv_hole(gpa, 1) || hide_gpa(gpa))
+	if (in_hv_hole(gpa, 1) || hide_gpa(gpa) || in_hidden_page(gpa))
 		return hole_access(v, gpa, err);
 	if (gpa >= svm.guest_top)
 		return map_on_demand(v, gpa);

@@ -3,6 +3,7 @@
  * the state all vCPUs share: the nested page table, MSRPM and IOPM.
  */
 #include "svm/internal.h"
+#include "iommu/iommu.h"
 #include "arch/x86.h"
 #include "kernel/private.h"
 #include "lib/lib.h"
@@ -58,7 +59,7 @@ static int build_npt(const struct svm_config *cfg)
 	struct npt_range holes[HV_MAX_HOLES + SVM_MAX_HIDDEN];
 	struct npt_range low = { 0, 2 * MiB };
 	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 3] = { 0 };
-	uint64_t unmapped[CFG_MAX_DEVS];
+	uint64_t unmapped[CFG_MAX_DEVS + SVM_MAX_HIDDEN_PAGES];
 	size_t nro = 1 + svm.nioapics, nun = 0;
 	struct npt_layout layout = {
 		.top = svm.guest_top,
@@ -82,6 +83,8 @@ static int build_npt(const struct svm_config *cfg)
 		else
 			ro[nro++] = svm.cfg_page[i];
 	}
+	for (size_t i = 0; i < svm.nhidden_page; i++)
+		unmapped[nun++] = svm.hidden_page[i];   /* the IOMMUs' (iommu/) */
 	if (svm.reset_mmio)
 		ro[nro++] = ALIGN_DOWN(svm.reset_mmio, 4096);
 	if (svm.fch)
@@ -168,9 +171,17 @@ int svm_init(const struct svm_config *cfg)
 	/* The page the hypervisor's APIC really is at (the MADT may place
 	 * it away from 0xFEE00000); every CPU's is at the same address. */
 	svm.apic_gpa = lapic_base_pa() & ~0xFFFULL;
+	assert(cfg->nhidden_pages <= SVM_MAX_HIDDEN_PAGES);
+	for (size_t i = 0; i < cfg->nhidden_pages; i++)
+		svm.hidden_page[i] = cfg->hidden_pages[i] & ~0xFFFull;
+	svm.nhidden_page = cfg->nhidden_pages;
 	guard_init(cfg);
 	guard_cfg_init(cfg);
 	hide_init(cfg);
+	/* The IOMMU's function is hidden through config mechanism #1 too
+	 * (iommu/hide.c): its ports are intercepted on any chipset. */
+	if (iommu_active())
+		svm.cfg_guarded = true;
 	if (build_npt(cfg)) {
 		printk("svm: out of memory for the nested page table\n");
 		return -1;

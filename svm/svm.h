@@ -255,6 +255,7 @@ unsigned apic_reg_flags(uint32_t off, bool x2apic);
 /* ==== SVM: bring-up and the guest (svm/setup.c) ========================= */
 
 #define SVM_MAX_IOAPICS 8      /* guarded; more are reported */
+#define SVM_MAX_HIDDEN_PAGES 64    /* svm_config.hidden_pages */
 /* PM1 register slots: PM1a, PM1b, then PM1a and PM1b again for the legacy
  * ports when the X_ blocks name others (slot & 1: b). */
 #define SVM_PM1_SLOTS   4
@@ -300,6 +301,11 @@ struct svm_config {
 	size_t nhidden;
 	const uint32_t *hidden_bdf;
 	size_t nhidden_bdf;
+	/* Device pages that are the hypervisor's (the IOMMUs' registers and
+	 * configuration pages, iommu/): never mapped for the guest, which
+	 * reads all-ones there; at most SVM_MAX_HIDDEN_PAGES. */
+	const uint64_t *hidden_pages;
+	size_t nhidden_pages;
 };
 #define SVM_MAX_HIDDEN 8
 

@@ -4,6 +4,7 @@
  * that runs it.
  */
 #include "svm/internal.h"
+#include "iommu/iommu.h"
 #include "arch/x86.h"
 #include "kernel/private.h"
 #include "lib/lib.h"
@@ -457,6 +458,8 @@ void vcpu_run(struct vcpu *v)
 		smp_poll_sources(c);
 		if (v->hlt_wait)
 			hlt_pause(c);
+		/* Blocked DMA is reported from here (at most every 10 ms). */
+		iommu_poll(false);
 		if (act == EXIT_STOP) {
 			v->state = VCPU_STOPPED;
 			printk("vcpu %u stopped: %s\n", v->index,

@@ -7,7 +7,8 @@
  * ./build/unit/test_acpi writes the seeds of tests/fuzz/corpus/acpi/).
  * The map callback returns a heap copy of exactly the range asked for, so
  * ASan reports any read past what the parser mapped. After parsing, the
- * queries and acpi_copy_tables() run on the result too.
+ * queries, acpi_copy_tables() and acpi_hide_table() (which edits the
+ * image in place) run on the result too.
  *
  * Checksums would stop almost every mutation at the door, so inputs of odd
  * length are first "repaired": every checksum of the RSDP and of anything
@@ -91,6 +92,21 @@ static void fix_checksums(uint8_t *b, size_t size)
 	}
 }
 
+/* Writable, in place (acpi_hide_table edits the roots): exactly the
+ * range asked for must lie in the image. */
+static uint8_t *img_rw;
+
+static void *fuzz_map_rw(uint64_t pa, uint64_t len, void *ctx)
+{
+	struct image *m = ctx;
+
+	if (len == 0 || pa + len < pa)
+		abort();
+	if (pa < IMG_BASE || len > m->size || pa - IMG_BASE > m->size - len)
+		return NULL;
+	return img_rw + (pa - IMG_BASE);
+}
+
 static void *fuzz_alloc(size_t size)
 {
 	if (img.ncopies == 8 || size > (1u << 20))
@@ -133,6 +149,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		acpi_print_summary(&info);
 		acpi_copy_tables(&info, fuzz_map, &img, fuzz_alloc);
 		(void)acpi_table_copy(&info, "APIC", NULL);
+		/* Last: it edits the image the maps above copied from. */
+		img_rw = mem;
+		(void)acpi_hide_table(rsdp, rsdp_len, "IVRS", fuzz_map_rw, &img);
 	}
 	while (img.nmaps)
 		free(img.maps[--img.nmaps]);

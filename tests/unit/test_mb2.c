@@ -322,6 +322,12 @@ TEST(cmdline_options)
 	CHECK_EQ(o.npci_hide, 2);
 	CHECK_EQ(o.pci_hide[0], 31 << 3 | 3);
 	CHECK_EQ(o.pci_hide[1], 3 << 3);
+	CHECK(!o.iommu_required);
+	CHECK(cmdline_parse("iommu=required", &o, err, sizeof(err)) == 0);
+	CHECK(o.iommu_required);
+	CHECK(cmdline_parse("iommu=maybe", &o, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "iommu: required") != NULL);
+	CHECK(cmdline_parse("iommu", &o, err, sizeof(err)) == -1);
 }
 
 TEST(cmdline_pci_hide_bad)

@@ -1,0 +1,150 @@
+/*
+ * iommu/events.c - read the event logs (AMD IOMMU spec 48882, 2.5): on
+ * the exit path every 10 ms at most (any CPU; whoever takes the lock
+ * drains, the others go on), and from the console. Each blocked access is
+ * counted by device, page and direction and logged with a rate limit; the
+ * console's `iommu` prints the counts.
+ */
+#include "iommu/internal.h"
+#include "arch/x86.h"
+
+static struct spinlock iommu_lock = SPINLOCK_INIT;
+
+#define IOMMU_LOG_FIRST 16
+
+static void take_event(struct iommu_unit *u, const uint32_t raw[4])
+{
+	struct iommu_event ev;
+	uint64_t same = 0;
+
+	iommu_event_decode(raw, &ev);
+	same = iommu_faults_add(&iommu.faults, &ev);
+	iommu.logged++;
+	/* Rate limit: the first of each kind, the first IOMMU_LOG_FIRST of the
+	 * others, then one line in 256. */
+	if (same == 1 || (!same && iommu.logged <= IOMMU_LOG_FIRST) ||
+	    (iommu.logged & 255) == 0)
+		printk("iommu: %s: %s by %02x:%02x.%x at %llx blocked "
+		       "(flags %03x; %llu events so far)\n",
+		       iommu_event_name(ev.code), ev.write ? "write" : "read",
+		       ev.devid >> 8, (ev.devid >> 3) & 31, ev.devid & 7,
+		       (unsigned long long)ev.addr, ev.flags,
+		       (unsigned long long)iommu.logged);
+}
+
+static void drain(struct iommu_unit *u)
+{
+	uint32_t tail = (uint32_t)(iommu_reg(u, MMIO_EVT_TAIL) & RING_PTR_MASK);
+	uint64_t status = iommu_reg(u, MMIO_STATUS);
+	bool any = false;
+
+	if (tail >= EVT_BYTES)
+		tail = 0;
+	for (;;) {
+		volatile uint32_t *e = &u->evt[u->evt_head / 4];
+		uint32_t raw[4];
+
+		/* Event codes are never 0 (2.5.2): a zeroed slot is free. */
+		if (u->evt_head == tail && !(u->tail_quirk && (e[1] >> 28)))
+			break;
+		for (unsigned k = 0; k < 4; k++)
+			raw[k] = e[k];
+		for (unsigned k = 0; k < 4; k++)
+			e[k] = 0;
+		take_event(u, raw);
+		u->evt_head = (u->evt_head + 16) % EVT_BYTES;
+		iommu_set_reg(u, MMIO_EVT_HEAD, u->evt_head);
+		any = true;
+		if (u->tail_quirk && u->evt_head == 0)
+			break;       /* QEMU never wraps: restarted below */
+	}
+	if (status & STATUS_EVT_OVERFLOW) {
+		u->overflows++;
+		printk("iommu: event log of %llx overflowed: events lost\n",
+		       (unsigned long long)u->m->base);
+	}
+	if (any || (status & STATUS_EVT_OVERFLOW))
+		iommu_restart_event_log(u);
+}
+
+void iommu_poll(bool force)
+{
+	uint64_t now;
+
+	if (!iommu_active())
+		return;
+	now = rdtsc();
+	if (!force && now < __atomic_load_n(&iommu.next_poll, __ATOMIC_RELAXED))
+		return;
+	if (force)
+		spin_lock(&iommu_lock);
+	else if (!spin_trylock(&iommu_lock))
+		return;          /* another CPU drains */
+	__atomic_store_n(&iommu.next_poll, now + iommu.poll_interval,
+			 __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < iommu.nunits; i++)
+		drain(&iommu.units[i]);
+	spin_unlock(&iommu_lock);
+}
+
+/* Hook for an NMI-delivered IOMMU interrupt (EventIntEn with the MSI
+ * routed as an NMI; not wired: docs/iommu.md). Never waits for the lock:
+ * the interrupted code may hold it. */
+void iommu_nmi(void)
+{
+	if (!iommu_active() || !spin_trylock(&iommu_lock))
+		return;
+	for (unsigned i = 0; i < iommu.nunits; i++)
+		drain(&iommu.units[i]);
+	spin_unlock(&iommu_lock);
+}
+
+void iommu_console_cmd(print_fn pr, int argc, char **argv)
+{
+	iommu_report(pr);
+}
+
+void iommu_report(print_fn pr)
+{
+	if (!iommu_active()) {
+		pr("no IOMMU translating: DMA is not protected\n");
+		return;
+	}
+	iommu_poll(true);
+	spin_lock(&iommu_lock);
+	for (unsigned i = 0; i < iommu.nunits; i++) {
+		const struct iommu_unit *u = &iommu.units[i];
+
+		pr("IOMMU %u: %02x:%02x.%x at %llx, EFR %llx, control %llx, "
+		   "status %llx, event log %llx (head %x%s), overflows %llu\n",
+		   i, u->m->devid >> 8,
+		   (u->m->devid >> 3) & 31, u->m->devid & 7,
+		   (unsigned long long)u->m->base, (unsigned long long)u->efr,
+		   (unsigned long long)iommu_reg(u, MMIO_CONTROL),
+		   (unsigned long long)iommu_reg(u, MMIO_STATUS),
+		   (unsigned long long)u->evt_pa, u->evt_head,
+		   u->tail_quirk ? ", QEMU tail quirk" : "",
+		   (unsigned long long)u->overflows);
+	}
+	pr("device table at %llx: %u IDs translated to guest RAM, the rest "
+	   "blocked; I/O page tables: %zu pages, %llu MiB mapped\n",
+	   (unsigned long long)iommu.dev_table_pa, iommu.covered,
+	   iommu.pt.table_pages, (unsigned long long)(iommu.pt.mapped >> 20));
+	pr("events: %llu (IO_PAGE_FAULT %llu: %llu reads, %llu writes blocked)\n",
+	   (unsigned long long)iommu.logged,
+	   (unsigned long long)iommu.faults.by_code[EVT_IO_PAGE_FAULT],
+	   (unsigned long long)iommu.faults.reads,
+	   (unsigned long long)iommu.faults.writes);
+	for (unsigned i = 0; i < iommu.faults.nkinds; i++) {
+		const struct iommu_fault_kind *k = &iommu.faults.kinds[i];
+
+		pr("  %02x:%02x.%x %-5s page %llx: %llu\n", k->devid >> 8,
+		   (k->devid >> 3) & 31, k->devid & 7,
+		   k->write ? "write" : "read", (unsigned long long)k->page,
+		   (unsigned long long)k->count);
+	}
+	if (iommu.faults.other)
+		pr("  (other devices/pages: %llu)\n",
+		   (unsigned long long)iommu.faults.other);
+	spin_unlock(&iommu_lock);
+}
