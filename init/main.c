@@ -360,5 +360,6 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 		halt_forever();
 	/* 15. The guest gets the firmware's APIC setup, then the boot CPU. */
 	lapic_restore_firmware_state();
-	svm_run_boot_vcpu(gs.entry, gs.mbi, gs.gdt);
+	svm_run_boot_vcpu(gs.entry, gs.mbi, gs.gdt,
+			  gs.is_linux ? SVM_BOOT_LINUX32 : SVM_BOOT_MULTIBOOT2);
 }
