@@ -51,7 +51,7 @@ KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
 KERNEL    := $(BUILD)/hv.elf
 ISO       := $(BUILD)/hv.iso
 
-.PHONY: all iso guest run run-uefi console gdb test test-unit test-qemu fuzz bench \
+.PHONY: all iso guest run run-uefi console gdb test test-unit test-qemu test-linux fuzz bench \
         deps clean help FORCE
 all: $(ISO)
 
@@ -175,6 +175,12 @@ test-qemu: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GUEST_ELF) $(LINUX_KERNEL) $(LINUX_INITRD)
 	$(Q)$(PYTHON) -m pytest -q tests/qemu $(PYTEST_ARGS)
 
+# The Linux guest's whole matrix (-smp 1/4, SeaBIOS/OVMF, reboot): a Linux
+# boot under TCG costs 1-3 minutes, so make test runs only the combined one.
+test-linux: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(LINUX_KERNEL) $(LINUX_INITRD)
+	$(Q)HV_TEST_LINUX_MATRIX=1 $(PYTHON) -m pytest -q tests/qemu/test_linux.py $(PYTEST_ARGS)
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-unit
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
@@ -229,5 +235,5 @@ clean:
 
 help:
 	@sed -n '1,11p' Makefile
-	@echo "targets: all iso guest run run-uefi console gdb test test-unit test-qemu fuzz bench deps clean"
+	@echo "targets: all iso guest linux-guest run run-uefi console gdb test test-unit test-qemu test-linux fuzz bench deps clean"
 	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST=own|linux GUEST_ARGS='$(GUEST_ARGS)' QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="

@@ -28,4 +28,5 @@ for t in $tests; do
 	esac
 done
 echo "linux-init: shell"
-exec setsid sh -c 'exec sh </dev/ttyS0 >/dev/ttyS0 2>&1'
+# A session of its own with the console as controlling terminal (Ctrl-C).
+exec setsid cttyhack sh
