@@ -53,6 +53,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->mm_selftest = false;
 	opt->heap_poison = HEAP_POISON_DEFAULT;
 	opt->panic_on_cpu = -1;
+	opt->linux_entry = 0;
 	if (errlen)
 		err[0] = 0;
 
@@ -103,6 +104,10 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 				if (!bad)
 					opt->heap_poison = (uint32_t)n;
 			}
+		} else if (word_is(w, kl, "linux_entry") && v) {
+			bad = !word_is(v, vl, "32") && !word_is(v, vl, "64");
+			if (!bad)
+				opt->linux_entry = v[0] == '3' ? 32 : 64;
 		} else if (word_is(w, kl, "panic_on_cpu") && v) {
 			bad = kparse_u64(v, vl, &n) != 0 || n >= 4096;
 			if (!bad)
@@ -118,7 +123,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		if (bad) {
 			if (!rc)
 				ksnprintf(err, errlen,
-					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial, console: com1..com4 or a port, console also off; heap_poison: full or a multiple of 16 in 16..2048)",
+					  "bad value in '%.*s' (hv_mem: 8M..4080M in 2M steps; serial, console: com1..com4 or a port, console also off; heap_poison: full or a multiple of 16 in 16..2048; linux_entry: 32 or 64)",
 					  (int)MIN(wl, 64), w);
 			rc = -1;
 		}

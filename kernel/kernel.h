@@ -145,6 +145,8 @@ struct hv_options {
 	bool mm_selftest;         /* mm_selftest: run the allocator self-test */
 	uint32_t heap_poison;     /* heap_poison=full|BYTES (mm/mm.h) */
 	int panic_on_cpu;         /* panic_on_cpu=N: test the panic path (-1 off) */
+	unsigned linux_entry;     /* linux_entry=32|64: a Linux guest's entry
+				   * (0: 32) */
 };
 
 /* cmdline_parse: parse "key=value key ..." words. Unknown words and bad

@@ -92,14 +92,16 @@ static int find_guest(const struct bootinfo *bi, const char **args)
 static int linux_prepare(const struct bootinfo *bi, const struct mem_ctx *mc,
 			 const struct loader_memmap *map, int g,
 			 const char *args, const uint8_t *image, uint64_t size,
-			 struct guest_start *out, struct loader_err *err)
+			 unsigned entry, struct guest_start *out,
+			 struct loader_err *err)
 {
 	static char cmdline[GUEST_CMDLINE_MAX];
 	static struct loader_plan plan;
 	static struct linux_info li;
 	struct loader_move moves[BOOT_MAX_MODULES];
-	struct loader_block blocks[4];
+	struct loader_block blocks[5];
 	struct linux_bp_input in;
+	bool use64;
 	const char *iargs;
 	const void *rsdp = bi->rsdp_new ? bi->rsdp_new : bi->rsdp_old;
 	size_t rsdp_len = bi->rsdp_new ? new_len_of(bi) : (bi->rsdp_old ? 20 : 0);
@@ -112,6 +114,12 @@ static int linux_prepare(const struct bootinfo *bi, const struct mem_ctx *mc,
 		rc = loader_linux_plan(&li, map, &plan, err);
 	if (rc != LOADER_OK)
 		return rc;
+	if (entry == 64 && !li.entry64) {
+		ksnprintf(err->msg, sizeof(err->msg), "linux: linux_entry=64, but "
+			  "xloadflags (0x236) lacks XLF_KERNEL_64");
+		return LOADER_E_UNSUPPORTED;
+	}
+	use64 = entry == 64;    /* the 32-bit entry unless asked: docs/linux.md */
 	if (rsdp)
 		memcpy(rsdp_new_copy, rsdp, rsdp_len);
 	sd_size = loader_linux_setup_data_size(map, rsdp_len);
@@ -120,7 +128,9 @@ static int linux_prepare(const struct bootinfo *bi, const struct mem_ctx *mc,
 	blocks[1] = (struct loader_block){ cl_size, 16, 0 };
 	blocks[2] = (struct loader_block){ 4 * 8, 8, 0 };        /* GDT */
 	blocks[3] = (struct loader_block){ sd_size ? sd_size : 16, 16, 0 };
-	rc = loader_place(map, &plan, bi->mods, bi->nmods, moves, blocks, 4, err);
+	blocks[4] = (struct loader_block){ LOADER_LINUX_PT_SIZE, 4096, 0 };
+	rc = loader_place(map, &plan, bi->mods, bi->nmods, moves, blocks,
+			  use64 ? 5 : 4, err);
 	if (rc != LOADER_OK)
 		return rc;
 	rc = loader_linux_cmdline(&li, args, rsdp ? LOADER_LINUX_RSDP_AT(blocks[3].addr) : 0,
@@ -181,28 +191,45 @@ static int linux_prepare(const struct bootinfo *bi, const struct mem_ctx *mc,
 		if (rc != LOADER_OK)
 			return rc;
 	}
-	/* __BOOT_CS = 0x10, __BOOT_DS = 0x18 (boot.rst). */
+	/* __BOOT_CS = 0x10, __BOOT_DS = 0x18 (boot.rst): 32-bit code, or
+	 * 64-bit code (L = 1, D = 0) for startup_64. */
 	gdt[0] = gdt[1] = 0;
-	gdt[2] = 0x00CF9A000000FFFFULL;
+	gdt[2] = use64 ? 0x00AF9A000000FFFFULL : 0x00CF9A000000FFFFULL;
 	gdt[3] = 0x00CF92000000FFFFULL;
+	out->linux64 = use64;
+	out->pt = 0;
+	if (use64) {
+		void *pt = phys_ptr((void *)mc, blocks[4].addr, LOADER_LINUX_PT_SIZE);
+
+		if (!pt) {
+			ksnprintf(err->msg, sizeof(err->msg), "linux: page tables unreachable");
+			return LOADER_E_ACCESS;
+		}
+		rc = loader_linux_identity_pt(pt, blocks[4].addr, err);
+		if (rc != LOADER_OK)
+			return rc;
+		out->pt = blocks[4].addr;
+	}
 
 	out->is_linux = true;
-	out->entry = plan.entry;
+	/* startup_64 lies 0x200 into the protected-mode kernel (boot.rst). */
+	out->entry = plan.entry + (use64 ? 0x200 : 0);
 	out->mbi = (uint32_t)blocks[0].addr;
 	out->gdt = blocks[2].addr;
 	out->load_end = plan.load_end;
 	out->cmdline = cmdline;
 	printk("guest: Linux boot protocol %u.%02u, kernel at 0x%lx (init_size 0x%x, "
-	       "%s), initrd %s at 0x%lx (0x%lx bytes), boot_params at 0x%lx\n",
+	       "%s, %s-bit entry), initrd %s at 0x%lx (0x%lx bytes), boot_params at 0x%lx\n",
 	       li.version >> 8, li.version & 0xFF, plan.seg[0].base, li.init_size,
-	       li.relocatable ? "relocatable" : "fixed",
+	       li.relocatable ? "relocatable" : "fixed", use64 ? "64" : "32",
 	       rd >= 0 ? "module" : "none", in.initrd_addr, in.initrd_size,
 	       blocks[0].addr);
 	return LOADER_OK;
 }
 
 int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
-		  size_t nholes, struct guest_start *out, struct loader_err *err)
+		  size_t nholes, unsigned linux_entry, struct guest_start *out,
+		  struct loader_err *err)
 {
 	static char cmdline[GUEST_CMDLINE_MAX];
 	static struct boot_module guest_mods[BOOT_MAX_MODULES];
@@ -240,7 +267,8 @@ int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
 		return LOADER_E_ACCESS;
 	}
 	if (loader_is_linux(image, size))
-		return linux_prepare(bi, &mc, &map, g, args, image, size, out, err);
+		return linux_prepare(bi, &mc, &map, g, args, image, size,
+				     linux_entry, out, err);
 	if (bi->rsdp_old)
 		provides |= LOADER_MBI_PROVIDES_ACPI_OLD;
 	if (bi->rsdp_new)
@@ -325,6 +353,7 @@ int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
 	gdt[2] = 0x00CF92000000FFFFULL;
 
 	out->is_linux = false;
+	out->linux64 = false;
 	out->entry = plan.entry;
 	out->mbi = (uint32_t)blocks[0].addr;
 	out->gdt = blocks[1].addr;

@@ -341,3 +341,21 @@ int loader_linux_boot_params(const struct linux_bp_input *in, void *bp_out,
 	bp->e820_entries = (uint8_t)MIN(n, (size_t)LINUX_E820_MAX_ZP);
 	return LOADER_OK;
 }
+
+int loader_linux_identity_pt(void *buf, uint64_t gpa, struct loader_err *err)
+{
+	uint64_t *t = buf;
+
+	if (gpa & 0xFFF || gpa >= FOUR_GIB - LOADER_LINUX_PT_SIZE)
+		return loader_fail(err, LOADER_E_INVAL,
+			"linux: page tables at 0x%lx: not 4 KiB aligned below 4 GiB",
+			gpa);
+	memset(buf, 0, LOADER_LINUX_PT_SIZE);
+	/* P | RW (| PS for 2 MiB leaves): APM Vol. 2, 5.3 (long mode). */
+	t[0] = (gpa + 0x1000) | 0x3;
+	for (uint64_t i = 0; i < 4; i++)
+		t[512 + i] = (gpa + 0x2000 + i * 0x1000) | 0x3;
+	for (uint64_t i = 0; i < 4 * 512; i++)
+		t[1024 + i] = (i * 2 * MiB) | 0x83;
+	return LOADER_OK;
+}

@@ -253,6 +253,13 @@ int loader_linux_cmdline(const struct linux_info *li, const char *args,
 			 uint64_t rsdp, char *out, size_t cap,
 			 struct loader_err *err);
 
+/* Identity page tables for the 64-bit entry (boot.rst, "64-bit boot
+ * protocol": the kernel, boot_params and the command line identity
+ * mapped): PML4, PDPT and four page directories of 2 MiB pages mapping
+ * 0..4 GiB, at gpa (4 KiB aligned). */
+#define LOADER_LINUX_PT_SIZE (6 * 4096)
+int loader_linux_identity_pt(void *buf, uint64_t gpa, struct loader_err *err);
+
 /* loader_linux_setup_data_size: bytes of setup_data (16-byte aligned,
  * below 4 GiB) loader_linux_boot_params writes: a node holding a copy of
  * the RSDP (rsdp_len bytes, 0: none) and, when the guest map has more
@@ -291,6 +298,8 @@ int loader_linux_boot_params(const struct linux_bp_input *in, void *bp,
 
 struct guest_start {
 	bool is_linux;        /* a bzImage: ESI = boot_params, CS 0x10, DS 0x18 */
+	bool linux64;         /* its 64-bit entry: paging on, CR3 = pt */
+	uint64_t pt;          /* identity page tables (linux64) */
 	uint32_t entry;       /* physical, 32-bit protected mode */
 	uint32_t mbi;         /* the guest's Multiboot2 information, or boot_params */
 	uint64_t gdt;         /* a flat GDT: 0x08 code32, 0x10 data; Linux: 0x10
@@ -305,6 +314,7 @@ struct guest_start {
  * Multiboot2 information (memory map with the holes reserved).
  * Returns LOADER_OK or a status with err->msg saying what was refused. */
 int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
-		  size_t nholes, struct guest_start *out, struct loader_err *err);
+		  size_t nholes, unsigned linux_entry, struct guest_start *out,
+		  struct loader_err *err);
 
 #endif

@@ -169,9 +169,11 @@ enum svm_boot_kind {
 	SVM_BOOT_LINUX32,     /* ESI boot_params, EBX/EBP/EDI 0; GDT 0x10 code,
 			       * 0x18 data (Linux boot.rst, "32-bit boot
 			       * protocol") */
+	SVM_BOOT_LINUX64,     /* the same in long mode, CR3 = pt (identity),
+			       * 0x10 64-bit code ("64-bit boot protocol") */
 };
 _Noreturn void svm_run_boot_vcpu(uint32_t entry, uint32_t info, uint64_t gdt_gpa,
-				 enum svm_boot_kind kind);
+				 uint64_t pt, enum svm_boot_kind kind);
 
 /* Number of CPUs whose vCPU is ready. */
 unsigned int svm_vcpus_ready(void);

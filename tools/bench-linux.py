@@ -111,7 +111,7 @@ def main():
         if exits:
             print("  -smp %d VM exits during the boot (debug console `exits` at init):" % smp)
             for line in exits.splitlines():
-                if line.strip() and not line.startswith("hv>"):
+                if line.strip() and not line.startswith("hv>") and line.strip() != "exits":
                     print("    " + line)
     ok = mem_lost is not None and mem_lost <= MEM_TARGET
     print("  memory the guest loses (usable e820 RAM without minus with the "

@@ -13,9 +13,18 @@ mkdir -p "$out"
 cd "$out"
 if [ ! -s vmlinuz ]; then
 	# linux-image-amd64 is a metapackage: its dependency is the image.
-	meta=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	       awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-	[ -n "$meta" ] || { echo "linux-guest: linux-image-amd64 not known to apt (apt-get update?)"; exit 1; }
+	image_pkg() {
+		apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ {print $2; exit}'
+	}
+	meta=$(image_pkg)
+	if [ -z "$meta" ]; then
+		SUDO=
+		[ "$(id -u)" -eq 0 ] || SUDO=sudo
+		$SUDO apt-get update -qq
+		meta=$(image_pkg)
+	fi
+	[ -n "$meta" ] || { echo "linux-guest: linux-image-amd64 is not known to apt"; exit 1; }
 	rm -f linux-image-*.deb
 	apt-get download "$meta" >/dev/null
 	rm -rf kpkg && mkdir kpkg

@@ -99,10 +99,12 @@ def test_linux_smp4_console_hotplug_poweroff(boot, console_path):
 
 
 @matrix
-def test_linux_smp1_reboot(boot):
+def test_linux_smp1_entry64_reboot(boot):
+    """The 64-bit entry (linux_entry=64: long mode, identity page tables)."""
     need_linux()
-    m = boot(cmdline="", guest_args=ARGS + "reboot", linux=True, smp=1,
-             mem="512M")
+    m = boot(cmdline="linux_entry=64", guest_args=ARGS + "reboot", linux=True,
+             smp=1, mem="512M")
+    m.expect(r"hv: guest: Linux boot protocol .*64-bit entry", timeout=120)
     check_inside(m, 1, "0")
     m.expect(r"hv: vcpu 0: guest reset the machine", timeout=120)
     m.expect(r"hv: resetting the machine", timeout=30)

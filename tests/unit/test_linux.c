@@ -367,3 +367,20 @@ TEST(linux_boot_params_huge_map)
 	free(bp);
 	free(img);
 }
+
+TEST(linux_identity_page_tables)
+{
+	uint64_t *pt = aligned_alloc(4096, LOADER_LINUX_PT_SIZE);
+	struct loader_err err;
+
+	CHECK_EQ(loader_linux_identity_pt(pt, 0x5000000, &err), LOADER_OK);
+	CHECK_EQ(pt[0], 0x5001003);                    /* PML4[0] -> PDPT */
+	CHECK_EQ(pt[1], 0);
+	CHECK_EQ(pt[512 + 3], 0x5005003);              /* PDPT[3] -> PD 3 */
+	CHECK_EQ(pt[512 + 4], 0);
+	CHECK_EQ(pt[1024], 0x83);                      /* 0: 2 MiB, P RW PS */
+	CHECK_EQ(pt[1024 + 2047], 0xFFE00000ull | 0x83);
+	CHECK_EQ(loader_linux_identity_pt(pt, 0x5000800, &err), LOADER_E_INVAL);
+	CHECK_EQ(loader_linux_identity_pt(pt, 0xFFFFF000, &err), LOADER_E_INVAL);
+	free(pt);
+}
