@@ -1,7 +1,8 @@
 # Thin AMD hypervisor - top-level Makefile.
 #
 #   make            build the hypervisor, the guest and the ISO
-#   make run        boot the ISO in QEMU (KVM when nested SVM is there, TCG otherwise)
+#   make run        boot the ISO in QEMU (KVM when nested SVM is there, TCG otherwise);
+#                   GUEST=linux: a Debian kernel and busybox initramfs as the guest
 #   make test       host unit tests (ASan+UBSan) and QEMU boot tests
 #   make help       every target and variable
 #
@@ -54,7 +55,7 @@ KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
 KERNEL    := $(BUILD)/hv.elf
 ISO       := $(BUILD)/hv.iso
 
-.PHONY: all iso guest run run-uefi console console-udp gdb test test-unit test-qemu fuzz bench \
+.PHONY: all iso guest run run-uefi console console-udp gdb test test-unit test-qemu test-linux fuzz bench \
         deps clean help FORCE
 all: $(ISO)
 
@@ -83,22 +84,47 @@ $(KERNEL): $(KOBJS) $(LWIP_OBJS) linker.ld
 # ---- the guest (guest/ has its own rules) ---------------------------------
 -include guest/guest.mk
 
+# ---- a Linux guest (docs/linux.md) -------------------------------------------
+# GUEST=linux: Debian's kernel (linux-image-amd64) and a busybox initramfs,
+# fetched and built into $(LINUX_DIR) by tools/linux-guest.sh.
+GUEST     ?= own
+LINUX_DIR := $(BUILD)/linux
+LINUX_KERNEL := $(LINUX_DIR)/vmlinuz
+LINUX_INITRD := $(LINUX_DIR)/initrd.cpio.gz
+LINUX_ARGS ?= console=ttyS0,115200
+.PHONY: linux-guest
+linux-guest $(LINUX_KERNEL) $(LINUX_INITRD): tools/linux-guest.sh tools/linux-init.sh
+	$(Q)tools/linux-guest.sh $(LINUX_DIR)
+
+ifeq ($(GUEST),linux)
+GUEST_IMG := $(LINUX_KERNEL)
+GUEST_ARGS ?= $(LINUX_ARGS)
+ISO_ENV   := INITRD=$(LINUX_INITRD) GUEST_KIND=linux
+ISO_DEPS  := $(LINUX_INITRD)
+else ifeq ($(GUEST),own)
+GUEST_IMG := $(GUEST_ELF)
+ISO_ENV   :=
+ISO_DEPS  :=
+else
+$(error GUEST is 'own' (guest/) or 'linux', not '$(GUEST)')
+endif
+
 # ---- ISO --------------------------------------------------------------------
 # The command lines are baked into grub.cfg: a stamp file holding them makes
-# the ISO rebuild when CMDLINE or GUEST_ARGS change.
+# the ISO rebuild when CMDLINE, GUEST or GUEST_ARGS change.
 GUEST_ARGS ?= smp
 ISO_CFG   := $(BUILD)/iso-config.txt
-ISO_CFG_NOW := hv: $(CMDLINE) | guest: $(GUEST_ARGS)
+ISO_CFG_NOW := hv: $(CMDLINE) | guest $(GUEST): $(GUEST_ARGS)
 $(ISO_CFG): FORCE
 	@mkdir -p $(dir $@)
 	@[ "$$(cat $@ 2>/dev/null)" = '$(ISO_CFG_NOW)' ] || echo '$(ISO_CFG_NOW)' > $@
 FORCE:
 
 iso: $(ISO)
-$(ISO): $(KERNEL) $(GUEST) iso/grub.cfg tools/mkiso.sh $(ISO_CFG)
+$(ISO): $(KERNEL) $(GUEST_IMG) $(ISO_DEPS) iso/grub.cfg tools/mkiso.sh $(ISO_CFG)
 	@$(if $(Q),echo "  ISO     $@")
-	$(Q)CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' \
-	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST)
+	$(Q)CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' $(ISO_ENV) \
+	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST_IMG)
 
 # ---- running --------------------------------------------------------------
 # KVM only where kvm_amd says nested SVM works; TCG with SVM+NPT otherwise.
@@ -163,8 +189,14 @@ test-unit: $(UNIT_BINS)
 	$(Q)tools/run-unit.sh $(UNIT_BINS)
 
 test-qemu: deps
-	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GUEST)
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GUEST_ELF) $(LINUX_KERNEL) $(LINUX_INITRD)
 	$(Q)$(PYTHON) -m pytest -q tests/qemu $(PYTEST_ARGS)
+
+# The Linux guest's whole matrix (-smp 1/4, SeaBIOS/OVMF, reboot): a Linux
+# boot under TCG costs 1-3 minutes, so make test runs only the combined one.
+test-linux: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(LINUX_KERNEL) $(LINUX_INITRD)
+	$(Q)HV_TEST_LINUX_MATRIX=1 $(PYTHON) -m pytest -q tests/qemu/test_linux.py $(PYTEST_ARGS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-unit
@@ -219,6 +251,6 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '1,10p' Makefile
-	@echo "targets: all iso guest run run-uefi console console-udp gdb test test-unit test-qemu fuzz bench deps third-party clean"
-	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' UDP_PORT=$(UDP_PORT) QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="
+	@sed -n '1,11p' Makefile
+	@echo "targets: all iso guest linux-guest run run-uefi console console-udp gdb test test-unit test-qemu test-linux fuzz bench deps third-party clean"
+	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST=own|linux GUEST_ARGS='$(GUEST_ARGS)' UDP_PORT=$(UDP_PORT) QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="

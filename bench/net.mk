@@ -10,20 +10,20 @@ NETB_ISO_IDLE := $(NETB_DIR)/net-idle.iso
 NETB_ISO_SPIN := $(NETB_DIR)/net-spin.iso
 NETB_ISO_WORK := $(NETB_DIR)/net-work.iso
 
-$(NETB_ISO_IDLE): $(KERNEL) $(GUEST) iso/grub.cfg tools/mkiso.sh
+$(NETB_ISO_IDLE): $(KERNEL) $(GUEST_ELF) iso/grub.cfg tools/mkiso.sh
 	@mkdir -p $(dir $@)
 	$(Q)TIMEOUT=0 CMDLINE="net=00:05.0 console_key=none" GUEST_ARGS="" \
-	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST)
+	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST_ELF)
 
-$(NETB_ISO_SPIN): $(KERNEL) $(GUEST) iso/grub.cfg tools/mkiso.sh
+$(NETB_ISO_SPIN): $(KERNEL) $(GUEST_ELF) iso/grub.cfg tools/mkiso.sh
 	@mkdir -p $(dir $@)
 	$(Q)TIMEOUT=0 CMDLINE="net=00:05.0 console_key=none" GUEST_ARGS="spin" \
-	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST)
+	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST_ELF)
 
-$(NETB_ISO_WORK): $(KERNEL) $(GUEST) iso/grub.cfg tools/mkiso.sh
+$(NETB_ISO_WORK): $(KERNEL) $(GUEST_ELF) iso/grub.cfg tools/mkiso.sh
 	@mkdir -p $(dir $@)
 	$(Q)TIMEOUT=0 CMDLINE="net=00:05.0 console_key=none" GUEST_ARGS="work" \
-	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST)
+	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST_ELF)
 
 bench-net: $(NETB_ISO_IDLE) $(NETB_ISO_SPIN) $(NETB_ISO_WORK)
 	$(Q)$(PYTHON) tools/bench-net.py $(NETB_ISO_IDLE) $(NETB_ISO_SPIN) \

@@ -34,17 +34,17 @@ SVMB_SMP_RUNS := 1 2 3
 SVMB_SMP_LOGS := $(foreach n,$(SVMB_SMP_RUNS),$(SVMB_DIR)/svm-smp$(n).log)
 SVMB_QEMU_SMP := $(SVMB_QEMU_ANY) -smp 4 -cdrom $(SVMB_SMP_ISO)
 
-$(SVMB_ISO): $(KERNEL) $(GUEST) iso/grub.cfg tools/mkiso.sh
+$(SVMB_ISO): $(KERNEL) $(GUEST_ELF) iso/grub.cfg tools/mkiso.sh
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  ISO     $@ (guest: bench exit)")
 	$(Q)TIMEOUT=0 GUEST_ARGS="bench exit" tools/mkiso.sh $@ iso/grub.cfg \
-	  $(KERNEL) $(GUEST)
+	  $(KERNEL) $(GUEST_ELF)
 
-$(SVMB_SMP_ISO): $(KERNEL) $(GUEST) iso/grub.cfg tools/mkiso.sh
+$(SVMB_SMP_ISO): $(KERNEL) $(GUEST_ELF) iso/grub.cfg tools/mkiso.sh
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  ISO     $@ (guest: smp bench exit)")
 	$(Q)TIMEOUT=0 GUEST_ARGS="smp bench exit" tools/mkiso.sh $@ iso/grub.cfg \
-	  $(KERNEL) $(GUEST)
+	  $(KERNEL) $(GUEST_ELF)
 
 # QEMU's status is (guest code << 1) | 1 through isa-debug-exit, so it is
 # never 0: ignore it; the script judges the logs (it fails on missing lines,

@@ -4,7 +4,7 @@
 # model fits (not the hypervisor's -mcmodel=kernel). It shares lib/ with the
 # hypervisor, compiled again with these flags.
 
-GUEST       := $(BUILD)/guest/guest.elf
+GUEST_ELF   := $(BUILD)/guest/guest.elf
 GUEST_SRCS  := $(sort $(wildcard guest/*.c) $(wildcard guest/*.S)) \
                lib/string.c lib/format.c lib/parse.c
 GUEST_OBJS  := $(patsubst %,$(BUILD)/guest/obj/%.o,$(basename $(GUEST_SRCS)))
@@ -20,7 +20,7 @@ GUEST_ASFLAGS := $(filter-out -std=gnu11,$(GUEST_CFLAGS)) -D__ASSEMBLY__
 GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 \
                -z noexecstack --build-id=none -T guest/guest.ld
 
-guest: $(GUEST)
+guest: $(GUEST_ELF)
 
 $(BUILD)/guest/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -32,7 +32,7 @@ $(BUILD)/guest/obj/%.o: %.S
 	@$(if $(Q),echo "  AS      $< (guest)")
 	$(Q)$(CC) $(GUEST_ASFLAGS) -c $< -o $@
 
-$(GUEST): $(GUEST_OBJS) guest/guest.ld
+$(GUEST_ELF): $(GUEST_OBJS) guest/guest.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJS)
 	$(Q)grub-file --is-x86-multiboot2 $@ || \

@@ -416,7 +416,7 @@ static bool guest_bringup(struct guest_start *gs)
 	size_t n = hv_holes(holes);
 	int rc;
 
-	rc = guest_prepare(&boot_info, holes, n, gs, &err);
+	rc = guest_prepare(&boot_info, holes, n, options.linux_entry, gs, &err);
 	if (rc != LOADER_OK) {
 		printk("guest: refused (status %d): %s\n", rc, err.msg);
 		return false;
@@ -492,5 +492,7 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 		halt_forever();
 	/* 15. The guest gets the firmware's APIC setup, then the boot CPU. */
 	lapic_restore_firmware_state();
-	svm_run_boot_vcpu(gs.entry, gs.mbi, gs.gdt);
+	svm_run_boot_vcpu(gs.entry, gs.mbi, gs.gdt, gs.pt,
+			  !gs.is_linux ? SVM_BOOT_MULTIBOOT2 :
+			  gs.linux64 ? SVM_BOOT_LINUX64 : SVM_BOOT_LINUX32);
 }

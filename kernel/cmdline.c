@@ -100,6 +100,7 @@ static const char *value_hint(const char *w, size_t kl)
 		{ "console_key", "console_key: none" },
 		{ "pci_hide", "pci_hide: DD.F, at most 4" },
 		{ "iommu", "iommu: required" },
+		{ "linux_entry", "linux_entry: 32 or 64" },
 		{ "panic_on_cpu", "panic_on_cpu: a CPU index below 4096" },
 	};
 
@@ -132,6 +133,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->udp_console_port = NET_CONSOLE_PORT;
 	opt->console_key_none = false;
 	opt->iommu_required = false;
+	opt->linux_entry = 0;
 	if (errlen)
 		err[0] = 0;
 
@@ -209,6 +211,10 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			bad = !word_is(v, vl, "required");
 			if (!bad)
 				opt->iommu_required = true;
+		} else if (word_is(w, kl, "linux_entry") && v) {
+			bad = !word_is(v, vl, "32") && !word_is(v, vl, "64");
+			if (!bad)
+				opt->linux_entry = v[0] == '3' ? 32 : 64;
 		} else if (word_is(w, kl, "panic_on_cpu") && v) {
 			bad = kparse_u64(v, vl, &n) != 0 || n >= 4096;
 			if (!bad)

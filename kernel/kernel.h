@@ -174,6 +174,8 @@ struct hv_options {
 	uint16_t udp_console_port; /* console_port=, default 4444 */
 	bool console_key_none;    /* console_key=none: plaintext UDP console */
 	bool iommu_required;      /* iommu=required: no boot without DMA protection */
+	unsigned linux_entry;     /* linux_entry=32|64: a Linux guest's entry
+				   * (0: 32) */
 };
 
 /* cmdline_parse: parse "key=value key ..." words. Unknown words and bad

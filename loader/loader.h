@@ -205,21 +205,116 @@ struct loader_mbi_input {
 int loader_build_mbi(const struct loader_mbi_input *in, void *buf,
 		     size_t cap, size_t *needed, struct loader_err *err);
 
+/* ---- a Linux bzImage (x86 boot protocol 2.12+, boot.rst) ----------------- */
+
+/* loader_is_linux: the image has the boot protocol's "HdrS" at 0x202 (it
+ * is then a Linux image, valid or not, never a Multiboot2 one). */
+bool loader_is_linux(const void *image, size_t size);
+
+struct linux_info {
+	uint16_t version;          /* 0x020F = 2.15 */
+	uint32_t setup_size;       /* (setup_sects or 4, + 1) * 512 */
+	uint64_t kernel_size;      /* bytes after setup: the protected-mode part */
+	uint32_t init_size;        /* memory the kernel needs at its address */
+	uint32_t align;            /* kernel_alignment (power of two) */
+	uint64_t pref_address;
+	bool relocatable;
+	bool entry64;              /* XLF_KERNEL_64: startup_64 at +0x200 */
+	bool above_4g;             /* XLF_CAN_BE_LOADED_ABOVE_4G */
+	uint32_t initrd_addr_max;  /* highest byte address of the initrd */
+	uint32_t cmdline_size;     /* longest command line, without the NUL */
+};
+
+/* loader_linux_header: validate the setup header completely: the image
+ * holds the header (0x202 + the jump's byte at 0x201), boot_flag 0xAA55,
+ * version >= 2.12, setup_sects and syssize inside the image, loadflags
+ * with LOADED_HIGH (a bzImage), kernel_alignment a power of two >= 4 KiB
+ * and >= 1 << min_alignment, pref_address aligned (when not relocatable
+ * the kernel must go exactly there), init_size >= the protected-mode
+ * part, payload and kernel_info inside it, cmdline_size > 0. Errors name
+ * the field. */
+int loader_linux_header(const void *image, size_t size,
+			struct linux_info *li, struct loader_err *err);
+
+/* loader_linux_plan: where the protected-mode kernel goes: pref_address
+ * when [pref, pref + init_size) is guest RAM below 4 GiB (the 32-bit
+ * entry runs with paging off), else, when relocatable, the lowest
+ * align-aligned address from 1 MiB where it is. The plan holds one
+ * segment of init_size and one copy (the image after the setup sectors);
+ * entry is the 32-bit entry, the load address. */
+int loader_linux_plan(const struct linux_info *li,
+		      const struct loader_memmap *map,
+		      struct loader_plan *plan, struct loader_err *err);
+
+/* loader_linux_cmdline: args, plus " acpi_rsdp=0x..." when rsdp != 0 and
+ * the protocol is older than 2.14 (no acpi_rsdp_addr to put it in), into
+ * out. Refused when longer than cmdline_size or cap - 1. */
+int loader_linux_cmdline(const struct linux_info *li, const char *args,
+			 uint64_t rsdp, char *out, size_t cap,
+			 struct loader_err *err);
+
+/* Identity page tables for the 64-bit entry (boot.rst, "64-bit boot
+ * protocol": the kernel, boot_params and the command line identity
+ * mapped): PML4, PDPT and four page directories of 2 MiB pages mapping
+ * 0..4 GiB, at gpa (4 KiB aligned). */
+#define LOADER_LINUX_PT_SIZE (6 * 4096)
+int loader_linux_identity_pt(void *buf, uint64_t gpa, struct loader_err *err);
+
+/* loader_linux_setup_data_size: bytes of setup_data (16-byte aligned,
+ * below 4 GiB) loader_linux_boot_params writes: a node holding a copy of
+ * the RSDP (rsdp_len bytes, 0: none) and, when the guest map has more
+ * than 128 entries, a SETUP_E820_EXT node with the rest. 0: none. */
+size_t loader_linux_setup_data_size(const struct loader_memmap *map,
+				    size_t rsdp_len);
+
+/* The RSDP's address in the guest, for loader_linux_cmdline. */
+#define LOADER_LINUX_RSDP_AT(setup_data_addr) ((setup_data_addr) + 16)
+
+struct linux_bp_input {
+	const struct linux_info *li;
+	const void *image;         /* the bzImage: its setup header is copied */
+	size_t size;
+	const struct loader_memmap *map;
+	uint64_t load_addr;        /* the plan's segment */
+	uint64_t cmdline_addr;
+	uint64_t initrd_addr, initrd_size;  /* size 0: none */
+	const void *rsdp;          /* the RSDP to copy, or NULL */
+	size_t rsdp_len;
+	void *setup_data;          /* where to write the setup_data ... */
+	size_t setup_data_cap;
+	uint64_t setup_data_addr;  /* ... and its guest-physical address */
+};
+
+/* loader_linux_boot_params: zero bp (4 KiB), copy the setup header, fill
+ * type_of_loader, loadflags, code32_start, the ramdisk, the command line,
+ * the setup_data chain (above), acpi_rsdp_addr (2.14 on; older kernels get
+ * acpi_rsdp= on the command line), the e820 map (the guest map: the
+ * hypervisor reserved), its first 128 entries in the zero page. The initrd
+ * must lie in guest RAM and end at or below initrd_addr_max + 1. */
+int loader_linux_boot_params(const struct linux_bp_input *in, void *bp,
+			     struct loader_err *err);
+
 /* ==== kernel glue (loader/boot.c; not in the host tests) ================ */
 
 struct guest_start {
+	bool is_linux;        /* a bzImage: ESI = boot_params, CS 0x10, DS 0x18 */
+	bool linux64;         /* its 64-bit entry: paging on, CR3 = pt */
+	uint64_t pt;          /* identity page tables (linux64) */
 	uint32_t entry;       /* physical, 32-bit protected mode */
-	uint32_t mbi;         /* the guest's Multiboot2 information */
-	uint64_t gdt;         /* a flat GDT: 0x08 code32, 0x10 data */
+	uint32_t mbi;         /* the guest's Multiboot2 information, or boot_params */
+	uint64_t gdt;         /* a flat GDT: 0x08 code32, 0x10 data; Linux: 0x10
+			       * code32, 0x18 data */
 	uint64_t load_end;
 	const char *cmdline;
 };
 
-/* guest_prepare: find the module 'guest ...', validate it completely, then
+/* guest_prepare: find the module 'guest ...' (a Multiboot2 ELF or a Linux
+ * bzImage with an optional 'initrd' module), validate it completely, then
  * move modules out of the way, load the segments and build the guest's
  * Multiboot2 information (memory map with the holes reserved).
  * Returns LOADER_OK or a status with err->msg saying what was refused. */
 int guest_prepare(const struct bootinfo *bi, const struct hv_hole *holes,
-		  size_t nholes, struct guest_start *out, struct loader_err *err);
+		  size_t nholes, unsigned linux_entry, struct guest_start *out,
+		  struct loader_err *err);
 
 #endif

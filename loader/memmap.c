@@ -114,8 +114,8 @@ uint32_t loader_guest_type(const struct loader_memmap *map, size_t i)
 	}
 }
 
-size_t loader_guest_mmap(const struct loader_memmap *map,
-			 struct mem_range *out, size_t cap)
+size_t loader_guest_mmap_visit(const struct loader_memmap *map,
+			       loader_mmap_fn fn, void *ctx)
 {
 	struct loader_class c, last_c = { LK_NONE, 0, 0 };
 	struct mem_range last = { 0, 0, 0, 0 };
@@ -132,8 +132,8 @@ size_t loader_guest_mmap(const struct loader_memmap *map,
 			if (same) {
 				last.len += end - cur;
 			} else {
-				if (last.len && n++ < cap)
-					out[n - 1] = last;
+				if (last.len)
+					fn(ctx, n++, &last);
 				last.base = cur;
 				last.len = end - cur;
 				if (c.kind == LK_HV) {
@@ -151,9 +151,30 @@ size_t loader_guest_mmap(const struct loader_memmap *map,
 			break;
 		cur = c.next;
 	}
-	if (last.len && n++ < cap)
-		out[n - 1] = last;
+	if (last.len)
+		fn(ctx, n++, &last);
 	return n;
+}
+
+struct store_ctx {
+	struct mem_range *out;
+	size_t cap;
+};
+
+static void store(void *ctx, size_t i, const struct mem_range *r)
+{
+	struct store_ctx *s = ctx;
+
+	if (i < s->cap)
+		s->out[i] = *r;
+}
+
+size_t loader_guest_mmap(const struct loader_memmap *map,
+			 struct mem_range *out, size_t cap)
+{
+	struct store_ctx s = { out, cap };
+
+	return loader_guest_mmap_visit(map, store, &s);
 }
 
 int loader_check_ram(const struct loader_memmap *map, uint64_t base,

@@ -380,6 +380,11 @@ void iopm_setup(uint8_t *iopm);
 
 /* vcpu.c */
 struct vcpu *vcpu_create(struct percpu *cpu);
+/* After vcpu_set_multiboot_state: Linux's 32-bit entry instead (selectors
+ * 0x10/0x18 of the same flat descriptors, ESI = boot_params). */
+void vcpu_set_linux32_state(struct vcpu *v, uint32_t boot_params);
+/* Then long mode for Linux's 64-bit entry: paging on with CR3 = pt. */
+void vcpu_set_long_mode(struct vcpu *v, uint64_t pt);
 void vcpu_set_multiboot_state(struct vcpu *v, uint32_t entry, uint32_t mbi,
 			      uint64_t gdt_gpa);
 /* Run the vCPU until it waits for SIPI again (INIT) or stops. */

@@ -254,13 +254,18 @@ unsigned int svm_vcpus_ready(void)
 	return vcpus_ready;
 }
 
-_Noreturn void svm_run_boot_vcpu(uint32_t entry, uint32_t mbi, uint64_t gdt_gpa)
+_Noreturn void svm_run_boot_vcpu(uint32_t entry, uint32_t mbi, uint64_t gdt_gpa,
+				 uint64_t pt, enum svm_boot_kind kind)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
 	if (!v)
 		panic("the boot CPU has no vCPU");
 	vcpu_set_multiboot_state(v, entry, mbi, gdt_gpa);
+	if (kind == SVM_BOOT_LINUX32 || kind == SVM_BOOT_LINUX64)
+		vcpu_set_linux32_state(v, mbi);
+	if (kind == SVM_BOOT_LINUX64)
+		vcpu_set_long_mode(v, pt);
 	printk("svm: vcpu 0 enters the guest at %x (info at %x)\n", entry, mbi);
 	v->sipi_accepted = true; /* started by the boot loader, not a SIPI */
 	vcpu_run(v);

@@ -323,7 +323,16 @@ void svm_init_cpu(void *unused);
 /* svm_run_boot_vcpu: start the boot CPU's vCPU in the Multiboot2 machine
  * state (Multiboot2 spec 3.3) at @entry with the information at @mbi and a
  * flat GDT at @gdt_gpa. Runs it until it stops; never returns. */
-_Noreturn void svm_run_boot_vcpu(uint32_t entry, uint32_t mbi, uint64_t gdt_gpa);
+enum svm_boot_kind {
+	SVM_BOOT_MULTIBOOT2,  /* EAX magic, EBX info; GDT 0x08 code, 0x10 data */
+	SVM_BOOT_LINUX32,     /* ESI boot_params, EBX/EBP/EDI 0; GDT 0x10 code,
+			       * 0x18 data (Linux boot.rst, "32-bit boot
+			       * protocol") */
+	SVM_BOOT_LINUX64,     /* the same in long mode, CR3 = pt (identity),
+			       * 0x10 64-bit code ("64-bit boot protocol") */
+};
+_Noreturn void svm_run_boot_vcpu(uint32_t entry, uint32_t info, uint64_t gdt_gpa,
+				 uint64_t pt, enum svm_boot_kind kind);
 
 /* Number of CPUs whose vCPU is ready. */
 unsigned int svm_vcpus_ready(void);

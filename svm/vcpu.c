@@ -118,6 +118,39 @@ void vcpu_set_multiboot_state(struct vcpu *v, uint32_t entry, uint32_t mbi,
 	v->tlb_flush = true;
 }
 
+/* Linux's 32-bit boot protocol (boot.rst, "32-bit boot protocol"): the
+ * same flat protected mode with paging and interrupts off, CS = __BOOT_CS
+ * (0x10), DS = ES = SS = __BOOT_DS (0x18), ESI = boot_params, EBP, EDI and
+ * EBX zero. The GDT holds null, null, code, data (loader/boot.c). */
+void vcpu_set_linux32_state(struct vcpu *v, uint32_t boot_params)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+
+	s->cs.selector = 0x10;
+	s->ds.selector = 0x18;
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	s->gdtr.limit = 0x1F;
+	s->rax = 0;
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rsi = boot_params;
+}
+
+/* Linux's 64-bit boot protocol (boot.rst, "64-bit boot protocol"): long
+ * mode with paging on and identity-mapped tables, CS = __BOOT_CS a 64-bit
+ * code segment (attribute L set, D clear: APM Vol. 2, 4.8.1), the rest as
+ * in 32-bit. EFER.LMA with CR0.PG and CR4.PAE as VMRUN's consistency
+ * checks want them (15.5.1). */
+void vcpu_set_long_mode(struct vcpu *v, uint64_t pt)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+
+	s->cs.attrib = 0x0A9B;          /* G, L, P, S, code execute/read */
+	s->cr0 = CR0_PE | CR0_ET | CR0_PG;
+	s->cr4 = CR4_PAE;
+	s->cr3 = pt;
+	s->efer = EFER_SVME | EFER_LME | EFER_LMA;
+}
+
 /* Real mode at VECTOR << 12 after an emulated STARTUP (16.5; the state
  * INIT leaves, APM Vol. 2, 14.1.3; docs/qemu-svm.md, "Entering a
  * guest"). */

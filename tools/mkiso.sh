@@ -3,7 +3,11 @@
 # Builds one hybrid ISO (BIOS + UEFI) with grub-mkrescue.
 # Environment: CMDLINE (hypervisor command line), GUEST_ARGS (guest command
 # line), TIMEOUT (GRUB menu seconds, default 1), EXTRA_MODULES (lines of
-# "path string" for further module2 entries, for tests).
+# "path string" for further module2 entries, for tests), GUEST_KIND
+# (own: a Multiboot2 ELF, the default; linux: a bzImage, booted without the
+# hypervisor by GRUB's `linux` command), INITRD (a Linux initramfs: module
+# `initrd`), DEFAULT (GRUB menu entry: 0 with the hypervisor, 1 the guest
+# alone).
 set -eu
 out=$1 cfg=$2 hv=$3 guest=${4:-}
 dir=$(mktemp -d)
@@ -14,6 +18,17 @@ modules=""
 if [ -n "$guest" ]; then
 	cp "$guest" "$dir/boot/guest.elf"
 	modules="	module2 /boot/guest.elf guest ${GUEST_ARGS:-}"
+fi
+alone="	multiboot2 /boot/guest.elf ${GUEST_ARGS:-}"
+if [ "${GUEST_KIND:-own}" = linux ]; then
+	alone="	linux /boot/guest.elf ${GUEST_ARGS:-}"
+fi
+if [ -n "${INITRD:-}" ]; then
+	cp "$INITRD" "$dir/boot/initrd"
+	modules="$modules
+	module2 /boot/initrd initrd"
+	alone="$alone
+	initrd /boot/initrd"
 fi
 if [ -n "${EXTRA_MODULES:-}" ]; then
 	n=0
@@ -30,9 +45,11 @@ if [ -n "${EXTRA_MODULES:-}" ]; then
 		n=$((n + 1))
 	done
 fi
-awk -v t="${TIMEOUT:-1}" -v c="${CMDLINE:-}" -v m="$modules" -v g="${GUEST_ARGS:-}" '
-	{ gsub(/@TIMEOUT@/, t); gsub(/@CMDLINE@/, c); gsub(/@GUEST_ARGS@/, g);
-	  if ($0 == "@MODULES@") { if (m != "") print m; next } print }' \
+awk -v t="${TIMEOUT:-1}" -v c="${CMDLINE:-}" -v m="$modules" -v a="$alone" \
+    -v d="${DEFAULT:-0}" '
+	{ gsub(/@TIMEOUT@/, t); gsub(/@CMDLINE@/, c); gsub(/@DEFAULT@/, d);
+	  if ($0 == "@MODULES@") { if (m != "") print m; next }
+	  if ($0 == "@ALONE@") { print a; next } print }' \
 	"$cfg" > "$dir/boot/grub/grub.cfg"
 grub-mkrescue -o "$out.tmp" "$dir" >/dev/null 2>&1 || {
 	echo "grub-mkrescue failed:"; grub-mkrescue -o "$out.tmp" "$dir"; exit 1; }

@@ -18,6 +18,9 @@ BUILD = os.path.join(ROOT, "build")
 OVMF = "/usr/share/ovmf/OVMF.fd"
 HV_ELF = os.path.join(BUILD, "hv.elf")
 GUEST_ELF = os.path.join(BUILD, "guest", "guest.elf")
+# GUEST=linux (tools/linux-guest.sh): Debian's kernel, a busybox initramfs.
+LINUX_KERNEL = os.path.join(BUILD, "linux", "vmlinuz")
+LINUX_INITRD = os.path.join(BUILD, "linux", "initrd.cpio.gz")
 
 # isa-debug-exit: QEMU exits with (code << 1) | 1.
 EXIT_OK = 1          # hypervisor wrote 0
@@ -27,24 +30,30 @@ FATAL = re.compile(rb"panic|unhandled exception|Failed to boot|error: (?!no suit
 
 
 def make_iso(cmdline="shutdown", guest_args=None, with_guest=True,
-             extra_modules=None):
-    """Return the path of an ISO for this configuration (cached by hash)."""
-    key = repr((cmdline, guest_args, with_guest, extra_modules,
-                os.path.getmtime(HV_ELF),
-                os.path.getmtime(GUEST_ELF) if with_guest and os.path.exists(GUEST_ELF) else 0))
+             extra_modules=None, linux=False, default=0):
+    """Return the path of an ISO for this configuration (cached by hash).
+    linux: the guest is the Linux kernel and initramfs of GUEST=linux;
+    default: the GRUB entry (1: the guest alone, without the hypervisor)."""
+    guest = LINUX_KERNEL if linux else GUEST_ELF
+    key = repr((cmdline, guest_args, with_guest, extra_modules, linux,
+                default, os.path.getmtime(HV_ELF),
+                os.path.getmtime(guest) if with_guest and os.path.exists(guest) else 0,
+                os.path.getmtime(LINUX_INITRD) if linux else 0))
     h = hashlib.sha1(key.encode()).hexdigest()[:12]
     out = os.path.join(BUILD, "test-iso", h + ".iso")
     if os.path.exists(out):
         return out
     os.makedirs(os.path.dirname(out), exist_ok=True)
     env = dict(os.environ, CMDLINE=cmdline, TIMEOUT="0",
-               GUEST_ARGS=guest_args or "")
+               GUEST_ARGS=guest_args or "", DEFAULT=str(default))
+    if linux:
+        env.update(GUEST_KIND="linux", INITRD=LINUX_INITRD)
     if extra_modules:
         env["EXTRA_MODULES"] = "\n".join("%s %s" % m for m in extra_modules)
     args = [os.path.join(ROOT, "tools", "mkiso.sh"), out,
             os.path.join(ROOT, "iso", "grub.cfg"), HV_ELF]
-    if with_guest and os.path.exists(GUEST_ELF):
-        args.append(GUEST_ELF)
+    if with_guest and os.path.exists(guest):
+        args.append(guest)
     subprocess.run(args, check=True, env=env)
     return out
 

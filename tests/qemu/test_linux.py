@@ -1,0 +1,121 @@
+"""An unmodified Linux kernel (Debian's linux-image-amd64) with a busybox
+initramfs as the guest (GUEST=linux, docs/linux.md).
+
+The initramfs's init (tools/linux-init.sh) prints markers: the CPUs
+online, the CPU flags, MemTotal; then runs the linux_test= steps
+(hotplug: CPU 1 offline and online through sysfs; poweroff; reboot).
+
+make test runs the -smp 4 SeaBIOS boot, which combines every check; the
+rest of the matrix (-smp 1 with reboot, OVMF) costs a Linux boot each and
+runs with `make test-linux` (HV_TEST_LINUX_MATRIX=1).
+"""
+import os
+import re
+
+import pytest
+
+import hvtest
+from test_console import Console, console_path, serial2  # noqa: F401
+
+matrix = pytest.mark.skipif(os.environ.get("HV_TEST_LINUX_MATRIX") != "1",
+                            reason="the Linux matrix: make test-linux")
+
+ARGS = "console=ttyS0,115200 linux_test="
+BOOT_TIMEOUT = 400   # TCG on a shared 2-core machine: 1-3 minutes
+
+
+def need_linux():
+    if not (os.path.exists(hvtest.LINUX_KERNEL) and
+            os.path.exists(hvtest.LINUX_INITRD)):
+        pytest.fail("no Linux guest: make linux-guest (tools/linux-guest.sh)")
+
+
+def hv_holes(out):
+    """The hypervisor's memory, from its mm line: pool and image, [(base, end)]."""
+    m = re.search(r"hv: mm: pool ([0-9a-f]+)-([0-9a-f]+) .*image ([0-9a-f]+)-([0-9a-f]+)", out)
+    assert m, "no 'hv: mm: pool' line"
+    v = [int(x, 16) for x in m.groups()]
+    return [(v[0], v[1] + 1), (v[2], v[3] + 1)]
+
+
+def e820(out):
+    """Linux's view of the map: [(base, end, kind)]."""
+    return [(int(a, 16), int(b, 16) + 1, k) for a, b, k in re.findall(
+        r"BIOS-e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] (\w+)", out)]
+
+
+def check_inside(m, ncpus, online):
+    """The markers every boot must show; returns the Linux log so far."""
+    m.expect(r"linux-init: reached", timeout=BOOT_TIMEOUT)
+    m.expect(r"linux-init: cpus online %s count %d[\r\n]" % (online, ncpus), timeout=30)
+    flags = m.expect(r"linux-init: flags ([^\r\n]*)[\r\n]", timeout=30).group(1).decode().split()
+    assert "hypervisor" in flags, flags
+    assert "svm" not in flags and "npt" not in flags, flags
+    mem_kb = int(m.expect(r"linux-init: memtotal (\d+) kB", timeout=30).group(1))
+    out = m.output()
+    # The memory map without the hypervisor: each hole lies in a reserved
+    # entry and overlaps no usable one.
+    mp = e820(out)
+    assert mp, "no BIOS-e820 lines"
+    usable = 0
+    for b, e, k in mp:
+        if k == "usable":
+            usable += e - b
+            for hb, he in hv_holes(out):
+                assert e <= hb or he <= b, "usable %x-%x over the hole" % (b, e)
+    for hb, he in hv_holes(out):
+        assert any(b <= hb and he <= e and k == "reserved" for b, e, k in mp), \
+            "hypervisor %x-%x not reserved in Linux's map" % (hb, he)
+    # MemTotal: the usable RAM less what the kernel keeps (its image,
+    # memmap, reserved firmware pages): within 64 MiB below the map's sum.
+    assert mem_kb * 1024 <= usable, (mem_kb, usable)
+    assert mem_kb * 1024 >= usable - 64 * 2**20, (mem_kb, usable)
+    return out
+
+
+def test_linux_smp4_console_hotplug_poweroff(boot, console_path):
+    need_linux()
+    m = boot(cmdline="", guest_args=ARGS + "hotplug", linux=True,
+             smp=4, mem="1G", extra_args=serial2(console_path))
+    m.expect(r"hv: guest: Linux boot protocol 2\.\d+, kernel at", timeout=120)
+    m.expect(r"Linux version \d", timeout=60)
+    con = Console(console_path)
+    try:
+        assert "ThinAMDvisor hypervisor" in con.cmd("version", timeout=60)
+        check_inside(m, 4, "0-3")
+        m.expect(r"linux-init: cpu1 offline, online now 0,2-3[\r\n]", timeout=120)
+        m.expect(r"hv: vcpu 1: SIPI vector", timeout=60)
+        m.expect(r"linux-init: cpu1 online, online now 0-3[\r\n]", timeout=120)
+        m.expect(r"linux-init: shell", timeout=60)
+        assert "ThinAMDvisor hypervisor" in con.cmd("version", timeout=60)
+    finally:
+        con.close()
+    # The shell on the serial console answers; its poweroff ends the run.
+    m.send("echo shell$((6*7))\r")
+    m.expect(r"shell42", timeout=60)
+    m.send("poweroff -f\r")
+    m.expect(r"hv: vcpu \d: guest powers the machine off \(S5", timeout=120)
+    m.expect_exit(status=0, timeout=60)
+
+
+@matrix
+def test_linux_smp1_entry64_reboot(boot):
+    """The 64-bit entry (linux_entry=64: long mode, identity page tables)."""
+    need_linux()
+    m = boot(cmdline="linux_entry=64", guest_args=ARGS + "reboot", linux=True,
+             smp=1, mem="512M")
+    m.expect(r"hv: guest: Linux boot protocol .*64-bit entry", timeout=120)
+    check_inside(m, 1, "0")
+    m.expect(r"hv: vcpu 0: guest reset the machine", timeout=120)
+    m.expect(r"hv: resetting the machine", timeout=30)
+    m.expect_exit(status=0, timeout=60)
+
+
+@matrix
+def test_linux_uefi_smp2_poweroff(boot):
+    need_linux()
+    m = boot(cmdline="", guest_args=ARGS + "poweroff", linux=True, smp=2,
+             mem="1G", uefi=True)
+    check_inside(m, 2, "0-1")
+    m.expect(r"hv: vcpu \d: guest powers the machine off \(S5", timeout=120)
+    m.expect_exit(status=0, timeout=60)

@@ -1,0 +1,54 @@
+#!/bin/sh
+# tools/linux-guest.sh OUTDIR - a Linux guest for `make run GUEST=linux`:
+#   OUTDIR/vmlinuz          the kernel of Debian's linux-image-amd64
+#                           (apt-get download, dpkg-deb -x; unmodified)
+#   OUTDIR/initrd.cpio.gz   a busybox-static initramfs (tools/linux-init.sh
+#                           as /init)
+#   OUTDIR/version.txt      the package versions used
+# Idempotent: downloads only when OUTDIR/vmlinuz is missing.
+set -eu
+out=$1
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+cd "$out"
+if [ ! -s vmlinuz ]; then
+	# linux-image-amd64 is a metapackage: its dependency is the image.
+	image_pkg() {
+		apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ {print $2; exit}'
+	}
+	meta=$(image_pkg)
+	if [ -z "$meta" ]; then
+		SUDO=
+		[ "$(id -u)" -eq 0 ] || SUDO=sudo
+		$SUDO apt-get update -qq
+		meta=$(image_pkg)
+	fi
+	[ -n "$meta" ] || { echo "linux-guest: linux-image-amd64 is not known to apt"; exit 1; }
+	rm -f linux-image-*.deb
+	apt-get download "$meta" >/dev/null
+	rm -rf kpkg && mkdir kpkg
+	dpkg-deb -x linux-image-*.deb kpkg
+	cp kpkg/boot/vmlinuz-* vmlinuz.tmp && mv vmlinuz.tmp vmlinuz
+	echo "kernel: $(dpkg-deb -f linux-image-*.deb Package) $(dpkg-deb -f linux-image-*.deb Version)" > version.txt
+	rm -rf kpkg
+fi
+if [ ! -x busybox ]; then
+	rm -f busybox-static_*.deb
+	apt-get download busybox-static >/dev/null
+	rm -rf bpkg && mkdir bpkg
+	dpkg-deb -x busybox-static_*.deb bpkg
+	cp bpkg/bin/busybox busybox
+	echo "busybox: $(dpkg-deb -f busybox-static_*.deb Version)" >> version.txt
+	rm -rf bpkg
+fi
+if [ ! -s initrd.cpio.gz ] || [ "$here/linux-init.sh" -nt initrd.cpio.gz ]; then
+	rm -rf root && mkdir -p root/bin root/proc root/sys root/dev
+	cp busybox root/bin/busybox
+	cp "$here/linux-init.sh" root/init
+	chmod 755 root/init root/bin/busybox
+	ln -s busybox root/bin/sh
+	(cd root && find . | cpio -o -H newc --quiet) | gzip -9 > initrd.tmp
+	mv initrd.tmp initrd.cpio.gz
+	rm -rf root
+fi

@@ -1,0 +1,32 @@
+#!/bin/sh
+# /init of the Linux guest's initramfs (tools/linux-guest.sh): markers the
+# tests wait for (tests/qemu/test_linux.py), then a shell on the console.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+echo "linux-init: reached"
+echo "linux-init: cpus online $(cat /sys/devices/system/cpu/online) count $(grep -c ^processor /proc/cpuinfo)"
+echo "linux-init: flags $(grep -m1 ^flags /proc/cpuinfo | cut -d: -f2)"
+echo "linux-init: memtotal $(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2) kB"
+echo "linux-init: uptime $(cut -d' ' -f1 /proc/uptime)"
+# linux_test=WORD[,WORD...] on the kernel command line, in order:
+#   hotplug   CPU 1 offline and back online through sysfs
+#   poweroff  ACPI S5 (the hypervisor reports it and powers off)
+#   reboot    the kernel's reboot (the hypervisor reports and resets)
+tests=$(sed -n 's/.*linux_test=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+for t in $tests; do
+	case $t in
+	hotplug)
+		c=/sys/devices/system/cpu/cpu1/online
+		echo 0 > $c && echo "linux-init: cpu1 offline, online now $(cat /sys/devices/system/cpu/online)"
+		echo 1 > $c && echo "linux-init: cpu1 online, online now $(cat /sys/devices/system/cpu/online)"
+		;;
+	poweroff) echo "linux-init: powering off"; poweroff -f ;;
+	reboot) echo "linux-init: rebooting"; reboot -f ;;
+	esac
+done
+echo "linux-init: shell"
+# A session of its own with the console as controlling terminal (Ctrl-C).
+exec setsid cttyhack sh
