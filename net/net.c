@@ -116,8 +116,14 @@ static struct nmi_source net_source = {
 
 static void hooks_install(void)
 {
-	if (smp_nmi_source_add(&net_source))
+	if (smp_nmi_source_add(&net_source)) {
 		printk("net: the NMI source table is full: no network\n");
+		return;
+	}
+	/* A frame that came after bring-up's last poll raised its MSI before
+	 * anyone could claim it, and the 82574L sends no new MSI while a
+	 * cause stays unread: poll once now that every NMI asks us. */
+	net_poll();
 }
 
 void net_init(const struct net_options *o)

@@ -20,6 +20,7 @@
 #include "acpi/acpi.h"
 #include "arch/x86.h"
 #include "decode/decode.h"
+#include "iommu/iommu.h"
 #include "lib/lib.h"
 
 #define CFG_ADDR_PORT   0xCF8
@@ -186,9 +187,10 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	reg = (addr & 0xFC) + (lo - CFG_DATA_PORT);
 	ext = reg | CFG_EXT_REG(addr);
 	/* Absent: a function pci_hide= names, or one the hypervisor keeps
-	 * for itself (its NIC: svm/hide.c). */
+	 * for itself (its NIC: svm/hide.c; the IOMMUs: iommu/hide.c). */
 	hidden = data && (cfg_filter_hidden(&filter, bdf) ||
-			  hide_cfg_port(port, size));
+			  hide_cfg_port(port, size) ||
+			  iommu_cfg_io_hidden(port, size));
 	if (in) {
 		*val = io_port_in(port, size);
 		if (hidden)
@@ -197,7 +199,7 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	} else if (!data) {
 		io_port_out(port, size, *val);
 	} else if (hidden && !cfg_filter_hidden(&filter, bdf)) {
-		/* the hypervisor's device: dropped (svm/hide.c said so) */
+		/* the hypervisor's device: dropped */
 	} else {
 		mask = cfg_filter_mask(&filter, bdf, reg, hi - lo, &g);
 		if (ext != reg)

@@ -56,6 +56,7 @@ const struct msr_rule msr_rules[] = {
 	{ 0xC0010111, 0xC0010111, P, D, "SMM_BASE" },
 	{ 0xC0010112, 0xC0010113, Z, D, "SMM_ADDR/MASK (TSEG): reads 0" },
 	{ 0xC0010116, 0xC0010116, Z, D, "SMM_CTL: SMM entry/exit commands" },
+	{ 0xC0010055, 0xC0010055, Z, D, "INT_PENDING (C1E, families 0Fh-10h): reads 0, no C1E; idle stays HLT" },
 	{ 0xC0010020, 0xC0010020, G, D, "PATCH_LOADER: no microcode from the guest" },
 	{ 0xC0010064, 0xC001006B, P, D, "P-state definitions: voltage and frequency" },
 	{ 0xC0011004, 0xC0011005, P, D, "CPUID feature overrides" },

@@ -76,16 +76,22 @@ def test_guest_checks_i440fx(boot):
 
 
 def test_guest_iommu_base_kept(boot):
-    """QEMU's AMD IOMMU (-device amd-iommu): its capability block (base
-    address) and BARs are read-only to the guest."""
-    m = boot(cmdline="", guest_args="exit", smp=1, mem="512M",
-             extra_args=["-device", "amd-iommu"])
+    """QEMU's AMD IOMMU (-device amd-iommu): the configuration filter keeps
+    its capability block (base address) and BARs read-only (defence in
+    depth, for a machine whose IOMMU the hypervisor could not take), and
+    with the IOMMU taken the guest does not see the function at all: the
+    `iommu_kept` check then finds nothing to report, `iommu_hidden`
+    (docs/iommu.md) passes."""
+    m = boot(cmdline="", guest_args="exit dma", smp=1, mem="512M",
+             extra_args=["-device", "amd-iommu", "-device",
+                         "edu,dma_mask=0xffffffffffffffff"])
     m.expect(r"hv: svm: config 00:[0-9a-f]{2}\.0 \(AMD IOMMU\): 2 register",
              timeout=120)
-    m.expect(r"guest: check iommu_kept ok", timeout=120)
+    m.expect(r"guest: check iommu_hidden ok", timeout=120)
     m.expect(r"guest: boot cpu ok", timeout=30)
     m.expect_exit(hvtest.EXIT_OK, timeout=30)
     assert "FAIL" not in m.output()
+    assert "check iommu_kept" not in m.output()
 
 
 def test_guest_pci_function_hidden(boot):

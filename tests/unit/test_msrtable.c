@@ -55,7 +55,8 @@ TEST(default_deny)
 	for (size_t i = 0; i < ARRAY_SIZE(denied_write); i++)
 		CHECK(intercepted(denied_write[i], true));
 	/* Unknown MSRs: in no row (#GP), read or written. */
-	CHECK(msr_rule_find(0xC0010055) == NULL);   /* SMI on I/O trap */
+	CHECK(msr_rule_find(0xC0010054) == NULL);   /* IOTRAP_ADDR0: SMI on I/O trap */
+	CHECK(intercepted(0xC0010055, true));        /* INT_PENDING: writes dropped */
 	CHECK(msr_rule_find(0xC0010056) == NULL);
 	CHECK(msr_rule_find(0xC0000104) == NULL);   /* TSC_RATIO */
 	CHECK(intercepted(0xC0010056, false) && intercepted(0xC0010056, true));
