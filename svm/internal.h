@@ -89,6 +89,8 @@ struct vcpu {
 	uint32_t index;
 	volatile uint32_t state;      /* enum vcpu_state */
 	struct event_state ev;        /* events for the guest (events.h) */
+	bool inj_staged;              /* EVENTINJ holds an event that no VMRUN
+				       * has taken yet (prepare_events) */
 	uint64_t vm_hsave_shadow;     /* the guest's own VM_HSAVE_PA */
 	uint64_t debugctl;            /* the guest's DEBUGCTL (a shadow) */
 	uint64_t sipi_logged;         /* log_ratelimit counter */

@@ -193,6 +193,8 @@ static void vcpu_do_init(struct vcpu *v)
 	v->sipi_accepted = false;
 	v->stop_reason = NULL;
 	events_reset(&v->ev);
+	v->inj_staged = false;
+	v->vmcb->ctl.event_inj = 0;
 	v->ldr = 0;
 	v->dfr = 0xFFFFFFFF;
 	v->icr_high = 0;
@@ -379,6 +381,12 @@ static void prepare_events(struct vcpu *v)
 	struct vmcb *vm = v->vmcb;
 	bool iret;
 
+	/* Staged on an earlier pass that a kick sent round the loop before
+	 * VMRUN: the event (and what it consumed: EXITINTINFO, a queued NMI)
+	 * is still there; preparing again would overwrite it and lose it.
+	 * What came since waits for the next exit. */
+	if (v->inj_staged)
+		return;
 	/* The common case, nothing at all to deliver, without a call. */
 	if (!(vm->ctl.exit_int_info & EVENT_VALID) && !v->ev.inject &&
 	    !v->ev.pending && !v->ev.nmi_queued && !v->ev.awaiting_iret &&
@@ -390,6 +398,7 @@ static void prepare_events(struct vcpu *v)
 					   vm->save.rip,
 					   vm->ctl.interrupt_shadow & 1, &iret);
 	vm->ctl.exit_int_info = 0;
+	v->inj_staged = (vm->ctl.event_inj & EVENT_VALID) != 0;
 	/* An event ends a HLT as on hardware: it returns after the HLT. */
 	if (v->hlt_wait && (vm->ctl.event_inj & EVENT_VALID))
 		hlt_end(v);
@@ -475,6 +484,7 @@ void vcpu_run(struct vcpu *v)
 		if (v->spec_ctrl)
 			wrmsr(MSR_SPEC_CTRL, v->spec_ctrl);
 		svm_vmrun(&v->regs, v->vmcb_pa.pa, v->host_state_pa.pa, &v->fast);
+		v->inj_staged = false;   /* delivered, or back in EXITINTINFO */
 		if (v->spec_ctrl)
 			wrmsr(MSR_SPEC_CTRL, 0);
 		v->exit_counts[svm_exit_slot(vm->ctl.exit_code)]++;

@@ -11,6 +11,7 @@ for bin in "$@"; do
 	seeds=tests/fuzz/corpus/$name
 	[ -d "$seeds" ] || seeds=
 	if "$bin" -max_total_time="$secs" -max_len=8192 -print_final_stats=0 \
+	     -artifact_prefix="$work-" \
 	     "$work" $seeds > "$work.log" 2>&1; then
 		echo "fuzz $name: ok ($(grep -c . "$work.log") log lines, ${secs}s)"
 		pass=$((pass + 1))
