@@ -303,7 +303,7 @@ TEST(cmdline_options)
 
 	CHECK(cmdline_parse("", &o, err, sizeof(err)) == 0);
 	CHECK_EQ(o.serial_port, 0x3F8);
-	CHECK_EQ(o.hv_mem, 32ULL << 20);
+	CHECK_EQ(o.hv_mem, 30ULL << 20);
 	CHECK(!o.exit_when_ready);
 	CHECK(cmdline_parse("  serial=com2 hv_mem=64M   shutdown ", &o, err,
 			    sizeof(err)) == 0);
@@ -354,7 +354,7 @@ TEST(cmdline_bad)
 	CHECK_STR(err, "unknown option 'bogus'");
 	CHECK(cmdline_parse("hv_mem=3M", &o, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "bad value in 'hv_mem=3M'") != NULL);
-	CHECK_EQ(o.hv_mem, 32ULL << 20); /* default kept */
+	CHECK_EQ(o.hv_mem, 30ULL << 20); /* default kept */
 	CHECK(cmdline_parse("hv_mem=33M", &o, err, sizeof(err)) == -1);
 	CHECK(cmdline_parse("hv_mem=4G", &o, err, sizeof(err)) == -1);
 	CHECK(cmdline_parse("hv_mem=4080M", &o, err, sizeof(err)) == 0);
