@@ -15,7 +15,7 @@ import hvtest
 
 MiB = 1 << 20
 GiB = 1 << 30
-DEFAULT_HV_MEM = 32 * MiB
+DEFAULT_HV_MEM = 30 * MiB
 
 MAP = re.compile(r"^hv:   ([0-9a-f]{16})-([0-9a-f]{16}) ([A-Za-z][A-Za-z ]*)$", re.M)
 MODULE = re.compile(r'^hv:   ([0-9a-f]{16})-([0-9a-f]{16}) "', re.M)
