@@ -102,14 +102,10 @@ static void trampoline_install(uint64_t pa)
  * leave the lock held for good. */
 void ap_entry(struct percpu *c)
 {
-	uint32_t starting = CPU_STARTING;
-
 	percpu_load(c);
 	nmi_init_cpu();
 	lapic_init_ap();
-	if (!__atomic_compare_exchange_n(&c->state, &starting, CPU_ONLINE,
-					 false, __ATOMIC_SEQ_CST,
-					 __ATOMIC_SEQ_CST))
+	if (!smp_ap_accept(c))
 		halt_forever();         /* too late: the INIT is on its way */
 	printk("cpu %u (APIC ID %u) online\n", c->index, lapic_id());
 	smp_idle_loop(c);
@@ -127,7 +123,7 @@ void smp_run_pending_call(struct percpu *c)
 		nmi_sources_service(c, sources);
 	/* Taken with an exchange: smp_call_all withdraws a call that timed
 	 * out with a compare-exchange, so exactly one of the two wins. */
-	fn = __atomic_exchange_n(&c->call_fn, NULL, __ATOMIC_SEQ_CST);
+	fn = smp_call_take(c);
 	if (!fn)
 		return;
 	fn(c->call_arg);
@@ -138,11 +134,7 @@ _Noreturn void smp_idle_loop(struct percpu *c)
 {
 	for (;;) {
 		smp_park_until(&c->kick_pending);
-		/* Cleared before the requests are read, and sequentially
-		 * consistent: a plain store could pass the loads that
-		 * follow (x86 store buffer) and a request written and
-		 * announced in between would be lost. */
-		__atomic_store_n(&c->kick_pending, 0, __ATOMIC_SEQ_CST);
+		smp_kick_take(c);       /* before the requests are read */
 		smp_run_pending_call(c);
 		if (smp_vcpu_work)
 			smp_vcpu_work(c);
@@ -184,17 +176,6 @@ static bool wait_online(struct percpu *c, unsigned int ms)
 		cpu_relax();
 	}
 	return false;
-}
-
-/* Give up on an AP, unless it came online at the last moment: one
- * compare-exchange decides, against the AP's own (ap_entry). */
-static bool give_up(struct percpu *c)
-{
-	uint32_t starting = CPU_STARTING;
-
-	return __atomic_compare_exchange_n(&c->state, &starting, CPU_ABSENT,
-					   false, __ATOMIC_SEQ_CST,
-					   __ATOMIC_SEQ_CST);
 }
 
 static bool start_one(struct percpu *c)
@@ -258,7 +239,7 @@ unsigned int smp_start_aps(const struct acpi_info *acpi,
 		}
 		/* The stacks are the AP's from the SIPI on. */
 		percpu_pin_stacks(c, true);
-		if (!start_one(c) && give_up(c)) {
+		if (!start_one(c) && smp_ap_give_up(c)) {
 			printk("cpu with APIC ID %u: no answer after %u ms, skipped\n",
 			       ac->apic_id, AP_TIMEOUT_MS);
 			/* A late wake-up would run the trampoline, which

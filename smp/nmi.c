@@ -165,8 +165,7 @@ unsigned int smp_call_all(smp_fn fn, void *arg, unsigned int timeout_ms)
 		/* Withdraw the call so that a late CPU never runs it with an
 		 * argument that is gone by then. If the CPU took it already,
 		 * it is running it: wait for it as long again. */
-		if (__atomic_compare_exchange_n(&c->call_fn, &posted, NULL, false,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		if (smp_call_withdraw(c, posted)) {
 			printk("cpu %u did not take a cross-CPU call in %u ms "
 			       "(withdrawn)\n", c->index, timeout_ms);
 			continue;

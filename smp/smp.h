@@ -224,6 +224,22 @@ int nmi_sources_add(struct nmi_source *s);
  * NMI blocking (APM Vol. 2, 8.2.2: IRET unmasks NMIs) without leaving
  * this code. */
 void smp_nmi_unmask(void);
+/*
+ * Races: each decided by one atomic operation on the target's percpu, so
+ * exactly one side wins (smp/handshake.c, host-tested with threads).
+ * smp_ap_accept (the AP) and smp_ap_give_up (the boot CPU, after its
+ * timeout): STARTING becomes ONLINE or ABSENT, never both; an AP that
+ * loses halts before taking any lock. smp_call_take (the target's loop)
+ * and smp_call_withdraw (smp_call_all after its timeout): the posted call
+ * is either taken, and run once, or withdrawn, and never run.
+ * smp_kick_take: the loop clears kick_pending, sequentially consistent,
+ * before it reads any request field.
+ */
+bool smp_ap_accept(struct percpu *c);
+bool smp_ap_give_up(struct percpu *c);
+smp_fn smp_call_take(struct percpu *c);
+bool smp_call_withdraw(struct percpu *c, smp_fn fn);
+void smp_kick_take(struct percpu *c);
 /* For tests: forget every source. */
 void nmi_sources_reset(void);
 
