@@ -130,6 +130,12 @@ void iommu_report(print_fn pr)
 	   "blocked; I/O page tables: %zu pages, %llu MiB mapped\n",
 	   (unsigned long long)iommu.dev_table_pa, iommu.covered,
 	   iommu.pt.table_pages, (unsigned long long)(iommu.pt.mapped >> 20));
+	for (unsigned i = 0; i < iommu.nhv_ids; i++)
+		pr("hypervisor's NIC: ID %02x:%02x.%x reaches only its DMA blocks "
+		   "(%llu KiB, %zu table pages)\n", iommu.hv_ids[i] >> 8,
+		   (iommu.hv_ids[i] >> 3) & 31, iommu.hv_ids[i] & 7,
+		   (unsigned long long)(iommu.hv_pt.mapped >> 10),
+		   iommu.hv_pt.table_pages);
 	pr("events: %llu (IO_PAGE_FAULT %llu: %llu reads, %llu writes blocked)\n",
 	   (unsigned long long)iommu.logged,
 	   (unsigned long long)iommu.faults.by_code[EVT_IO_PAGE_FAULT],

@@ -113,7 +113,7 @@ static int invalidate_all(struct iommu_unit *u)
 			rc = cmd_queue(u, id | CMD_OPCODE(CMD_INV_DEVTAB_ENTRY), 0) ||
 			     cmd_queue(u, id | CMD_OPCODE(CMD_INV_INTERRUPT_TABLE), 0);
 	}
-	for (uint64_t dom = IOMMU_DOMAIN_GUEST; dom <= IOMMU_DOMAIN_BLOCKED && !rc;
+	for (uint64_t dom = IOMMU_DOMAIN_GUEST; dom <= IOMMU_DOMAIN_HV && !rc;
 	     dom++)
 		rc = cmd_queue(u, dom << 32 | CMD_OPCODE(CMD_INV_IOMMU_PAGES),
 			       INV_PAGES_ALL | INV_PAGES_S | INV_PAGES_PDE);
@@ -173,6 +173,16 @@ static void fill_dev_table(void)
 
 		set_dte(iv->special[i].devid, &d);
 	}
+	/* Last: the hypervisor's NIC and the alias its requests carry reach
+	 * its own buffers and nothing else, whatever the runs above gave
+	 * them (devices behind a shared alias lose guest RAM, and never
+	 * reach the NIC's rings through the guest's tables). */
+	if (iommu.nhv_ids) {
+		struct dte hv = dte_hypervisor(iommu.hv_pt.root_pa, iommu.irt_pa);
+
+		for (unsigned i = 0; i < iommu.nhv_ids; i++)
+			set_dte(iommu.hv_ids[i], &hv);
+	}
 }
 
 /* ---- bring-up ------------------------------------------------------------ */
@@ -199,6 +209,22 @@ static int build_page_tables(const struct iommu_config *cfg)
 	for (size_t i = 0; i < cfg->nholes; i++)
 		holes[i] = (struct iopt_range){ cfg->holes[i].base, cfg->holes[i].end };
 	return iopt_build(&iommu.pt, &l, &ops);
+}
+
+/* The hypervisor's NIC: identity tables over its DMA blocks only, and
+ * the IDs its requests carry (ivrs_request_ids: its own and an alias). */
+static int build_hv_tables(const struct iommu_config *cfg)
+{
+	struct iopt_layout l = { cfg->hv_dma, cfg->nhv_dma, NULL, 0 };
+	struct iopt_ops ops = { iopt_alloc, iopt_free, iopt_va, NULL };
+
+	if (!cfg->hv_dev)
+		return 0;
+	if (iopt_build(&iommu.hv_pt, &l, &ops))
+		return -1;
+	iommu.nhv_ids = (unsigned)ivrs_request_ids(&iommu.ivrs, cfg->hv_devid,
+						   iommu.hv_ids, IOMMU_MAX_HV_IDS);
+	return 0;
 }
 
 static int start_unit(struct iommu_unit *u, const struct ivrs_iommu *m)
@@ -271,7 +297,7 @@ int iommu_init(const struct iommu_config *cfg)
 	iommu.dev_table = hw_frames(9, &iommu.dev_table_pa);
 	iommu.empty_root = hw_frames(0, &iommu.empty_root_pa);
 	if (!iommu.misc || !iommu.dev_table || !iommu.empty_root ||
-	    build_page_tables(cfg))
+	    build_page_tables(cfg) || build_hv_tables(cfg))
 		return unprotected("out of frames for the IOMMU's tables");
 	for (size_t i = 0; i < IOPT_ENTRIES; i++)
 		iommu.empty_root[i] = IOPTE_ABSENT;
@@ -285,6 +311,12 @@ int iommu_init(const struct iommu_config *cfg)
 			return unprotected("an IOMMU could not be started");
 		iommu.nunits++;
 	}
+	for (unsigned i = 0; i < iommu.nhv_ids; i++)
+		printk("iommu: %02x:%02x.%x (the hypervisor's NIC%s) reaches only "
+		       "its %zu DMA block(s), %llu KiB\n", iommu.hv_ids[i] >> 8,
+		       (iommu.hv_ids[i] >> 3) & 31, iommu.hv_ids[i] & 7,
+		       i ? ", as its IVRS alias" : "", cfg->nhv_dma,
+		       (unsigned long long)(iommu.hv_pt.mapped >> 10));
 	iommu.poll_interval = tsc_khz() * 10;  /* 10 ms */
 	__atomic_store_n(&iommu.active, true, __ATOMIC_RELEASE);
 	printk("iommu: %u IOMMU(s) translating: %u device IDs reach guest RAM "
@@ -309,6 +341,15 @@ size_t iommu_mmio_ranges(struct iopt_range *out, size_t cap)
 		out[n++] = (struct iopt_range){
 			iommu.units[i].m->base,
 			iommu.units[i].m->base + IOMMU_MMIO_SIZE };
+	return n;
+}
+
+size_t iommu_hv_ids(uint16_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; n < iommu.nhv_ids && n < cap; n++)
+		out[n] = iommu.hv_ids[n];
 	return n;
 }
 

@@ -47,6 +47,13 @@ struct iommu_state {
 	uint64_t *empty_root;
 	uint64_t empty_root_pa;
 	struct iopt pt;
+	/* The hypervisor's NIC: its own tables (only its DMA blocks) and the
+	 * IDs that carry them (its own and its IVRS alias). Set once at
+	 * bring-up, read-only after. */
+#define IOMMU_MAX_HV_IDS 4
+	struct iopt hv_pt;
+	uint16_t hv_ids[IOMMU_MAX_HV_IDS];
+	unsigned nhv_ids;
 	/* events.c, under its lock */
 	uint64_t poll_interval, next_poll;   /* TSC ticks */
 	struct iommu_faults faults;

@@ -113,6 +113,13 @@ struct ivrs_info {
 int ivrs_parse(const void *t, size_t len, struct ivrs_info *out, char *err,
 	       size_t errlen);
 
+/* ivrs_request_ids: the IDs a device's requests may carry by @iv
+ * (5.2.2.2 alias entries): @devid itself, then the alias of every run
+ * of segment 0 that names it, each once. Returns the count (at most
+ * @cap). */
+size_t ivrs_request_ids(const struct ivrs_info *iv, uint16_t devid,
+			uint16_t *out, size_t cap);
+
 /* Print what ivrs_parse found (one line per IOMMU, device runs). */
 void ivrs_print(const struct ivrs_info *iv, print_fn pr);
 
@@ -208,6 +215,7 @@ _Static_assert(sizeof(struct dte) == 32, "DTE is 256 bits");
 
 #define IOMMU_DOMAIN_GUEST   1
 #define IOMMU_DOMAIN_BLOCKED 2
+#define IOMMU_DOMAIN_HV      3   /* the hypervisor's NIC */
 
 /* dte_guest: a device the guest drives: DMA translated through @pt_root
  * (the guest's RAM, never the hypervisor's), fixed and arbitrated MSIs
@@ -215,6 +223,12 @@ _Static_assert(sizeof(struct dte) == 32, "DTE is 256 bits");
  * refused; @irt_pa: a 128-byte aligned interrupt table the IOMMU may
  * read (IV=1 needs one; IntCtl forward never consults it). */
 struct dte dte_guest(uint64_t pt_root, uint64_t irt_pa);
+/* dte_hypervisor: the hypervisor's own device (its NIC): DMA through
+ * @pt_root, which maps only that device's buffers (domain
+ * IOMMU_DOMAIN_HV); NMI MSIs pass (NMIPass: the NIC signals in NMI
+ * delivery mode, docs/net.md), fixed and arbitrated forwarded; INIT,
+ * ExtINT, LINT0/1 and SMI refused. */
+struct dte dte_hypervisor(uint64_t pt_root, uint64_t irt_pa);
 /* dte_blocked: no DMA at all (V=1, TV=1, IR=IW=0, a walk that can map
  * nothing: @empty_root, a zeroed top-level table) and no interrupts
  * (IntCtl abort, nothing passes). Faults are logged. */
@@ -277,6 +291,13 @@ struct iommu_config {
 	const struct hv_hole *holes; /* the hypervisor's memory: never */
 	size_t nholes;
 	bool required;           /* iommu=required */
+	/* The hypervisor's own DMA device (its NIC), when hv_dev: its ID
+	 * (bus 15:8, device 7:3, function 2:0) and the only memory it may
+	 * reach ([base, end), 4 KiB aligned), identity-mapped. */
+	bool hv_dev;
+	uint16_t hv_devid;
+	const struct iopt_range *hv_dma;
+	size_t nhv_dma;
 };
 
 /* iommu_init: on the boot CPU before the guest's first instruction:
@@ -300,6 +321,10 @@ void iommu_nmi(void);
 bool iommu_active(void);
 size_t iommu_mmio_ranges(struct iopt_range *out, size_t cap);
 bool iommu_is_own_function(uint16_t segment, uint16_t bdf);
+/* iommu_hv_ids (hw.c): the device IDs given the hypervisor's entry (the
+ * NIC's and the alias its requests carry); returns the count. */
+size_t iommu_hv_ids(uint16_t *out, size_t cap);
+
 /* iommu_cfg_io_hidden (hide.c): an intercepted access to 0xCF8-0xCFF
  * that reaches an IOMMU's function: reads all-ones, writes dropped. */
 bool iommu_cfg_io_hidden(uint16_t port, unsigned size);

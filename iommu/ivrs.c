@@ -338,3 +338,30 @@ void ivrs_print(const struct ivrs_info *iv, print_fn pr)
 		}
 	}
 }
+
+size_t ivrs_request_ids(const struct ivrs_info *iv, uint16_t devid,
+			uint16_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap)
+		out[n++] = devid;
+	for (unsigned u = 0; u < iv->niommus; u++) {
+		const struct ivrs_iommu *m = &iv->iommus[u];
+
+		if (m->segment)
+			continue;
+		for (unsigned i = 0; i < m->ndevs; i++) {
+			const struct ivrs_devs *d = &iv->devs[m->first_devs + i];
+			bool seen = false;
+
+			if (!d->has_alias || devid < d->first || devid > d->last)
+				continue;
+			for (size_t k = 0; k < n; k++)
+				seen |= out[k] == d->alias;
+			if (!seen && n < cap)
+				out[n++] = d->alias;
+		}
+	}
+	return n;
+}

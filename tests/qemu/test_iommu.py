@@ -129,3 +129,34 @@ def test_iommu_required_refuses_to_boot(boot):
              mem="512M")
     m.expect(r"iommu=required but DMA is not protected .*refusing to boot",
              timeout=90, allow_fatal=True)
+
+
+def test_iommu_hypervisor_nic_dma_works(boot):
+    """The hypervisor's e1000e behind amd-iommu: its ID gets an entry of
+    its own mapping only its DMA blocks (docs/iommu.md, "The hypervisor's
+    own DMA"), so DHCP and the UDP console work; its NMI-mode MSI passes
+    (NMIPass) and is counted."""
+    from test_net import free_udp_port, hv_nic, ask
+    port = free_udp_port()
+    m = boot(cmdline="net=00:05.0 console_key=none", smp=1, mem="1G",
+             guest_args="spin",
+             extra_args=["-device", "amd-iommu"] + hv_nic(port))
+    m.expect(r"hv: net: e1000e at 0000:00:05\.0", timeout=90)
+    m.expect(r"hv: iommu: 00:05\.0 \(the hypervisor's NIC\) reaches only "
+             r"its (\d+) DMA block\(s\), (\d+) KiB", timeout=60)
+    m.expect(r"hv: iommu: 1 IOMMU\(s\) translating", timeout=30)
+    m.expect(r"guest: spinning with interrupts off", timeout=120)
+    out = None
+    for _ in range(10):
+        out = ask(port, "version", timeout=3)
+        if out:
+            break
+        time.sleep(1)
+    assert out is not None and "ThinAMDvisor" in out, out
+    net = ask(port, "net", timeout=5)
+    assert net is not None and "10.0.2.15" in net, net
+    irqs = int(re.search(r"interrupts: (\d+) NMIs claimed", net).group(1))
+    print("NIC NMIs claimed through amd-iommu:", irqs)
+    rep = ask(port, "iommu", timeout=5)
+    print(rep)
+    assert "panic" not in m.output()
