@@ -162,3 +162,19 @@ def test_iommu_hypervisor_nic_dma_works(boot):
     rep = ask(port, "iommu", timeout=5)
     print(rep)
     assert "panic" not in m.output()
+
+
+def test_iommu_msi_init_resets_no_cpu(boot):
+    """The guest programs edu's MSI with INIT delivery for APIC 1 (the
+    hypervisor's CPU 1) and for its own CPU and raises it: the device
+    table entry (no InitPass, 48882 2.2.5) target-aborts it. The boot CPU
+    keeps running (msi_init_refused), and CPU 1 then comes up and counts
+    its timer (all 2 cpus ok): no CPU was reset."""
+    m = boot(cmdline="", guest_args="dma smp exit", smp=2, mem="1G",
+             extra_args=IOMMU)
+    m.expect(r"hv: iommu: 1 IOMMU\(s\) translating", timeout=90)
+    m.expect(r"guest: dma: edu MSI with INIT delivery to APIC 1", timeout=180)
+    m.expect(r"guest: check msi_init_refused ok", timeout=60)
+    m.expect(r"guest: all 2 cpus ok", timeout=180)
+    m.expect_exit(hvtest.EXIT_OK, timeout=30)
+    assert "panic" not in m.output()
