@@ -11,6 +11,7 @@
 #include "iommu/internal.h"
 #include "arch/x86.h"
 #include "mm/mm.h"
+#include "smp/smp.h"
 
 struct iommu_state iommu;
 
@@ -267,6 +268,72 @@ static int start_unit(struct iommu_unit *u, const struct ivrs_iommu *m)
 	return 0;
 }
 
+/* PCI configuration of an IOMMU's function (mechanism #1, bus 0 of
+ * segment 0: the IVHD's device ID). Bring-up only, boot CPU. */
+static uint32_t fn_rd(uint16_t bdf, uint8_t reg)
+{
+	outl(0xCF8, (uint32_t)(BIT(31) | (uint32_t)bdf << 8 | (reg & 0xFCu)));
+	return inl(0xCFC);
+}
+
+static void fn_wr(uint16_t bdf, uint8_t reg, uint32_t v)
+{
+	outl(0xCF8, (uint32_t)(BIT(31) | (uint32_t)bdf << 8 | (reg & 0xFCu)));
+	outl(0xCFC, v);
+}
+
+/* The function's MSI capability (ID 05h), or 0. */
+static uint8_t msi_cap(uint16_t bdf)
+{
+	uint8_t cap = (uint8_t)(fn_rd(bdf, 0x34) & 0xFC);
+
+	for (unsigned n = 0; cap && n < 48; n++) {
+		uint32_t h = fn_rd(bdf, cap);
+
+		if ((h & 0xFF) == 0x05)
+			return cap;
+		cap = (uint8_t)((h >> 8) & 0xFC);
+	}
+	return 0;
+}
+
+/* The event interrupt (3.4.7 EventLogInt, 2.5) as an NMI to the boot
+ * CPU: the NMI source first (before anything can be raised), then each
+ * unit's MSI in NMI delivery mode, then EventIntEn (3.4.5). A unit
+ * without an MSI capability stays polled on exits. */
+static void wire_event_nmi(void)
+{
+	uint32_t addr, data;
+
+	if (iommu_nmi_source_add()) {
+		printk("iommu: the NMI source table is full: event log polled "
+		       "on exits only\n");
+		return;
+	}
+	iommu_msi_nmi((uint8_t)lapic_id(), &addr, &data);
+	for (unsigned i = 0; i < iommu.nunits; i++) {
+		struct iommu_unit *u = &iommu.units[i];
+		uint16_t bdf = u->m->devid;
+		uint8_t cap = msi_cap(bdf);
+		uint32_t ctl;
+
+		if (!cap)
+			continue;
+		ctl = fn_rd(bdf, cap) >> 16;
+		fn_wr(bdf, (uint8_t)(cap + 4), addr);
+		if (ctl & BIT(7)) {              /* 64-bit address */
+			fn_wr(bdf, (uint8_t)(cap + 8), 0);
+			fn_wr(bdf, (uint8_t)(cap + 12), data);
+		} else {
+			fn_wr(bdf, (uint8_t)(cap + 8), data);
+		}
+		fn_wr(bdf, cap, fn_rd(bdf, cap) | BIT(16));   /* MSI enable */
+		u->control |= CTRL_EVT_INT_EN;
+		wr(u, MMIO_CONTROL, u->control);
+		iommu.nmi_wired = true;
+	}
+}
+
 static int unprotected(const char *why)
 {
 	printk("iommu: %s: DMA is not protected (devices the guest drives "
@@ -319,6 +386,7 @@ int iommu_init(const struct iommu_config *cfg)
 		       (unsigned long long)(iommu.hv_pt.mapped >> 10));
 	iommu.poll_interval = tsc_khz() * 10;  /* 10 ms */
 	__atomic_store_n(&iommu.active, true, __ATOMIC_RELEASE);
+	wire_event_nmi();
 	printk("iommu: %u IOMMU(s) translating: %u device IDs reach guest RAM "
 	       "(%llu MiB mapped, %zu table pages), every other ID blocked; "
 	       "INIT, SMI, NMI, ExtINT MSIs refused; set up in %llu us\n",

@@ -54,6 +54,7 @@ struct iommu_state {
 	struct iopt hv_pt;
 	uint16_t hv_ids[IOMMU_MAX_HV_IDS];
 	unsigned nhv_ids;
+	bool nmi_wired;              /* event interrupt as an NMI source */
 	/* events.c, under its lock */
 	uint64_t poll_interval, next_poll;   /* TSC ticks */
 	struct iommu_faults faults;
@@ -62,6 +63,7 @@ struct iommu_state {
 
 extern struct iommu_state iommu;
 
+int iommu_nmi_source_add(void);
 void iommu_restart_event_log(struct iommu_unit *u);
 uint64_t iommu_reg(const struct iommu_unit *u, unsigned reg);
 void iommu_set_reg(struct iommu_unit *u, unsigned reg, uint64_t v);

@@ -281,6 +281,22 @@ uint64_t iommu_faults_add(struct iommu_faults *f, const struct iommu_event *ev);
 void iommu_event_decode(const uint32_t raw[4], struct iommu_event *ev);
 const char *iommu_event_name(uint8_t code);
 
+/* iommu_evt_pending (decode.c, pure): whether an IOMMU has something for
+ * its event interrupt's NMI (the NMI source's pending(), NMI context):
+ * @status (MMIO 2020h, 3.4.7) with EventLogInt or EventOverflow set, or
+ * an entry waiting at @head: @head != @tail, or under QEMU's tail quirk
+ * (@tail_quirk) a non-zero event code in the entry's dword 1
+ * (@head_dword1, 2.5.2: codes are never 0). */
+#define IOMMU_STATUS_EVT_OVERFLOW BIT(0)
+#define IOMMU_STATUS_EVT_LOG_INT  BIT(1)
+bool iommu_evt_pending(uint64_t status, uint32_t head, uint32_t tail,
+		       bool tail_quirk, uint32_t head_dword1);
+
+/* iommu_msi_data (decode.c, pure): the IOMMU's own MSI (PCI MSI
+ * capability of its function) as an NMI to @apic_id: address and data. */
+#define IOMMU_MSI_DATA_NMI 0x0400u       /* delivery mode 100b, bits 10:8 */
+void iommu_msi_nmi(uint8_t apic_id, uint32_t *addr, uint32_t *data);
+
 /* ==== the hardware (hw.c) ============================================= */
 
 struct iommu_config {
@@ -312,9 +328,12 @@ int iommu_init(const struct iommu_config *cfg);
  * the poll interval (the console). */
 void iommu_poll(bool force);
 
-/* Hook for an IOMMU interrupt delivered as an NMI (not wired yet: see
- * docs/iommu.md): drains like iommu_poll(true) without blocking. */
-void iommu_nmi(void);
+/* The IOMMU's event interrupt as an NMI source of the boot CPU (smp/,
+ * "NMI sources"): each IOMMU's MSI is programmed in NMI delivery mode to
+ * the boot CPU and EventIntEn set (iommu_init). pending() asks
+ * iommu_evt_pending of every unit; service() drains like iommu_poll(true).
+ * Returns the claims so far (the console). */
+uint64_t iommu_nmi_claims(void);
 
 /* Whether the guest must not see this: the IOMMUs' MMIO pages and PCI
  * functions (svm/ and kernel/main.c use these). */

@@ -111,7 +111,8 @@ def test_iommu_blocks_dma_into_hypervisor(boot, sockdir, uefi):
     # event log (docs/iommu.md, "Under QEMU"), so the blocked accesses
     # are not in it: the event path is covered by the host tests.
     assert re.search(r"IOMMU 0: 00:03\.0 at fed80000, EFR [0-9a-f]+, "
-                     r"control 1005", out), out
+                     r"control 100d", out), out     # EventIntEn (bit 3) set
+    assert "event interrupt: MSI as NMI to the boot CPU" in out, out
     assert re.search(r"device table at [0-9a-f]+: \d+ IDs translated to "
                      r"guest RAM, the rest blocked", out), out
     assert "stopped" not in text and "panic" not in text

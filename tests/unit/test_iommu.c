@@ -238,6 +238,38 @@ TEST(iopt_hv_blocks_only)
 	iopt_destroy(&pt);
 }
 
+/* The NMI source's question (events.c pending(), NMI context): status
+ * bits, a waiting entry by the pointers, or by the code under QEMU's
+ * tail quirk; nothing otherwise (a source that claims for no reason
+ * steals the guest's NMIs). */
+TEST(evt_nmi_pending)
+{
+	uint32_t io_page_fault = (uint32_t)EVT_IO_PAGE_FAULT << 28;
+
+	CHECK(!iommu_evt_pending(0, 0, 0, false, 0));
+	CHECK(!iommu_evt_pending(0x18, 0x40, 0x40, false, io_page_fault));
+	CHECK(iommu_evt_pending(IOMMU_STATUS_EVT_LOG_INT, 0, 0, false, 0));
+	CHECK(iommu_evt_pending(IOMMU_STATUS_EVT_OVERFLOW, 0, 0, true, 0));
+	CHECK(iommu_evt_pending(0, 0, 0x10, false, 0));
+	CHECK(iommu_evt_pending(0, 0xff0, 0, false, 0));
+	/* QEMU's tail never moves: the entry's code decides. */
+	CHECK(!iommu_evt_pending(0, 0x20, 0, true, 0));
+	CHECK(iommu_evt_pending(0, 0x20, 0, true, io_page_fault));
+	CHECK(!iommu_evt_pending(0, 0x20, 0, true, 0x0fffffff));
+}
+
+TEST(evt_msi_is_nmi_to_boot_cpu)
+{
+	uint32_t a, d;
+
+	iommu_msi_nmi(0, &a, &d);
+	CHECK_EQ(a, 0xFEE00000u);
+	CHECK_EQ((d >> 8) & 7, 4);         /* NMI, never INIT (5) or SMI (2) */
+	iommu_msi_nmi(0x2a, &a, &d);
+	CHECK_EQ(a, 0xFEE2A000u);
+	CHECK_EQ(d, IOMMU_MSI_DATA_NMI);
+}
+
 TEST(event_decode)
 {
 	/* Spec layout: IO_PAGE_FAULT, 00:04.0, RW=1 (write), PR=0. */
