@@ -207,6 +207,16 @@ static int build_page_tables(const struct iommu_config *cfg)
 		if (is_ram(cfg->map[i].type))
 			ranges[l.nranges++] = (struct iopt_range){
 				cfg->map[i].base, cfg->map[i].base + cfg->map[i].len };
+	/* IVMD unity ranges (5.2.2.3): identity for every guest device; the
+	 * hypervisor's holes still win. */
+	{
+		uint64_t u[IVRS_MAX_IVMD][2];
+		size_t nu = ivrs_unity_ranges(&iommu.ivrs, u, IVRS_MAX_IVMD);
+
+		for (size_t i = 0; i < nu && l.nranges < BOOT_MAX_RANGES; i++)
+			ranges[l.nranges++] = (struct iopt_range){ u[i][0], u[i][1] };
+		iommu.unity = (unsigned)nu;
+	}
 	for (size_t i = 0; i < cfg->nholes; i++)
 		holes[i] = (struct iopt_range){ cfg->holes[i].base, cfg->holes[i].end };
 	return iopt_build(&iommu.pt, &l, &ops);
@@ -354,9 +364,6 @@ int iommu_init(const struct iommu_config *cfg)
 		return unprotected("IVRS refused");
 	}
 	ivrs_print(iv, printk);
-	if (iv->nivmd)
-		printk("iommu: warning: %u IVMD block(s) ignored: devices get "
-		       "no unity mappings outside RAM\n", iv->nivmd);
 	for (unsigned i = 0; i < iv->niommus; i++)
 		if (iv->iommus[i].segment)
 			return unprotected("an IOMMU on PCI segment > 0 (not supported)");
@@ -378,6 +385,11 @@ int iommu_init(const struct iommu_config *cfg)
 			return unprotected("an IOMMU could not be started");
 		iommu.nunits++;
 	}
+	if (iv->nivmd)
+		printk("iommu: IVMD: %u block(s), %u unity range(s) mapped "
+		       "read/write for every guest device (outside the "
+		       "hypervisor), exclusion ranges not used\n", iv->nivmd,
+		       iommu.unity);
 	for (unsigned i = 0; i < iommu.nhv_ids; i++)
 		printk("iommu: %02x:%02x.%x (the hypervisor's NIC%s) reaches only "
 		       "its %zu DMA block(s), %llu KiB\n", iommu.hv_ids[i] >> 8,

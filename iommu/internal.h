@@ -54,6 +54,7 @@ struct iommu_state {
 	struct iopt hv_pt;
 	uint16_t hv_ids[IOMMU_MAX_HV_IDS];
 	unsigned nhv_ids;
+	unsigned unity;              /* IVMD unity ranges mapped */
 	bool nmi_wired;              /* event interrupt as an NMI source */
 	/* events.c, under its lock */
 	uint64_t poll_interval, next_poll;   /* TSC ticks */

@@ -120,6 +120,18 @@ int ivrs_parse(const void *t, size_t len, struct ivrs_info *out, char *err,
 size_t ivrs_request_ids(const struct ivrs_info *iv, uint16_t devid,
 			uint16_t *out, size_t cap);
 
+/* ivrs_unity_ranges: the IVMD blocks with the unity flag (5.2.2.3,
+ * flags bit 0), as [base, end) widened to 4 KiB pages, at most @cap.
+ * The hypervisor maps them, identity and read/write, in the guest's I/O
+ * page tables for every guest device (coarser than the IVMD's device
+ * scope and IR/IW: docs/iommu.md), never over its own holes. */
+#define IVMD_UNITY     BIT(0)
+#define IVMD_IR        BIT(1)
+#define IVMD_IW        BIT(2)
+#define IVMD_EXCLUSION BIT(3)
+size_t ivrs_unity_ranges(const struct ivrs_info *iv, uint64_t (*out)[2],
+			 size_t cap);
+
 /* Print what ivrs_parse found (one line per IOMMU, device runs). */
 void ivrs_print(const struct ivrs_info *iv, print_fn pr);
 

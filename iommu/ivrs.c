@@ -365,3 +365,22 @@ size_t ivrs_request_ids(const struct ivrs_info *iv, uint16_t devid,
 	}
 	return n;
 }
+
+size_t ivrs_unity_ranges(const struct ivrs_info *iv, uint64_t (*out)[2],
+			 size_t cap)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < iv->nivmd && n < cap; i++) {
+		const struct ivrs_ivmd *m = &iv->ivmd[i];
+		uint64_t b = m->start & ~0xFFFull, e = m->start + m->len;
+
+		if (!(m->flags & IVMD_UNITY) || !m->len || e < m->start ||
+		    e > (1ull << 48) - 4096)
+			continue;          /* empty, wrapping or beyond 48 bits */
+		out[n][0] = b;
+		out[n][1] = (e + 0xFFF) & ~0xFFFull;
+		n++;
+	}
+	return n;
+}
