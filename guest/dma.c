@@ -14,6 +14,13 @@
  *                    back: what comes back is not the pattern and not the
  *                    hypervisor's bytes (the device's buffer keeps what
  *                    it held, or reads a bus error as all-zero/all-ones).
+ *   msi_init_refused the device's MSI programmed with INIT delivery
+ *                    (data 0x500) for APIC ID 1 and then for this CPU,
+ *                    raised through edu's interrupt register (0x60):
+ *                    this CPU keeps running and the PIT keeps counting;
+ *                    CPU 1 is shown alive later by the smp checks (the
+ *                    hypervisor's physical CPU 1 would be reset by a
+ *                    delivered INIT, and the AP could not come up).
  * The hypervisor logs and counts both blocked accesses (the QEMU test
  * reads its log and its console, and checks the memory from outside).
  */
@@ -76,6 +83,34 @@ static bool edu_dma(uintptr_t bar, uint64_t src, uint64_t dst, bool to_ram)
 	return false;
 }
 
+/* MSI with INIT delivery (Intel SDM / AMD APM MSI data bits 10:8 = 101b)
+ * for @apic: the IOMMU's device table entry must target-abort it. */
+static bool edu_msi_init(uint32_t fn, uintptr_t bar, uint8_t apic)
+{
+	uint32_t cap = (cfg_rd(fn, 0x34) & 0xFC), ctl;
+	uint64_t t0;
+
+	while (cap && (cfg_rd(fn, (uint8_t)cap) & 0xFF) != 0x05)
+		cap = (cfg_rd(fn, (uint8_t)cap) >> 8) & 0xFC;
+	if (!cap)
+		return false;
+	ctl = cfg_rd(fn, (uint8_t)cap) >> 16;
+	cfg_wr(fn, (uint8_t)(cap + 4), 0xFEE00000u | (uint32_t)apic << 12);
+	if (ctl & BIT(7)) {                       /* 64-bit address */
+		cfg_wr(fn, (uint8_t)(cap + 8), 0);
+		cfg_wr(fn, (uint8_t)(cap + 12), 0x0500);
+	} else {
+		cfg_wr(fn, (uint8_t)(cap + 8), 0x0500);
+	}
+	cfg_wr(fn, (uint8_t)cap, cfg_rd(fn, (uint8_t)cap) | BIT(16)); /* enable */
+	*(volatile uint32_t *)(bar + 0x60) = 1;   /* raise interrupt */
+	t0 = pit_ticks;
+	udelay(100 * 1000);
+	*(volatile uint32_t *)(bar + 0x64) = 1;   /* acknowledge */
+	cfg_wr(fn, (uint8_t)cap, cfg_rd(fn, (uint8_t)cap) & ~BIT(16));
+	return pit_ticks != t0;
+}
+
 static void fill(uint8_t *b, uint8_t seed)
 {
 	for (size_t i = 0; i < XFER; i++)
@@ -130,6 +165,14 @@ void checks_dma(const struct guest_boot *b, const char *hole)
 	}
 	check_report("dma_guest_ram", memcmp(src_buf, dst_buf, XFER) == 0,
 		     "guest RAM copy differs (first byte %#x)", dst_buf[0]);
+
+	/* An INIT through the device's MSI, to CPU 1 and to this CPU. */
+	printk("dma: edu MSI with INIT delivery to APIC 1, then to APIC %u\n",
+	       this_cpu()->apic_id);
+	check_report("msi_init_refused",
+		     edu_msi_init((uint32_t)fn, bar, 1) &&
+		     edu_msi_init((uint32_t)fn, bar, (uint8_t)this_cpu()->apic_id),
+		     "no MSI capability, or the PIT stopped");
 
 	if (!hole || !hv_present() || !guest_parse_hole(hole, &base, &len)) {
 		check_report("dma_hv_blocked", false, "no hv_hole=");

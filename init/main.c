@@ -283,7 +283,10 @@ static void iommu_bringup(void)
 {
 	struct hv_hole holes[HV_MAX_HOLES];
 	struct iommu_config cfg = { 0 };
-	size_t n;
+	struct net_hidden_range dma_r[NET_MAX_DMA];
+	struct iopt_range dma[NET_MAX_DMA];
+	uint32_t nic_addr;
+	size_t n, nr;
 
 	cfg.ivrs = acpi_table_copy(&acpi, ACPI_SIG_IVRS, &cfg.ivrs_len);
 	cfg.map = bootinfo_ram_map(&boot_info, &n);
@@ -291,6 +294,18 @@ static void iommu_bringup(void)
 	cfg.nholes = hv_holes(holes);
 	cfg.holes = holes;
 	cfg.required = options.iommu_required;
+	/* The NIC's DMA blocks are all allocated by now (net_bringup runs
+	 * first): its entry maps exactly them. */
+	if (net_function(&nic_addr) && !(nic_addr >> 16)) {
+		nr = net_dma_ranges(dma_r, NET_MAX_DMA);
+		for (size_t i = 0; i < nr; i++)
+			dma[i] = (struct iopt_range){ dma_r[i].base,
+				dma_r[i].base + dma_r[i].size };
+		cfg.hv_dev = true;
+		cfg.hv_devid = (uint16_t)nic_addr;
+		cfg.hv_dma = dma;
+		cfg.nhv_dma = nr;
+	}
 	if (iommu_init(&cfg) == 0) {
 		/* Its table leaves the guest's ACPI view (acpi/hide.c). */
 		int k = acpi_hide_table(boot_info.rsdp_new ? boot_info.rsdp_new :

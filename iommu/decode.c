@@ -62,3 +62,21 @@ const char *iommu_event_name(uint8_t code)
 
 	return code < ARRAY_SIZE(names) && names[code] ? names[code] : "event";
 }
+
+bool iommu_evt_pending(uint64_t status, uint32_t head, uint32_t tail,
+		       bool tail_quirk, uint32_t head_dword1)
+{
+	if (status & (IOMMU_STATUS_EVT_OVERFLOW | IOMMU_STATUS_EVT_LOG_INT))
+		return true;
+	if (tail_quirk)
+		return (head_dword1 >> 28) != 0;
+	return head != tail;
+}
+
+void iommu_msi_nmi(uint8_t apic_id, uint32_t *addr, uint32_t *data)
+{
+	/* Physical destination, no redirection hint; edge, NMI (the vector
+	 * is ignored for NMI delivery). */
+	*addr = 0xFEE00000u | (uint32_t)apic_id << 12;
+	*data = IOMMU_MSI_DATA_NMI;
+}

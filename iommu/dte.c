@@ -28,6 +28,18 @@ struct dte dte_guest(uint64_t pt_root, uint64_t irt_pa)
 	return d;
 }
 
+struct dte dte_hypervisor(uint64_t pt_root, uint64_t irt_pa)
+{
+	struct dte d = dte_guest(pt_root, irt_pa);
+
+	/* 2.2.2.2 Table 7: DomainID; 2.2.5: NMIPass lets an MSI with NMI
+	 * delivery mode through unmapped, whatever IntCtl says. InitPass,
+	 * EIntPass, Lint0/1Pass stay 0 and SysMgt 00b. */
+	d.q[1] = (d.q[1] & ~DTE1_DOMAIN) | IOMMU_DOMAIN_HV;
+	d.q[2] |= DTE2_NMIPASS;
+	return d;
+}
+
 struct dte dte_blocked(uint64_t empty_root, uint64_t irt_pa)
 {
 	struct dte d = { { 0 } };

@@ -11,6 +11,7 @@
 #include "iommu/internal.h"
 #include "arch/x86.h"
 #include "mm/mm.h"
+#include "smp/smp.h"
 
 struct iommu_state iommu;
 
@@ -113,7 +114,7 @@ static int invalidate_all(struct iommu_unit *u)
 			rc = cmd_queue(u, id | CMD_OPCODE(CMD_INV_DEVTAB_ENTRY), 0) ||
 			     cmd_queue(u, id | CMD_OPCODE(CMD_INV_INTERRUPT_TABLE), 0);
 	}
-	for (uint64_t dom = IOMMU_DOMAIN_GUEST; dom <= IOMMU_DOMAIN_BLOCKED && !rc;
+	for (uint64_t dom = IOMMU_DOMAIN_GUEST; dom <= IOMMU_DOMAIN_HV && !rc;
 	     dom++)
 		rc = cmd_queue(u, dom << 32 | CMD_OPCODE(CMD_INV_IOMMU_PAGES),
 			       INV_PAGES_ALL | INV_PAGES_S | INV_PAGES_PDE);
@@ -173,6 +174,16 @@ static void fill_dev_table(void)
 
 		set_dte(iv->special[i].devid, &d);
 	}
+	/* Last: the hypervisor's NIC and the alias its requests carry reach
+	 * its own buffers and nothing else, whatever the runs above gave
+	 * them (devices behind a shared alias lose guest RAM, and never
+	 * reach the NIC's rings through the guest's tables). */
+	if (iommu.nhv_ids) {
+		struct dte hv = dte_hypervisor(iommu.hv_pt.root_pa, iommu.irt_pa);
+
+		for (unsigned i = 0; i < iommu.nhv_ids; i++)
+			set_dte(iommu.hv_ids[i], &hv);
+	}
 }
 
 /* ---- bring-up ------------------------------------------------------------ */
@@ -196,9 +207,35 @@ static int build_page_tables(const struct iommu_config *cfg)
 		if (is_ram(cfg->map[i].type))
 			ranges[l.nranges++] = (struct iopt_range){
 				cfg->map[i].base, cfg->map[i].base + cfg->map[i].len };
+	/* IVMD unity ranges (5.2.2.3): identity for every guest device; the
+	 * hypervisor's holes still win. */
+	{
+		uint64_t u[IVRS_MAX_IVMD][2];
+		size_t nu = ivrs_unity_ranges(&iommu.ivrs, u, IVRS_MAX_IVMD);
+
+		for (size_t i = 0; i < nu && l.nranges < BOOT_MAX_RANGES; i++)
+			ranges[l.nranges++] = (struct iopt_range){ u[i][0], u[i][1] };
+		iommu.unity = (unsigned)nu;
+	}
 	for (size_t i = 0; i < cfg->nholes; i++)
 		holes[i] = (struct iopt_range){ cfg->holes[i].base, cfg->holes[i].end };
 	return iopt_build(&iommu.pt, &l, &ops);
+}
+
+/* The hypervisor's NIC: identity tables over its DMA blocks only, and
+ * the IDs its requests carry (ivrs_request_ids: its own and an alias). */
+static int build_hv_tables(const struct iommu_config *cfg)
+{
+	struct iopt_layout l = { cfg->hv_dma, cfg->nhv_dma, NULL, 0 };
+	struct iopt_ops ops = { iopt_alloc, iopt_free, iopt_va, NULL };
+
+	if (!cfg->hv_dev)
+		return 0;
+	if (iopt_build(&iommu.hv_pt, &l, &ops))
+		return -1;
+	iommu.nhv_ids = (unsigned)ivrs_request_ids(&iommu.ivrs, cfg->hv_devid,
+						   iommu.hv_ids, IOMMU_MAX_HV_IDS);
+	return 0;
 }
 
 static int start_unit(struct iommu_unit *u, const struct ivrs_iommu *m)
@@ -241,6 +278,72 @@ static int start_unit(struct iommu_unit *u, const struct ivrs_iommu *m)
 	return 0;
 }
 
+/* PCI configuration of an IOMMU's function (mechanism #1, bus 0 of
+ * segment 0: the IVHD's device ID). Bring-up only, boot CPU. */
+static uint32_t fn_rd(uint16_t bdf, uint8_t reg)
+{
+	outl(0xCF8, (uint32_t)(BIT(31) | (uint32_t)bdf << 8 | (reg & 0xFCu)));
+	return inl(0xCFC);
+}
+
+static void fn_wr(uint16_t bdf, uint8_t reg, uint32_t v)
+{
+	outl(0xCF8, (uint32_t)(BIT(31) | (uint32_t)bdf << 8 | (reg & 0xFCu)));
+	outl(0xCFC, v);
+}
+
+/* The function's MSI capability (ID 05h), or 0. */
+static uint8_t msi_cap(uint16_t bdf)
+{
+	uint8_t cap = (uint8_t)(fn_rd(bdf, 0x34) & 0xFC);
+
+	for (unsigned n = 0; cap && n < 48; n++) {
+		uint32_t h = fn_rd(bdf, cap);
+
+		if ((h & 0xFF) == 0x05)
+			return cap;
+		cap = (uint8_t)((h >> 8) & 0xFC);
+	}
+	return 0;
+}
+
+/* The event interrupt (3.4.7 EventLogInt, 2.5) as an NMI to the boot
+ * CPU: the NMI source first (before anything can be raised), then each
+ * unit's MSI in NMI delivery mode, then EventIntEn (3.4.5). A unit
+ * without an MSI capability stays polled on exits. */
+static void wire_event_nmi(void)
+{
+	uint32_t addr, data;
+
+	if (iommu_nmi_source_add()) {
+		printk("iommu: the NMI source table is full: event log polled "
+		       "on exits only\n");
+		return;
+	}
+	iommu_msi_nmi((uint8_t)lapic_id(), &addr, &data);
+	for (unsigned i = 0; i < iommu.nunits; i++) {
+		struct iommu_unit *u = &iommu.units[i];
+		uint16_t bdf = u->m->devid;
+		uint8_t cap = msi_cap(bdf);
+		uint32_t ctl;
+
+		if (!cap)
+			continue;
+		ctl = fn_rd(bdf, cap) >> 16;
+		fn_wr(bdf, (uint8_t)(cap + 4), addr);
+		if (ctl & BIT(7)) {              /* 64-bit address */
+			fn_wr(bdf, (uint8_t)(cap + 8), 0);
+			fn_wr(bdf, (uint8_t)(cap + 12), data);
+		} else {
+			fn_wr(bdf, (uint8_t)(cap + 8), data);
+		}
+		fn_wr(bdf, cap, fn_rd(bdf, cap) | BIT(16));   /* MSI enable */
+		u->control |= CTRL_EVT_INT_EN;
+		wr(u, MMIO_CONTROL, u->control);
+		iommu.nmi_wired = true;
+	}
+}
+
 static int unprotected(const char *why)
 {
 	printk("iommu: %s: DMA is not protected (devices the guest drives "
@@ -261,9 +364,6 @@ int iommu_init(const struct iommu_config *cfg)
 		return unprotected("IVRS refused");
 	}
 	ivrs_print(iv, printk);
-	if (iv->nivmd)
-		printk("iommu: warning: %u IVMD block(s) ignored: devices get "
-		       "no unity mappings outside RAM\n", iv->nivmd);
 	for (unsigned i = 0; i < iv->niommus; i++)
 		if (iv->iommus[i].segment)
 			return unprotected("an IOMMU on PCI segment > 0 (not supported)");
@@ -271,7 +371,7 @@ int iommu_init(const struct iommu_config *cfg)
 	iommu.dev_table = hw_frames(9, &iommu.dev_table_pa);
 	iommu.empty_root = hw_frames(0, &iommu.empty_root_pa);
 	if (!iommu.misc || !iommu.dev_table || !iommu.empty_root ||
-	    build_page_tables(cfg))
+	    build_page_tables(cfg) || build_hv_tables(cfg))
 		return unprotected("out of frames for the IOMMU's tables");
 	for (size_t i = 0; i < IOPT_ENTRIES; i++)
 		iommu.empty_root[i] = IOPTE_ABSENT;
@@ -285,8 +385,20 @@ int iommu_init(const struct iommu_config *cfg)
 			return unprotected("an IOMMU could not be started");
 		iommu.nunits++;
 	}
+	if (iv->nivmd)
+		printk("iommu: IVMD: %u block(s), %u unity range(s) mapped "
+		       "read/write for every guest device (outside the "
+		       "hypervisor), exclusion ranges not used\n", iv->nivmd,
+		       iommu.unity);
+	for (unsigned i = 0; i < iommu.nhv_ids; i++)
+		printk("iommu: %02x:%02x.%x (the hypervisor's NIC%s) reaches only "
+		       "its %zu DMA block(s), %llu KiB\n", iommu.hv_ids[i] >> 8,
+		       (iommu.hv_ids[i] >> 3) & 31, iommu.hv_ids[i] & 7,
+		       i ? ", as its IVRS alias" : "", cfg->nhv_dma,
+		       (unsigned long long)(iommu.hv_pt.mapped >> 10));
 	iommu.poll_interval = tsc_khz() * 10;  /* 10 ms */
 	__atomic_store_n(&iommu.active, true, __ATOMIC_RELEASE);
+	wire_event_nmi();
 	printk("iommu: %u IOMMU(s) translating: %u device IDs reach guest RAM "
 	       "(%llu MiB mapped, %zu table pages), every other ID blocked; "
 	       "INIT, SMI, NMI, ExtINT MSIs refused; set up in %llu us\n",
@@ -309,6 +421,15 @@ size_t iommu_mmio_ranges(struct iopt_range *out, size_t cap)
 		out[n++] = (struct iopt_range){
 			iommu.units[i].m->base,
 			iommu.units[i].m->base + IOMMU_MMIO_SIZE };
+	return n;
+}
+
+size_t iommu_hv_ids(uint16_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; n < iommu.nhv_ids && n < cap; n++)
+		out[n] = iommu.hv_ids[n];
 	return n;
 }
 

@@ -47,6 +47,15 @@ struct iommu_state {
 	uint64_t *empty_root;
 	uint64_t empty_root_pa;
 	struct iopt pt;
+	/* The hypervisor's NIC: its own tables (only its DMA blocks) and the
+	 * IDs that carry them (its own and its IVRS alias). Set once at
+	 * bring-up, read-only after. */
+#define IOMMU_MAX_HV_IDS 4
+	struct iopt hv_pt;
+	uint16_t hv_ids[IOMMU_MAX_HV_IDS];
+	unsigned nhv_ids;
+	unsigned unity;              /* IVMD unity ranges mapped */
+	bool nmi_wired;              /* event interrupt as an NMI source */
 	/* events.c, under its lock */
 	uint64_t poll_interval, next_poll;   /* TSC ticks */
 	struct iommu_faults faults;
@@ -55,6 +64,7 @@ struct iommu_state {
 
 extern struct iommu_state iommu;
 
+int iommu_nmi_source_add(void);
 void iommu_restart_event_log(struct iommu_unit *u);
 uint64_t iommu_reg(const struct iommu_unit *u, unsigned reg);
 void iommu_set_reg(struct iommu_unit *u, unsigned reg, uint64_t v);

@@ -113,6 +113,25 @@ struct ivrs_info {
 int ivrs_parse(const void *t, size_t len, struct ivrs_info *out, char *err,
 	       size_t errlen);
 
+/* ivrs_request_ids: the IDs a device's requests may carry by @iv
+ * (5.2.2.2 alias entries): @devid itself, then the alias of every run
+ * of segment 0 that names it, each once. Returns the count (at most
+ * @cap). */
+size_t ivrs_request_ids(const struct ivrs_info *iv, uint16_t devid,
+			uint16_t *out, size_t cap);
+
+/* ivrs_unity_ranges: the IVMD blocks with the unity flag (5.2.2.3,
+ * flags bit 0), as [base, end) widened to 4 KiB pages, at most @cap.
+ * The hypervisor maps them, identity and read/write, in the guest's I/O
+ * page tables for every guest device (coarser than the IVMD's device
+ * scope and IR/IW: docs/iommu.md), never over its own holes. */
+#define IVMD_UNITY     BIT(0)
+#define IVMD_IR        BIT(1)
+#define IVMD_IW        BIT(2)
+#define IVMD_EXCLUSION BIT(3)
+size_t ivrs_unity_ranges(const struct ivrs_info *iv, uint64_t (*out)[2],
+			 size_t cap);
+
 /* Print what ivrs_parse found (one line per IOMMU, device runs). */
 void ivrs_print(const struct ivrs_info *iv, print_fn pr);
 
@@ -208,6 +227,7 @@ _Static_assert(sizeof(struct dte) == 32, "DTE is 256 bits");
 
 #define IOMMU_DOMAIN_GUEST   1
 #define IOMMU_DOMAIN_BLOCKED 2
+#define IOMMU_DOMAIN_HV      3   /* the hypervisor's NIC */
 
 /* dte_guest: a device the guest drives: DMA translated through @pt_root
  * (the guest's RAM, never the hypervisor's), fixed and arbitrated MSIs
@@ -215,6 +235,12 @@ _Static_assert(sizeof(struct dte) == 32, "DTE is 256 bits");
  * refused; @irt_pa: a 128-byte aligned interrupt table the IOMMU may
  * read (IV=1 needs one; IntCtl forward never consults it). */
 struct dte dte_guest(uint64_t pt_root, uint64_t irt_pa);
+/* dte_hypervisor: the hypervisor's own device (its NIC): DMA through
+ * @pt_root, which maps only that device's buffers (domain
+ * IOMMU_DOMAIN_HV); NMI MSIs pass (NMIPass: the NIC signals in NMI
+ * delivery mode, docs/net.md), fixed and arbitrated forwarded; INIT,
+ * ExtINT, LINT0/1 and SMI refused. */
+struct dte dte_hypervisor(uint64_t pt_root, uint64_t irt_pa);
 /* dte_blocked: no DMA at all (V=1, TV=1, IR=IW=0, a walk that can map
  * nothing: @empty_root, a zeroed top-level table) and no interrupts
  * (IntCtl abort, nothing passes). Faults are logged. */
@@ -267,6 +293,22 @@ uint64_t iommu_faults_add(struct iommu_faults *f, const struct iommu_event *ev);
 void iommu_event_decode(const uint32_t raw[4], struct iommu_event *ev);
 const char *iommu_event_name(uint8_t code);
 
+/* iommu_evt_pending (decode.c, pure): whether an IOMMU has something for
+ * its event interrupt's NMI (the NMI source's pending(), NMI context):
+ * @status (MMIO 2020h, 3.4.7) with EventLogInt or EventOverflow set, or
+ * an entry waiting at @head: @head != @tail, or under QEMU's tail quirk
+ * (@tail_quirk) a non-zero event code in the entry's dword 1
+ * (@head_dword1, 2.5.2: codes are never 0). */
+#define IOMMU_STATUS_EVT_OVERFLOW BIT(0)
+#define IOMMU_STATUS_EVT_LOG_INT  BIT(1)
+bool iommu_evt_pending(uint64_t status, uint32_t head, uint32_t tail,
+		       bool tail_quirk, uint32_t head_dword1);
+
+/* iommu_msi_data (decode.c, pure): the IOMMU's own MSI (PCI MSI
+ * capability of its function) as an NMI to @apic_id: address and data. */
+#define IOMMU_MSI_DATA_NMI 0x0400u       /* delivery mode 100b, bits 10:8 */
+void iommu_msi_nmi(uint8_t apic_id, uint32_t *addr, uint32_t *data);
+
 /* ==== the hardware (hw.c) ============================================= */
 
 struct iommu_config {
@@ -277,6 +319,13 @@ struct iommu_config {
 	const struct hv_hole *holes; /* the hypervisor's memory: never */
 	size_t nholes;
 	bool required;           /* iommu=required */
+	/* The hypervisor's own DMA device (its NIC), when hv_dev: its ID
+	 * (bus 15:8, device 7:3, function 2:0) and the only memory it may
+	 * reach ([base, end), 4 KiB aligned), identity-mapped. */
+	bool hv_dev;
+	uint16_t hv_devid;
+	const struct iopt_range *hv_dma;
+	size_t nhv_dma;
 };
 
 /* iommu_init: on the boot CPU before the guest's first instruction:
@@ -291,15 +340,22 @@ int iommu_init(const struct iommu_config *cfg);
  * the poll interval (the console). */
 void iommu_poll(bool force);
 
-/* Hook for an IOMMU interrupt delivered as an NMI (not wired yet: see
- * docs/iommu.md): drains like iommu_poll(true) without blocking. */
-void iommu_nmi(void);
+/* The IOMMU's event interrupt as an NMI source of the boot CPU (smp/,
+ * "NMI sources"): each IOMMU's MSI is programmed in NMI delivery mode to
+ * the boot CPU and EventIntEn set (iommu_init). pending() asks
+ * iommu_evt_pending of every unit; service() drains like iommu_poll(true).
+ * Returns the claims so far (the console). */
+uint64_t iommu_nmi_claims(void);
 
 /* Whether the guest must not see this: the IOMMUs' MMIO pages and PCI
  * functions (svm/ and kernel/main.c use these). */
 bool iommu_active(void);
 size_t iommu_mmio_ranges(struct iopt_range *out, size_t cap);
 bool iommu_is_own_function(uint16_t segment, uint16_t bdf);
+/* iommu_hv_ids (hw.c): the device IDs given the hypervisor's entry (the
+ * NIC's and the alias its requests carry); returns the count. */
+size_t iommu_hv_ids(uint16_t *out, size_t cap);
+
 /* iommu_cfg_io_hidden (hide.c): an intercepted access to 0xCF8-0xCFF
  * that reaches an IOMMU's function: reads all-ones, writes dropped. */
 bool iommu_cfg_io_hidden(uint16_t port, unsigned size);

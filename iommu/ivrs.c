@@ -338,3 +338,49 @@ void ivrs_print(const struct ivrs_info *iv, print_fn pr)
 		}
 	}
 }
+
+size_t ivrs_request_ids(const struct ivrs_info *iv, uint16_t devid,
+			uint16_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap)
+		out[n++] = devid;
+	for (unsigned u = 0; u < iv->niommus; u++) {
+		const struct ivrs_iommu *m = &iv->iommus[u];
+
+		if (m->segment)
+			continue;
+		for (unsigned i = 0; i < m->ndevs; i++) {
+			const struct ivrs_devs *d = &iv->devs[m->first_devs + i];
+			bool seen = false;
+
+			if (!d->has_alias || devid < d->first || devid > d->last)
+				continue;
+			for (size_t k = 0; k < n; k++)
+				seen |= out[k] == d->alias;
+			if (!seen && n < cap)
+				out[n++] = d->alias;
+		}
+	}
+	return n;
+}
+
+size_t ivrs_unity_ranges(const struct ivrs_info *iv, uint64_t (*out)[2],
+			 size_t cap)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < iv->nivmd && n < cap; i++) {
+		const struct ivrs_ivmd *m = &iv->ivmd[i];
+		uint64_t b = m->start & ~0xFFFull, e = m->start + m->len;
+
+		if (!(m->flags & IVMD_UNITY) || !m->len || e < m->start ||
+		    e > (1ull << 48) - 4096)
+			continue;          /* empty, wrapping or beyond 48 bits */
+		out[n][0] = b;
+		out[n][1] = (e + 0xFFF) & ~0xFFFull;
+		n++;
+	}
+	return n;
+}

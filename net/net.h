@@ -72,6 +72,13 @@ struct net_hidden_range {
 };
 #define NET_MAX_HIDDEN 8
 size_t net_hidden(struct net_hidden_range *r, size_t max);
+
+/* net_dma_ranges - the memory the NIC reads and writes by physical
+ * address (rings and buffers, FRAME_TAG_NIC blocks from net/dma.c): the
+ * only memory the IOMMU lets the NIC reach. Complete once net_init has
+ * returned (nothing is allocated for DMA later). n is set to the count. */
+#define NET_MAX_DMA 16
+size_t net_dma_ranges(struct net_hidden_range *r, size_t max);
 #endif
 
 #endif

@@ -111,7 +111,8 @@ def test_iommu_blocks_dma_into_hypervisor(boot, sockdir, uefi):
     # event log (docs/iommu.md, "Under QEMU"), so the blocked accesses
     # are not in it: the event path is covered by the host tests.
     assert re.search(r"IOMMU 0: 00:03\.0 at fed80000, EFR [0-9a-f]+, "
-                     r"control 1005", out), out
+                     r"control 100d", out), out     # EventIntEn (bit 3) set
+    assert "event interrupt: MSI as NMI to the boot CPU" in out, out
     assert re.search(r"device table at [0-9a-f]+: \d+ IDs translated to "
                      r"guest RAM, the rest blocked", out), out
     assert "stopped" not in text and "panic" not in text
@@ -129,3 +130,52 @@ def test_iommu_required_refuses_to_boot(boot):
              mem="512M")
     m.expect(r"iommu=required but DMA is not protected .*refusing to boot",
              timeout=90, allow_fatal=True)
+
+
+def test_iommu_hypervisor_nic_dma_works(boot):
+    """The hypervisor's e1000e behind amd-iommu: its ID gets an entry of
+    its own mapping only its DMA blocks (docs/iommu.md, "The hypervisor's
+    own DMA"), so DHCP and the UDP console work; its NMI-mode MSI passes
+    (NMIPass) and is counted."""
+    from test_net import free_udp_port, hv_nic, ask
+    port = free_udp_port()
+    m = boot(cmdline="net=00:05.0 console_key=none", smp=1, mem="1G",
+             guest_args="spin",
+             extra_args=["-device", "amd-iommu"] + hv_nic(port))
+    m.expect(r"hv: net: e1000e at 0000:00:05\.0", timeout=90)
+    hv = m.expect(r"hv: iommu: 00:05\.0 \(the hypervisor's NIC\) reaches "
+                  r"only its (\d+) DMA block\(s\), (\d+) KiB", timeout=60)
+    print("NIC DMA blocks:", hv.group(1), "KiB:", hv.group(2))
+    assert int(hv.group(1)) >= 4
+    m.expect(r"hv: iommu: 1 IOMMU\(s\) translating", timeout=30)
+    m.expect(r"guest: spinning with interrupts off", timeout=120)
+    out = None
+    for _ in range(10):
+        out = ask(port, "version", timeout=3)
+        if out:
+            break
+        time.sleep(1)
+    assert out is not None and "ThinAMDvisor" in out, out
+    net = ask(port, "net", timeout=5)
+    assert net is not None and "10.0.2.15" in net, net
+    irqs = int(re.search(r"interrupts: (\d+) NMIs claimed", net).group(1))
+    print("NIC NMIs claimed through amd-iommu:", irqs)
+    rep = ask(port, "iommu", timeout=5)
+    print(rep)
+    assert "panic" not in m.output()
+
+
+def test_iommu_msi_init_resets_no_cpu(boot):
+    """The guest programs edu's MSI with INIT delivery for APIC 1 (the
+    hypervisor's CPU 1) and for its own CPU and raises it: the device
+    table entry (no InitPass, 48882 2.2.5) target-aborts it. The boot CPU
+    keeps running (msi_init_refused), and CPU 1 then comes up and counts
+    its timer (all 2 cpus ok): no CPU was reset."""
+    m = boot(cmdline="", guest_args="dma smp exit", smp=2, mem="1G",
+             extra_args=IOMMU)
+    m.expect(r"hv: iommu: 1 IOMMU\(s\) translating", timeout=90)
+    m.expect(r"guest: dma: edu MSI with INIT delivery to APIC 1", timeout=180)
+    m.expect(r"guest: check msi_init_refused ok", timeout=60)
+    m.expect(r"guest: all 2 cpus ok", timeout=180)
+    m.expect_exit(hvtest.EXIT_OK, timeout=30)
+    assert "panic" not in m.output()

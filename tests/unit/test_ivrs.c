@@ -196,6 +196,56 @@ TEST(ivrs_every_entry_kind)
 	CHECK_EQ(iv.unknown, 3);   /* two reserved entries, one block */
 }
 
+/* The IDs a device's DMA may carry: its own, then the alias of each run
+ * naming it, once each (the hypervisor's NIC gets its entry on all). */
+TEST(ivrs_request_ids_follow_aliases)
+{
+	struct tb t;
+	uint16_t ids[4];
+
+	full_table(&t);
+	CHECK_EQ(parse(&t), 0);
+	CHECK_EQ(ivrs_request_ids(&iv, 0x0008, ids, 4), 1);
+	CHECK_EQ(ids[0], 0x0008);
+	CHECK_EQ(ivrs_request_ids(&iv, 0x0300, ids, 4), 2);
+	CHECK_EQ(ids[0], 0x0300);
+	CHECK_EQ(ids[1], 0x0208);
+	CHECK_EQ(ivrs_request_ids(&iv, 0x0480, ids, 4), 2);
+	CHECK_EQ(ids[1], 0x0210);
+	/* Not named by any run: just itself; a full buffer is respected. */
+	CHECK_EQ(ivrs_request_ids(&iv, 0x7777, ids, 4), 1);
+	CHECK_EQ(ivrs_request_ids(&iv, 0x0300, ids, 1), 1);
+	CHECK_EQ(ivrs_request_ids(&iv, 0x0300, ids, 0), 0);
+}
+
+TEST(ivrs_unity_ranges_from_ivmd)
+{
+	struct tb t;
+	uint64_t r[4][2];
+
+	full_table(&t);
+	CHECK_EQ(parse(&t), 0);
+	/* The table's IVMD: unity, IR, IW, 0xdd000000 + 64 KiB. */
+	CHECK_EQ(ivrs_unity_ranges(&iv, r, 4), 1);
+	CHECK_EQ(r[0][0], 0xdd000000);
+	CHECK_EQ(r[0][1], 0xdd010000);
+	CHECK_EQ(ivrs_unity_ranges(&iv, r, 0), 0);
+	/* Unaligned widens to pages; not unity, empty or wrapping: none. */
+	iv.ivmd[0].start = 0xdd000800;
+	iv.ivmd[0].len = 0x1000;
+	CHECK_EQ(ivrs_unity_ranges(&iv, r, 4), 1);
+	CHECK_EQ(r[0][0], 0xdd000000);
+	CHECK_EQ(r[0][1], 0xdd002000);
+	iv.ivmd[0].flags = IVMD_EXCLUSION;
+	CHECK_EQ(ivrs_unity_ranges(&iv, r, 4), 0);
+	iv.ivmd[0].flags = IVMD_UNITY;
+	iv.ivmd[0].len = 0;
+	CHECK_EQ(ivrs_unity_ranges(&iv, r, 4), 0);
+	iv.ivmd[0].start = ~0ull - 0x1000;
+	iv.ivmd[0].len = 0x2000;
+	CHECK_EQ(ivrs_unity_ranges(&iv, r, 4), 0);
+}
+
 TEST(ivrs_type40_acpi_hid_and_all)
 {
 	struct tb t;
