@@ -49,7 +49,7 @@ KLDFLAGS  := -nostdlib -static -no-pie -z max-page-size=0x1000 \
              -z noexecstack --build-id=none -T linker.ld
 
 # ---- the hypervisor -------------------------------------------------------
-KDIRS     := arch boot kernel init lib mm acpi smp svm decode loader pci net net/lwip console iommu
+KDIRS     := arch boot kernel init lib mm acpi smp svm decode loader pci net net/lwip console iommu crypto crypto/bearssl
 KSRCS     := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
 KERNEL    := $(BUILD)/hv.elf
@@ -72,10 +72,11 @@ $(BUILD)/%.o: %.S
 # Third-party code (fetched and pinned by third_party.mk) and lwIP.
 include third_party.mk
 include net/lwip/lwip.mk
+include crypto/bearssl/bearssl.mk
 
-$(KERNEL): $(KOBJS) $(LWIP_OBJS) linker.ld
+$(KERNEL): $(KOBJS) $(LWIP_OBJS) $(BEARSSL_OBJS) linker.ld
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(LWIP_OBJS)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(LWIP_OBJS) $(BEARSSL_OBJS)
 	$(Q)grub-file --is-x86-multiboot2 $@ || \
 	  { echo "error: $@ is not a valid Multiboot2 image"; rm -f $@; exit 1; }
 

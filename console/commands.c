@@ -165,6 +165,13 @@ static void cmd_resume(print_fn pr, int argc, char **argv)
 	pr("resumed\n");
 }
 
+static void (*after_answer)(void);
+
+static void reboot_now(void)
+{
+	machine_reset("asked on the debug console");
+}
+
 static void cmd_reboot(print_fn pr, int argc, char **argv)
 {
 	if (argc != 2 || strcmp(argv[1], "now")) {
@@ -172,7 +179,8 @@ static void cmd_reboot(print_fn pr, int argc, char **argv)
 		return;
 	}
 	pr("rebooting\n");
-	machine_reset("asked on the debug console");
+	/* After the answer is out (the UDP transport sends it first). */
+	after_answer = reboot_now;
 }
 
 static void cmd_net(print_fn pr, int argc, char **argv)
@@ -215,5 +223,15 @@ static void cmd_help(print_fn pr, int argc, char **argv)
 
 int console_run_line(char *line, print_fn pr)
 {
+	after_answer = NULL;
 	return con_exec(commands, ARRAY_SIZE(commands), line, pr);
+}
+
+void console_finish(void)
+{
+	void (*fn)(void) = after_answer;
+
+	after_answer = NULL;
+	if (fn)
+		fn();
 }

@@ -99,6 +99,10 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
  * transport: net/ucon.c). 0, or -1 when refused (message printed). */
 int console_run_line(char *line, print_fn pr);
 
+/* console_finish - after the transport has sent the answer of
+ * console_run_line: what the command left for then (reboot). */
+void console_finish(void);
+
 /* console_poll - on the boot CPU, when its NMI source has work (an NMI, or
  * a poll on an exit): read what was typed, run complete lines, answer. */
 void console_poll(void);

@@ -251,8 +251,10 @@ void console_poll(void)
 			if (con.line.overflow)
 				con_printf("error: line longer than %d "
 					   "characters\n", CON_LINE_MAX);
-			else if (con.line.len)
+			else if (con.line.len) {
 				console_run_line(con.line.buf, con_printf);
+				console_finish();
+			}
 			con_line_reset(&con.line);
 			prompt();
 		}

@@ -9,6 +9,8 @@
 #include "acpi/tables.h"
 #include "pci/pci.h"
 #include "net/net.h"
+#include "net/ucon.h"
+#include "crypto/crypto.h"
 #include "lib/lib.h"
 #include "loader/loader.h"
 #include "console/console.h"
@@ -24,6 +26,10 @@ static struct acpi_info acpi;
 static uint64_t pool_base, pool_size;
 static struct hv_options options;
 static uint64_t image_base, image_end;
+static char *grub_cmdline;        /* GRUB's copy, in memory the guest gets */
+static uint8_t console_key[UCON_KEY_LEN];
+static bool console_key_ok;
+static struct keyscan key_scan;   /* the key's forms, for the last scan */
 
 extern char __image_start[], __image_end[];
 
@@ -48,6 +54,7 @@ static void parse_boot_info(uint64_t mbi_pa)
 		panic("command line longer than %zu bytes", sizeof(cmdline) - 1);
 	ksnprintf(cmdline, sizeof(cmdline), "%s", boot_info.cmdline);
 	ksnprintf(loader, sizeof(loader), "%s", boot_info.loader_name);
+	grub_cmdline = (char *)boot_info.cmdline;
 	boot_info.cmdline = cmdline;
 	boot_info.loader_name = loader;
 }
@@ -64,12 +71,124 @@ static void parse_options(void)
 {
 	static char err[160];
 
-	if (cmdline_parse(boot_info.cmdline, &options, err, sizeof(err)))
+	if (cmdline_parse(boot_info.cmdline, &options, err, sizeof(err))) {
+		cmdline_redact((char *)boot_info.cmdline);
+		cmdline_redact(grub_cmdline);
 		panic("bad command line \"%s\": %s", boot_info.cmdline, err);
+	}
 	if (options.serial_port != serial_current_port() &&
 	    !serial_init(options.serial_port))
 		printk("warning: no UART at port 0x%x, staying on 0x%x\n",
 		       options.serial_port, serial_current_port());
+}
+
+/* The console key (docs/console-protocol.md, "The key"): the module
+ * 'console_key' (preferred) or console_key=HEX. What GRUB left where we
+ * know it is wiped now: the value in its Multiboot2 information's command
+ * line and the module's pages (the module also leaves the list the guest
+ * is given). Our own copy of the command line is redacted before anything
+ * prints it. key_scrub_guest_memory finds the copies GRUB made elsewhere. */
+static void key_bringup(void)
+{
+	const char *given = options.console_key_set ? options.console_key_text : NULL;
+	bool from_module = false;
+
+	if (options.console_key_set)
+		memcpy(console_key, options.console_key, UCON_KEY_LEN);
+	console_key_ok = options.console_key_set;
+	for (size_t i = 0; i < boot_info.nmods; i++) {
+		struct boot_module *m = &boot_info.mods[i];
+		uint64_t len = m->end - m->start;
+		/* GRUB loads modules below 4 GiB: the early direct map. */
+		bool reach = m->end <= 4 * GiB && m->end >= m->start;
+		char *text = (char *)(DIRECT_MAP_BASE + m->start);
+
+		if (strcmp(m->string, "console_key"))
+			continue;
+		if (from_module)
+			printk("console: a second key module; the first one's key is used\n");
+		else if (len <= 4096 && reach &&
+			 !ucon_key_parse(text, (size_t)len, console_key)) {
+			if (options.console_key_set)
+				printk("console: both a key module and console_key=; "
+				       "the module's key is used\n");
+			from_module = console_key_ok = true;
+			keyscan_init(&key_scan, console_key);
+			for (size_t j = 0; j + UCON_KEY_HEX <= len; j++)
+				if (!ucon_key_parse(text + j, UCON_KEY_HEX, console_key)) {
+					keyscan_add(&key_scan, text + j, UCON_KEY_HEX);
+					break;
+				}
+		} else {
+			printk("console: the key module (%llu bytes) is not 64 hex "
+			       "digits; ignored\n", (unsigned long long)len);
+		}
+		if (reach)
+			crypto_wipe(text, (size_t)len);
+		else
+			printk("console: the key module lies above 4 GiB: not wiped\n");
+		boot_info.mods[i--] = boot_info.mods[--boot_info.nmods];
+	}
+	if (console_key_ok && !from_module) {
+		keyscan_init(&key_scan, console_key);
+		if (given)
+			keyscan_add(&key_scan, given, UCON_KEY_HEX);
+	}
+	if (options.console_key_set)
+		keyscan_add(&key_scan, options.console_key_text, UCON_KEY_HEX);
+	cmdline_redact(grub_cmdline);
+	cmdline_redact((char *)boot_info.cmdline);
+	options.console_key_text = NULL;
+	crypto_wipe(options.console_key, sizeof(options.console_key));
+	if (console_key_ok)
+		printk("console: key from %s\n", from_module ?
+		       "the module 'console_key'" : "the command line (a key "
+		       "module is preferred)");
+}
+
+/* Every other copy of the key in RAM the guest will own (below 4 GiB,
+ * where GRUB keeps its heap and buffers; the hypervisor's holes keep
+ * theirs): found and wiped before the guest runs. */
+static void key_scrub_guest_memory(const struct hv_hole *holes, size_t nholes)
+{
+	const struct mem_range *map;
+	uint64_t t0 = rdtsc(), scanned = 0;
+	size_t n, found = 0;
+
+	if (!console_key_ok)
+		return;
+	map = bootinfo_ram_map(&boot_info, &n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b = ALIGN_UP(map[i].base, 8);
+		uint64_t e = ALIGN_DOWN(MIN(map[i].base + map[i].len, 4 * GiB), 8);
+
+		if (map[i].type != MEM_USABLE && map[i].type != MEM_ACPI_RECLAIM)
+			continue;
+		while (b < e) {
+			uint64_t stop = e;
+
+			/* Cut at the hypervisor's holes. */
+			for (size_t h = 0; h < nholes; h++) {
+				if (holes[h].base <= b && b < holes[h].end) {
+					b = MIN(holes[h].end, e);
+					stop = b;
+					break;
+				}
+				if (holes[h].base > b && holes[h].base < stop)
+					stop = holes[h].base;
+			}
+			if (stop > b && paging_is_ram(b, stop - b)) {
+				found += keyscan_wipe(&key_scan, phys_to_virt(PADDR(b)),
+						      (size_t)(stop - b));
+				scanned += stop - b;
+			}
+			b = stop;
+		}
+	}
+	keyscan_done(&key_scan);
+	printk("console: key: %zu more copies wiped in guest memory (%llu MiB "
+	       "scanned in %llu ms)\n", found, (unsigned long long)(scanned >> 20),
+	       (unsigned long long)((rdtsc() - t0) / (tsc_khz() ? tsc_khz() : 1)));
 }
 
 /* Print a map with adjacent ranges of one class merged (an EFI map has
@@ -215,9 +334,13 @@ static void net_bringup(void)
 		.prefix = options.ip_prefix,
 		.console_port = options.udp_console_port,
 		.console_plain = options.console_key_none,
+		.console_key = console_key_ok ? console_key : NULL,
 	};
 
+	if (console_key_ok && !rng_init())
+		printk("net: no random source\n");
 	net_init(&o);
+	crypto_wipe(console_key, sizeof(console_key));
 }
 
 static void time_bringup(void)
@@ -459,6 +582,9 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	parse_boot_info(mbi_pa);
 	/* 4. Command line: serial=, hv_mem=, shutdown, ... */
 	parse_options();
+	/* 4a. The console key: taken, GRUB's copies we know wiped, the
+	 *     command line redacted before it is printed. */
+	key_bringup();
 	/* 5. Tell the user what we were given. */
 	print_boot_summary();
 	/* 6. mm/: pool, frame domain, direct map, heap domain. */
@@ -497,6 +623,12 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	/* 13. The guest: validated, loaded, its boot information built. */
 	have_guest = guest_bringup(&gs);
 	forget_boot_loader_memory();
+	/* 13a. The key's other copies in guest RAM (GRUB's buffers) wiped. */
+	{
+		struct hv_hole holes[HV_MAX_HOLES];
+
+		key_scrub_guest_memory(holes, hv_holes(holes));
+	}
 	/* 14. Both memory domains' numbers, now that everything is set up. */
 	mm_print_stats(printk);
 

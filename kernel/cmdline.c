@@ -7,6 +7,7 @@
 #include "mm/mm.h"
 #include "lib/lib.h"
 #include "net/net.h"
+#include "net/ucon.h"
 #include "pci/pci.h"
 
 /* The pool plus the image (about 1 MiB) stay within the 32 MiB a guest
@@ -100,7 +101,7 @@ static const char *value_hint(const char *w, size_t kl)
 		{ "ip", "ip: A.B.C.D/NN" },
 		{ "gw", "gw: A.B.C.D" },
 		{ "console_port", "console_port: 1..65535" },
-		{ "console_key", "console_key: none" },
+		{ "console_key", "console_key: 64 hex digits or none" },
 		{ "pci_hide", "pci_hide: DD.F, at most 4" },
 		{ "iommu", "iommu: required" },
 		{ "linux_entry", "linux_entry: 32 or 64" },
@@ -135,6 +136,8 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->ip_prefix = 0;
 	opt->udp_console_port = NET_CONSOLE_PORT;
 	opt->console_key_none = false;
+	opt->console_key_set = false;
+	opt->console_key_text = NULL;
 	opt->iommu_required = false;
 	opt->linux_entry = 0;
 	if (errlen)
@@ -191,9 +194,19 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			if (!bad)
 				opt->udp_console_port = (uint16_t)n;
 		} else if (word_is(w, kl, "console_key") && v) {
-			/* Only "none" until the authenticated protocol exists. */
-			bad = !word_is(v, vl, "none");
-			opt->console_key_none = !bad;
+			/* "none", or the key itself (docs/console-protocol.md;
+			 * a key module is preferred: the command line is shown
+			 * in more places). */
+			if (word_is(v, vl, "none")) {
+				opt->console_key_none = true;
+				opt->console_key_set = false;
+			} else {
+				bad = ucon_key_parse(v, vl, opt->console_key) != 0;
+				opt->console_key_set = !bad;
+				opt->console_key_none = false;
+				if (!bad)
+					opt->console_key_text = v;
+			}
 		}
 		else if (word_is(w, kl, "heap_poison") && v) {
 			if (word_is(v, vl, "full"))
@@ -243,4 +256,23 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		rc = -1;
 	}
 	return rc;
+}
+
+void cmdline_redact(char *cmdline)
+{
+	static const char key[] = "console_key=";
+
+	for (char *p = cmdline; *p; p++) {
+		bool word_start = p == cmdline || p[-1] == ' ' || p[-1] == '\t';
+
+		if (!word_start || strncmp(p, key, sizeof(key) - 1))
+			continue;
+		p += sizeof(key) - 1;
+		if (!strncmp(p, "none", 4) && (!p[4] || p[4] == ' ' || p[4] == '\t'))
+			continue;
+		for (; *p && *p != ' ' && *p != '\t'; p++)
+			*p = '*';
+		if (!*p)
+			break;
+	}
 }

@@ -173,6 +173,9 @@ struct hv_options {
 	uint8_t ip_prefix;
 	uint16_t udp_console_port; /* console_port=, default 4444 */
 	bool console_key_none;    /* console_key=none: plaintext UDP console */
+	bool console_key_set;     /* console_key=HEX given */
+	uint8_t console_key[32];  /* ... its value (wiped after use) */
+	const char *console_key_text; /* ... its text in the parsed string */
 	bool iommu_required;      /* iommu=required: no boot without DMA protection */
 	unsigned linux_entry;     /* linux_entry=32|64: a Linux guest's entry
 				   * (0: 32) */
@@ -183,6 +186,10 @@ struct hv_options {
  * defaults for everything not parsed. */
 int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 		  size_t errlen);
+
+/* cmdline_redact: overwrite the value of every console_key= word but
+ * "none" with '*' (the copy the log and the console show). */
+void cmdline_redact(char *cmdline);
 
 /* ---- address space (kernel/paging.c) ----------------------------------- */
 uint64_t paging_extend_direct_map(const struct mem_range *map, size_t n);

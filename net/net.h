@@ -27,6 +27,7 @@ struct net_options {
 	uint8_t prefix;            /* ip=A.B.C.D/NN */
 	uint16_t console_port;     /* console_port=, default 4444 */
 	bool console_plain;        /* console_key=none: plaintext, read-only */
+	const uint8_t *console_key; /* 32 bytes: the authenticated console; NULL: none */
 };
 
 /* net_parse_ipv4 - "A.B.C.D" (decimal, each 0..255) into *ip (host
