@@ -122,8 +122,18 @@ size_t keyscan_wipe(const struct keyscan *ks, uint8_t *mem, size_t len)
 	size_t n = 0;
 
 	for (size_t a = 0; a + 8 <= len; a += 8) {
-		uint64_t w = load64(mem + a);
+		uint64_t w;
 
+		/* Most of RAM is zeros: skip them 64 bytes at a time. */
+		if ((a & 63) == 0 && a + 64 <= len) {
+			const uint64_t *q = (const uint64_t *)(mem + a);
+
+			if (!(q[0] | q[1] | q[2] | q[3] | q[4] | q[5] | q[6] | q[7])) {
+				a += 56;
+				continue;
+			}
+		}
+		w = load64(mem + a);
 		if (!w)
 			continue;
 		for (size_t h = slot_of(w); ks->word[h]; h = (h + 1) % KEYSCAN_SLOTS) {

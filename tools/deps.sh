@@ -6,7 +6,7 @@
 set -eu
 PKGS="make gcc binutils libc6-dev clang libclang-rt-14-dev
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
-qemu-system-x86 ovmf python3 python3-pytest python3-pexpect
+qemu-system-x86 ovmf python3 python3-pytest python3-pexpect python3-cryptography
 dpkg-dev xz-utils cpio libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev"
 
 missing=""
