@@ -244,7 +244,12 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			continue;
 		}
 		if (bad) {
-			if (!rc)
+			/* A key's value is never repeated, not even a bad one
+			 * (it may be a near miss of the real key). */
+			if (!rc && word_is(w, kl, "console_key"))
+				ksnprintf(err, errlen, "bad value in 'console_key=...' (%s)",
+					  value_hint(w, kl));
+			else if (!rc)
 				ksnprintf(err, errlen, "bad value in '%.*s' (%s)",
 					  (int)MIN(wl, 64), w, value_hint(w, kl));
 			rc = -1;

@@ -23,3 +23,6 @@ $(BUILD)/bearssl/%.o: $(BEARSSL_STAMP)
 	$(Q)$(CC) $(BEARSSL_CFLAGS) -c $(BEARSSL_DIR)/src/$*.c -o $@
 
 -include $(wildcard $(BEARSSL_OBJS:.o=.d))
+
+# Host tests name BearSSL's sources directly: they appear with the stamp.
+$(addprefix $(BEARSSL_DIR)/src/,$(BEARSSL_SRC_FILES)): $(BEARSSL_STAMP) ;

@@ -409,3 +409,34 @@ TEST(cmdline_net_options)
 	CHECK(cmdline_parse("console_port=0", &o, err, sizeof(err)) == -1);
 	CHECK(cmdline_parse("console_port=65536", &o, err, sizeof(err)) == -1);
 }
+
+/* console_key=HEX is parsed to its bytes; a bad key is refused without
+ * being echoed; cmdline_redact hides every key value but "none". */
+TEST(cmdline_console_key)
+{
+	struct hv_options o;
+	char err[256];
+	char line[] = "net=auto console_key=00112233445566778899aabbccddeeff"
+		      "00112233445566778899AABBCCDDEEFF shutdown";
+	char bad[] = "console_key=0011 xconsole_key=ab console_key=none";
+
+	CHECK(cmdline_parse(line, &o, err, sizeof(err)) == 0);
+	CHECK(o.console_key_set);
+	CHECK(!o.console_key_none);
+	CHECK_EQ(o.console_key[0], 0x00);
+	CHECK_EQ(o.console_key[1], 0x11);
+	CHECK_EQ(o.console_key[31], 0xFF);
+	CHECK(o.console_key_text == line + strlen("net=auto console_key="));
+	CHECK(cmdline_parse("console_key=0011", &o, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "0011") == NULL);
+	CHECK(strstr(err, "console_key: 64 hex") != NULL);
+	CHECK(!o.console_key_set);
+	CHECK(cmdline_parse("console_key=none", &o, err, sizeof(err)) == 0);
+	CHECK(o.console_key_none && !o.console_key_set);
+
+	cmdline_redact(line);
+	CHECK(!strcmp(line, "net=auto console_key=****************************"
+		      "************************************ shutdown"));
+	cmdline_redact(bad);
+	CHECK(!strcmp(bad, "console_key=**** xconsole_key=ab console_key=none"));
+}
