@@ -55,7 +55,7 @@ KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
 KERNEL    := $(BUILD)/hv.elf
 ISO       := $(BUILD)/hv.iso
 
-.PHONY: all iso guest run run-uefi console console-udp gdb test test-unit test-qemu test-linux fuzz bench \
+.PHONY: all iso guest run run-uefi console console-udp gdb test test-unit test-host test-qemu test-linux fuzz bench \
         deps clean help FORCE
 all: $(ISO)
 
@@ -172,6 +172,7 @@ gdb: deps
 # ---- tests ----------------------------------------------------------------
 # Each tests/unit/NAME.mk adds NAME to UNIT_TESTS and sets UNIT_SRCS_NAME.
 UNIT_TESTS :=
+HOST_HELPERS :=
 include $(sort $(wildcard tests/unit/*.mk))
 HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
               -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -189,6 +190,11 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 test-unit: $(UNIT_BINS)
 	$(Q)tools/run-unit.sh $(UNIT_BINS)
 
+# Host tests in Python: the C code against independent implementations
+# (tests/host/, helpers built from tests/unit/*.mk's HOST_HELPERS).
+test-host: $(HOST_HELPERS)
+	$(Q)BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/host $(PYTEST_ARGS)
+
 test-qemu: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GUEST_ELF) $(LINUX_KERNEL) $(LINUX_INITRD)
 	$(Q)$(PYTHON) -m pytest -q tests/qemu $(PYTEST_ARGS)
@@ -201,6 +207,7 @@ test-linux: deps
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-unit
+	$(Q)$(MAKE) --no-print-directory test-host
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	$(Q)$(MAKE) --no-print-directory test-qemu
 
@@ -253,5 +260,5 @@ clean:
 
 help:
 	@sed -n '1,11p' Makefile
-	@echo "targets: all iso guest linux-guest run run-uefi console console-udp gdb test test-unit test-qemu test-linux fuzz bench deps third-party clean"
+	@echo "targets: all iso guest linux-guest run run-uefi console console-udp gdb test test-unit test-host test-qemu test-linux fuzz bench deps third-party clean"
 	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST=own|linux GUEST_ARGS='$(GUEST_ARGS)' UDP_PORT=$(UDP_PORT) QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="

@@ -213,7 +213,8 @@ bool ucs_next_ctr(struct ucs *s, uint32_t *ctr);
 #define UCON_KEY_HEX     64
 
 /* ucon_key_parse - 64 hex digits (either case), optionally surrounded by
- * blanks and line ends (a key file), into key. 0, or -1 (key untouched). */
+ * blanks and line ends (a key file), into key. 0, or -1 (key untouched);
+ * a key with eight zero bytes in a row is refused (not random). */
 int ucon_key_parse(const char *s, size_t len, uint8_t key[UCON_KEY_LEN]);
 
 /* The forms a key can have in memory: the text it was given as, both

@@ -42,6 +42,17 @@ int ucon_key_parse(const char *s, size_t len, uint8_t key[UCON_KEY_LEN])
 		}
 		k[i] = (uint8_t)(hi << 4 | lo);
 	}
+	/* Eight zero bytes in a row: not a random key (and the scan skips
+	 * zero words: keyscan_wipe could miss a copy of it). */
+	for (size_t i = 0; i + 8 <= UCON_KEY_LEN; i++) {
+		uint64_t w;
+
+		memcpy(&w, k + i, 8);
+		if (!w) {
+			crypto_wipe(k, sizeof(k));
+			return -1;
+		}
+	}
 	memcpy(key, k, sizeof(k));
 	crypto_wipe(k, sizeof(k));
 	return 0;
@@ -119,13 +130,20 @@ void keyscan_done(struct keyscan *ks)
 
 size_t keyscan_wipe(const struct keyscan *ks, uint8_t *mem, size_t len)
 {
-	size_t n = 0;
+	size_t n = 0, ws = 0, we = 0;      /* matched, not yet zeroed: [ws, we) */
 
 	for (size_t a = 0; a + 8 <= len; a += 8) {
 		uint64_t w;
 
+		/* A later match starts at a - 7 or after: what lies before is
+		 * final (overlapping copies are all found before any is
+		 * zeroed). */
+		if (we && a >= we + 8) {
+			crypto_wipe(mem + ws, we - ws);
+			ws = we = 0;
+		}
 		/* Most of RAM is zeros: skip them 64 bytes at a time. */
-		if ((a & 63) == 0 && a + 64 <= len) {
+		if ((a & 63) == 0 && a + 64 <= len && !we) {
 			const uint64_t *q = (const uint64_t *)(mem + a);
 
 			if (!(q[0] | q[1] | q[2] | q[3] | q[4] | q[5] | q[6] | q[7])) {
@@ -138,16 +156,28 @@ size_t keyscan_wipe(const struct keyscan *ks, uint8_t *mem, size_t len)
 			continue;
 		for (size_t h = slot_of(w); ks->word[h]; h = (h + 1) % KEYSCAN_SLOTS) {
 			size_t p = ks->which[h] >> 3, s = ks->which[h] & 7;
-			size_t plen = ks->len[p];
+			size_t plen = ks->len[p], st;
 
 			if (ks->word[h] != w || a < s || a - s + plen > len)
 				continue;
-			if (memcmp(mem + a - s, ks->pat[p], plen))
+			st = a - s;
+			if (memcmp(mem + st, ks->pat[p], plen))
 				continue;
-			crypto_wipe(mem + a - s, plen);
 			n++;
-			break;
+			if (we && st > we) {       /* apart: no byte between is wiped */
+				crypto_wipe(mem + ws, we - ws);
+				ws = we = 0;
+			}
+			if (!we) {
+				ws = st;
+				we = st + plen;
+			} else {
+				ws = MIN(ws, st);
+				we = MAX(we, st + plen);
+			}
 		}
 	}
+	if (we)
+		crypto_wipe(mem + ws, we - ws);
 	return n;
 }

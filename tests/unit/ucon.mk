@@ -12,8 +12,9 @@ UNIT_CFLAGS_ucon := $(BEARSSL_HOST_INC) -fno-sanitize=alignment
 # The interoperability helper tests/host/ drives against Python's
 # cryptography package (both directions).
 UCON_INTEROP := $(BUILD)/unit/ucon_interop
+HOST_HELPERS += $(UCON_INTEROP)
 $(UCON_INTEROP): net/ucon_wire.c $(BEARSSL_HOST_SRCS) tests/unit/ucon_interop.c $(wildcard net/*.h crypto/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(BEARSSL_HOST_INC) -o $@ net/ucon_wire.c \
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(BEARSSL_HOST_INC) -fno-sanitize=alignment -o $@ net/ucon_wire.c lib/format.c \
 	  $(BEARSSL_HOST_SRCS) tests/unit/ucon_interop.c
