@@ -237,6 +237,10 @@ void check_report(const char *name, bool ok, const char *fmt, ...)
 void checks_cpu(void);                /* CPUID, EFER, VMMCALL, VMRUN: any CPU */
 /* guest_parse_hole: BASE:LEN of hv_hole= (guest/bootchecks.c). */
 bool guest_parse_hole(const char *opt, uint64_t *base, uint64_t *len);
+/* checks_keysearch (guest/keysearch.c, option keysearch=HEX): the console
+ * key (HEX: its bytes inverted) is nowhere in our RAM. */
+void checks_keysearch(const struct guest_boot *b, const char *inv_hex,
+		      const char *hole);
 /* checks_dma (guest/dma.c, option dma): the IOMMU hidden, edu DMA into
  * guest RAM works, into and out of the hypervisor's hole it does not. */
 void checks_dma(const struct guest_boot *b, const char *hole);

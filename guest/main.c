@@ -21,6 +21,8 @@
  *   nmistorm        with smp: the NMI storm and ping (guest/nmistorm.c)
  *   nmihold         at the end, an NMI to ourselves whose handler never
  *                   returns (guest/nmistorm.c)
+ *   keysearch=HEX   the hypervisor's console key (its bytes inverted) must
+ *                   be nowhere in our memory (guest/keysearch.c)
  */
 #include "guest/guest.h"
 
@@ -36,6 +38,7 @@ struct options {
 	     nmihold, pcihidden, spin, work, dma;
 	const char *hv_hole;            /* points after "hv_hole=" */
 	const char *hvnic;              /* points after "hvnic=" */
+	const char *keysearch;          /* points after "keysearch=" */
 	int reset;                      /* reset_method() index, -1 none */
 };
 
@@ -86,6 +89,8 @@ static void parse_options(const char *s, struct options *o)
 			o->dma = true;
 		else if (n > 8 && strncmp(s, "hv_hole=", 8) == 0)
 			o->hv_hole = s + 8;
+		else if (n == 10 + 64 && strncmp(s, "keysearch=", 10) == 0)
+			o->keysearch = s + 10;
 		else if (n > 6 && strncmp(s, "hvnic=", 6) == 0)
 			o->hvnic = s + 6;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
@@ -164,6 +169,8 @@ void guest_main(uint32_t magic, uint32_t info)
 	smp_nmistorm = opt.nmistorm;
 	checks_cpu();                           /* CPUID, EFER, VMMCALL, VMRUN */
 	checks_boot(&boot, opt.hv_hole, opt.console); /* memory, hole, PIT, HLT, SMI, A20 */
+	if (opt.keysearch)
+		checks_keysearch(&boot, opt.keysearch, opt.hv_hole);
 	if (opt.pcihidden)
 		check_pci_hidden();             /* hypervisor's pci_hide=1f.3 */
 	if (opt.hvnic)

@@ -66,10 +66,11 @@ class Machine:
     """One QEMU run. Use as a context manager; it is killed on exit."""
 
     def __init__(self, name, iso, smp=4, mem="2G", uefi=False,
-                 extra_args=(), accel="tcg", machine="q35"):
+                 extra_args=(), accel="tcg", machine="q35", reboot=False):
         self.name = name
         args = ["-M", machine, "-smp", str(smp), "-m", mem,
-                "-display", "none", "-serial", "stdio", "-no-reboot",
+                "-display", "none", "-serial", "stdio",
+                *([] if reboot else ["-no-reboot"]),
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-cdrom", iso]
         if accel == "tcg":
