@@ -22,8 +22,11 @@ SMP       ?= 4
 MEM       ?= 2G
 QEMU_EXTRA ?=
 # The hypervisor takes the NIC at 00:05.0 (see QEMU_NET) and serves the
-# plaintext read-only UDP console (docs/net.md).
-CMDLINE   ?= net=00:05.0 console_key=none
+# authenticated UDP console with the key CONSOLE_KEY, made for the run
+# and put on the ISO as the GRUB module 'console_key'
+# (docs/console-protocol.md). CONSOLE_KEY= (empty): no key, no UDP console.
+CMDLINE   ?= net=00:05.0
+CONSOLE_KEY ?= $(BUILD)/console.key
 # Host port the UDP console is forwarded to (127.0.0.1 only).
 UDP_PORT  ?= 4444
 QEMU      ?= qemu-system-x86_64
@@ -115,17 +118,23 @@ endif
 # the ISO rebuild when CMDLINE, GUEST or GUEST_ARGS change.
 GUEST_ARGS ?= smp
 ISO_CFG   := $(BUILD)/iso-config.txt
-ISO_CFG_NOW := hv: $(CMDLINE) | guest $(GUEST): $(GUEST_ARGS)
+ISO_CFG_NOW := hv: $(CMDLINE) | guest $(GUEST): $(GUEST_ARGS) | key: $(CONSOLE_KEY)
 $(ISO_CFG): FORCE
 	@mkdir -p $(dir $@)
 	@[ "$$(cat $@ 2>/dev/null)" = '$(ISO_CFG_NOW)' ] || echo '$(ISO_CFG_NOW)' > $@
 FORCE:
 
 iso: $(ISO)
-$(ISO): $(KERNEL) $(GUEST_IMG) $(ISO_DEPS) iso/grub.cfg tools/mkiso.sh $(ISO_CFG)
+$(ISO): $(KERNEL) $(GUEST_IMG) $(ISO_DEPS) iso/grub.cfg tools/mkiso.sh $(ISO_CFG) $(CONSOLE_KEY)
 	@$(if $(Q),echo "  ISO     $@")
-	$(Q)CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' $(ISO_ENV) \
+	$(Q)CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' KEY_FILE='$(CONSOLE_KEY)' $(ISO_ENV) \
 	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST_IMG)
+
+# The console key of `make run`: made once, kept (mode 0600).
+$(BUILD)/console.key:
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) tools/hvcon keygen $@ >/dev/null
+	@echo "  KEY     $@ (the UDP console's key; hvcon --key-file $@)"
 
 # ---- running --------------------------------------------------------------
 # KVM only where kvm_amd says nested SVM works; TCG with SVM+NPT otherwise.
@@ -151,7 +160,8 @@ QEMU_ARGS := -M q35 $(ACCEL) -smp $(SMP) -m $(MEM) -serial mon:stdio \
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory $(ISO)
-	@echo "QEMU: $(ACCEL) -smp $(SMP) -m $(MEM) (quit: Ctrl-A X; debug console: make console, over UDP: make console-udp)"
+	@echo "QEMU: $(ACCEL) -smp $(SMP) -m $(MEM) (quit: Ctrl-A X; debug console: make console)"
+	@$(if $(CONSOLE_KEY),echo "UDP console: tools/hvcon --key-file $(CONSOLE_KEY) 127.0.0.1:$(UDP_PORT) [COMMAND] (or make console-udp)")
 	-$(QEMU) $(QEMU_ARGS) -cdrom $(ISO)
 
 run-uefi: deps
@@ -162,7 +172,7 @@ console:
 	@/usr/bin/python3 tools/console.py $(CONSOLE_SOCK)
 
 console-udp:
-	@/usr/bin/python3 tools/udpcon.py 127.0.0.1:$(UDP_PORT)
+	@$(PYTHON) tools/hvcon --key-file $(CONSOLE_KEY) 127.0.0.1:$(UDP_PORT)
 
 gdb: deps
 	$(Q)$(MAKE) --no-print-directory $(ISO)

@@ -91,6 +91,24 @@ void checks_keysearch(const struct guest_boot *bt, const char *hex,
 		check_report("key_wiped", false, "keysearch= is not 64 hex digits");
 		return;
 	}
+	/* The search itself, first: a copy of each form planted in a buffer
+	 * must be found (then wiped again). */
+	{
+		static uint8_t plant[3 * 64 + 24] __attribute__((aligned(8)));
+		uint64_t at = 0;
+		size_t n;
+
+		for (size_t f = 0, o = 3; f < FORMS; o += len[f] + 5, f++)
+			for (size_t i = 0; i < len[f]; i++)
+				plant[o + i] = (uint8_t)(inv[f][i] ^ 0xFF);
+		n = search((uint64_t)plant, (uint64_t)plant + sizeof(plant), &at);
+		memset(plant, 0, sizeof(plant));
+		if (n != FORMS) {
+			check_report("key_wiped", false, "the search found %zu of "
+				     "%d planted copies", n, FORMS);
+			return;
+		}
+	}
 	if (hole)
 		guest_parse_hole(hole, &hb, &hl);
 	for (size_t i = 0; i < bt->nr_ranges; i++) {

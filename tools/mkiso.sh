@@ -7,7 +7,8 @@
 # (own: a Multiboot2 ELF, the default; linux: a bzImage, booted without the
 # hypervisor by GRUB's `linux` command), INITRD (a Linux initramfs: module
 # `initrd`), DEFAULT (GRUB menu entry: 0 with the hypervisor, 1 the guest
-# alone).
+# alone), KEY_FILE (the UDP console's key: /boot/console.key, module
+# `console_key`, docs/console-protocol.md).
 set -eu
 out=$1 cfg=$2 hv=$3 guest=${4:-}
 dir=$(mktemp -d)
@@ -29,6 +30,11 @@ if [ -n "${INITRD:-}" ]; then
 	module2 /boot/initrd initrd"
 	alone="$alone
 	initrd /boot/initrd"
+fi
+if [ -n "${KEY_FILE:-}" ]; then
+	cp "$KEY_FILE" "$dir/boot/console.key"
+	modules="$modules
+	module2 /boot/console.key console_key"
 fi
 if [ -n "${EXTRA_MODULES:-}" ]; then
 	n=0
