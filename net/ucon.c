@@ -23,6 +23,8 @@ static struct {
 	bool open;
 	bool keyed;               /* authenticated; else plaintext read-only */
 	uint64_t sealed_out, ctr_exhausted, cache_failed;
+	uint64_t forged_tsc, forged;    /* TSC ticks spent on datagrams that
+					 * failed the tag check, and their count */
 	uint16_t port;
 	uint64_t requests, refused_malformed, refused_command, replies,
 		 datagrams, send_failed, truncated;
@@ -215,7 +217,7 @@ static void on_sealed(const void *data, size_t len, uint32_t ip, uint16_t port)
 	uint8_t plain[MAX(UCON_REQ_MAX, UCW_HELLO_MAX)];
 	struct ucw_hdr h;
 	struct ucs_slot *sl;
-	uint64_t now;
+	uint64_t now, t0;
 	int plen;
 	bool ok;
 
@@ -231,10 +233,14 @@ static void on_sealed(const void *data, size_t len, uint32_t ip, uint16_t port)
 	if (!ucs_admit(&st, ip, port, now))
 		return;
 	/* 3. One tag check. */
+	t0 = rdtsc();
 	ok = ucw_open(key, data, len, &h, plain);
 	ucs_tag_result(&st, ip, port, ok, now);
-	if (!ok)
+	if (!ok) {
+		uc.forged_tsc += rdtsc() - t0;
+		uc.forged++;
 		return;
+	}
 	/* 4. Replays, retransmissions, conversations. */
 	switch (ucs_request(&st, &h, now, &sl)) {
 	case UCS_HELLO: {
@@ -339,6 +345,11 @@ void ucon_print(print_fn pr)
 		   (unsigned long long)uc.truncated,
 		   (unsigned long long)uc.send_failed,
 		   (unsigned long long)uc.cache_failed);
+		if (uc.forged && tsc_khz())
+			pr("udp console forged: %llu tag checks failed, %llu ns "
+			   "each on average\n", (unsigned long long)uc.forged,
+			   (unsigned long long)(uc.forged_tsc * 1000000 /
+						tsc_khz() / uc.forged));
 		return;
 	}
 	pr("udp console: port %u, plaintext read-only; %llu requests, %llu "
