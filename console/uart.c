@@ -203,6 +203,7 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
 	 * is dropped (no edge would announce it); then the entry opens. */
 	con.routed = route_irq(isa_irq_of(port), acpi, bsp_apic_id, guard);
 	console_source.poll_only = !con.routed;
+	guard->unrouted = !con.routed;
 	if (smp_nmi_source_add(&console_source))
 		printk("console: the NMI source table is full\n");
 	while (uart_getc(port) >= 0)

@@ -23,6 +23,8 @@
  *                   returns (guest/nmistorm.c)
  *   keysearch=HEX   the hypervisor's console key (its bytes inverted) must
  *                   be nowhere in our memory (guest/keysearch.c)
+ *   hpetview=N      the hypervisor keeps an HPET timer: we see N timers
+ *                   and cannot reach its (guest/hpetview.c)
  */
 #include "guest/guest.h"
 
@@ -39,6 +41,7 @@ struct options {
 	const char *hv_hole;            /* points after "hv_hole=" */
 	const char *hvnic;              /* points after "hvnic=" */
 	const char *keysearch;          /* points after "keysearch=" */
+	const char *hpetview;           /* points after "hpetview=" */
 	int reset;                      /* reset_method() index, -1 none */
 };
 
@@ -91,6 +94,8 @@ static void parse_options(const char *s, struct options *o)
 			o->hv_hole = s + 8;
 		else if (n == 10 + 64 && strncmp(s, "keysearch=", 10) == 0)
 			o->keysearch = s + 10;
+		else if (n == 10 && strncmp(s, "hpetview=", 9) == 0)
+			o->hpetview = s + 9;
 		else if (n > 6 && strncmp(s, "hvnic=", 6) == 0)
 			o->hvnic = s + 6;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
@@ -177,6 +182,8 @@ void guest_main(uint32_t magic, uint32_t info)
 		check_hvnic_hidden(opt.hvnic);  /* the hypervisor's NIC is absent */
 	if (opt.dma)
 		checks_dma(&boot, opt.hv_hole);  /* edu DMA against the IOMMU */
+	if (opt.hpetview)
+		checks_hpetview(&boot, opt.hpetview); /* the hypervisor's tick */
 	uint32_t failed = cpus[0].checks_failed;
 	if (failed == 0)
 		printk("boot cpu ok\n");

@@ -15,6 +15,7 @@
 #include "loader/loader.h"
 #include "console/console.h"
 #include "iommu/iommu.h"
+#include "hpet/hpet.h"
 #include "mm/mm.h"
 #include "svm/svm.h"
 #include "smp/smp.h"
@@ -503,6 +504,8 @@ static void svm_bringup(const struct console_guard *con)
 	}
 	cfg.mcfg = acpi.mcfg;
 	cfg.nmcfg = acpi.mcfg_count;
+	cfg.trapped_page = hpet_guest_page();
+	cfg.trapped_ops = &hpet_guest_ops;
 	cfg.hidden_pages = hidden_pages;
 	cfg.nhidden_pages = iommu_hidden_pages(hidden_pages, ARRAY_SIZE(hidden_pages));
 	cfg.s5_known = acpi.sleep.known[5];
@@ -609,6 +612,13 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	/* 11a. Debug console on its own UART (console=, default COM2), its
 	 *      IRQ routed as an NMI to the boot CPU; kept from the guest. */
 	console_init(options.console_port, &acpi, lapic_id(), &con);
+	/* 11a'. A console without that route: the HPET's last timer made
+	 *      the hypervisor's tick, an NMI to the boot CPU every 10 ms,
+	 *      so its exits poll the console even while the guest computes
+	 *      without exits (hpet/). */
+	if (con.unrouted)
+		hpet_tick_start(acpi.hpet_present ? acpi.hpet_base : 0,
+				HPET_TICK_US, lapic_id());
 	/* 11b. The hypervisor's own NIC (net=), lwIP, its address; its MSI
 	 *      an NMI to the boot CPU like the console's IRQ. */
 	net_bringup();

@@ -59,7 +59,7 @@ static int build_npt(const struct svm_config *cfg)
 	struct npt_range holes[HV_MAX_HOLES + SVM_MAX_HIDDEN];
 	struct npt_range low = { 0, 2 * MiB };
 	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 3] = { 0 };
-	uint64_t unmapped[CFG_MAX_DEVS + SVM_MAX_HIDDEN_PAGES];
+	uint64_t unmapped[CFG_MAX_DEVS + SVM_MAX_HIDDEN_PAGES + 1];
 	size_t nro = 1 + svm.nioapics, nun = 0;
 	struct npt_layout layout = {
 		.top = svm.guest_top,
@@ -85,6 +85,8 @@ static int build_npt(const struct svm_config *cfg)
 	}
 	for (size_t i = 0; i < svm.nhidden_page; i++)
 		unmapped[nun++] = svm.hidden_page[i];   /* the IOMMUs' (iommu/) */
+	if (svm.trapped_page)
+		unmapped[nun++] = svm.trapped_page;     /* the HPET (hpet/) */
 	if (svm.reset_mmio)
 		ro[nro++] = ALIGN_DOWN(svm.reset_mmio, 4096);
 	if (svm.fch)
@@ -175,6 +177,10 @@ int svm_init(const struct svm_config *cfg)
 	for (size_t i = 0; i < cfg->nhidden_pages; i++)
 		svm.hidden_page[i] = cfg->hidden_pages[i] & ~0xFFFull;
 	svm.nhidden_page = cfg->nhidden_pages;
+	if (cfg->trapped_page && cfg->trapped_ops) {
+		svm.trapped_page = cfg->trapped_page & ~0xFFFull;
+		svm.trapped_ops = cfg->trapped_ops;
+	}
 	guard_init(cfg);
 	guard_cfg_init(cfg);
 	hide_init(cfg);
