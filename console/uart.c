@@ -212,7 +212,8 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
 		ioapic_write(con.ioapic, IOAPIC_RTE(guard->pin), con.rte);
 	printk("console: on port %#x%s\n", port, con.routed ? "" :
 	       " (not routed: polled on the boot CPU's exits, every 1 ms at most; "
-	       "the guest's HLT exits there)");
+	       "the guest's HLT exits there; the HPET tick, if any, bounds the "
+	       "rest)");
 	con_printf("\n%s debug console; 'help' lists the commands\n",
 		   "ThinAMDvisor");
 	prompt();

@@ -241,8 +241,9 @@ bool guest_parse_hole(const char *opt, uint64_t *base, uint64_t *len);
  * key (HEX: its bytes inverted) is nowhere in our RAM. */
 void checks_keysearch(const struct guest_boot *b, const char *inv_hex,
 		      const char *hole);
-/* checks_hpetview (guest/hpetview.c, option hpetview=N): the HPET with
- * the hypervisor's timer hidden; N the timers we should see (1-9). */
+/* checks_hpetview (guest/hpetview.c, option hpetview=NK): the HPET with
+ * the hypervisor's timer hidden (K = k) or only its FSB routes checked
+ * (K = g); N the timers we should see (1-9). */
 void checks_hpetview(const struct guest_boot *b, const char *arg);
 /* checks_dma (guest/dma.c, option dma): the IOMMU hidden, edu DMA into
  * guest RAM works, into and out of the hypervisor's hole it does not. */

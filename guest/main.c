@@ -23,8 +23,9 @@
  *                   returns (guest/nmistorm.c)
  *   keysearch=HEX   the hypervisor's console key (its bytes inverted) must
  *                   be nowhere in our memory (guest/keysearch.c)
- *   hpetview=N      the hypervisor keeps an HPET timer: we see N timers
- *                   and cannot reach its (guest/hpetview.c)
+ *   hpetview=NK     the HPET as the hypervisor left it: N timers, K = k
+ *                   (it keeps one: we cannot reach it) or g (ours, FSB
+ *                   routes checked) (guest/hpetview.c)
  */
 #include "guest/guest.h"
 
@@ -94,7 +95,7 @@ static void parse_options(const char *s, struct options *o)
 			o->hv_hole = s + 8;
 		else if (n == 10 + 64 && strncmp(s, "keysearch=", 10) == 0)
 			o->keysearch = s + 10;
-		else if (n == 10 && strncmp(s, "hpetview=", 9) == 0)
+		else if (n == 11 && strncmp(s, "hpetview=", 9) == 0)
 			o->hpetview = s + 9;
 		else if (n > 6 && strncmp(s, "hvnic=", 6) == 0)
 			o->hvnic = s + 6;

@@ -62,6 +62,7 @@ struct hpet_hw {
 struct hpet_view {
 	struct hpet_hw hw;
 	unsigned ntimers;            /* the hardware's */
+	bool keep;                   /* a timer kept (else routes checked only) */
 	unsigned ours;               /* the kept timer: always the last */
 	bool guest_enabled;          /* ENABLE_CNF as the guest last wrote it */
 	uint64_t frozen;             /* the counter it reads while disabled */
@@ -74,9 +75,13 @@ struct hpet_view {
 
 /* hpet_view_init: the view of an HPET with @ntimers timers (2..32) whose
  * last one is kept. @guest_enabled/@frozen: what the guest first sees
- * (the counter's state before the hypervisor started it). */
+ * (the counter's state before the hypervisor started it).
+ * hpet_view_init_guard: the view of an HPET the guest keeps whole
+ * (1..32 timers): only its FSB routes are checked. */
 void hpet_view_init(struct hpet_view *v, const struct hpet_hw *hw,
 		    unsigned ntimers, bool guest_enabled, uint64_t frozen);
+void hpet_view_init_guard(struct hpet_view *v, const struct hpet_hw *hw,
+			  unsigned ntimers);
 
 /* A guest access at @off (0..4095 in the page) of @size bytes. Accesses
  * the HPET does not have (sizes other than 4 and 8, misaligned ones) read
@@ -96,15 +101,18 @@ bool hpet_route_allowed(uint32_t addr, uint32_t data);
 
 struct mmio_ops;
 
-/* hpet_tick_start: take the HPET at @base (from ACPI's HPET table) for a
- * tick every @period_us to the CPU with local APIC ID @apic_id: its last
- * timer, if that one has FSB delivery and periodic mode. Registers the
- * tick as an NMI source of CPU 0 (smp.h). Returns 0, or -1 with a message
- * saying why there is no tick. */
-int hpet_tick_start(uint64_t base, uint32_t period_us, uint32_t apic_id);
+/* hpet_bringup: the HPET at @base (ACPI's HPET table; 0: none). With
+ * @want_tick, its last timer becomes the tick, every @period_us to the
+ * CPU with local APIC ID @apic_id, if that timer has FSB delivery and
+ * periodic mode; registered as an NMI source of CPU 0 (smp.h). Without a
+ * tick, an HPET with any FSB-capable timer is still trapped so that the
+ * guest's FSB routes are checked. Returns 0 when what was asked holds
+ * (-1: no tick, with a message saying why). */
+int hpet_bringup(uint64_t base, bool want_tick, uint32_t period_us,
+		 uint32_t apic_id);
 
-/* The page the guest's accesses must come to hpet_guest_ops (0: no tick,
- * the guest keeps the HPET to itself). */
+/* The page the guest's accesses must come to hpet_guest_ops (0: the
+ * guest keeps the HPET to itself, untouched). */
 uint64_t hpet_guest_page(void);
 extern const struct mmio_ops hpet_guest_ops;
 

@@ -35,6 +35,7 @@ static struct {
 	uint32_t period_ticks;
 	uint32_t period_us;
 	volatile uint64_t ticks;     /* NMIs claimed */
+	bool ticking;                /* else the page is trapped for routes */
 	struct hpet_view view;
 } tick;
 
@@ -84,46 +85,49 @@ static struct nmi_source tick_source = {
 	.service = tick_service,
 };
 
-int hpet_tick_start(uint64_t base, uint32_t period_us, uint32_t apic_id)
+/* The HPET at @base mapped and sane: its timer count, else 0 (said). */
+static unsigned probe(uint64_t base, uint32_t *period_fs)
 {
-	uint32_t cap, period_fs, conf, gen, t;
-	unsigned ntimers;
-	uint64_t ticks, counter;
+	uint32_t cap;
 
-	if (!base) {
-		printk("hpet: none in ACPI: no tick\n");
-		return -1;
-	}
-	if ((base & 0xFFF) || apic_id > 0xFF) {
-		printk("hpet: base %#llx not page-aligned or APIC ID %u past "
-		       "xAPIC MSI reach: no tick\n", (unsigned long long)base,
-		       apic_id);
-		return -1;
+	if ((base & 0xFFF) || base >> 52) {
+		printk("hpet: base %#llx not a page address: left alone\n",
+		       (unsigned long long)base);
+		return 0;
 	}
 	tick.regs = ioremap(base, HPET_REGS_SIZE);
 	if (!tick.regs) {
-		printk("hpet: cannot map %#llx: no tick\n",
+		printk("hpet: cannot map %#llx: left alone\n",
 		       (unsigned long long)base);
-		return -1;
+		return 0;
 	}
 	cap = rd(HPET_GCAP);
-	period_fs = rd(HPET_GCAP + 4);
-	ntimers = ((cap >> 8) & 0x1F) + 1;
-	if (cap == 0xFFFFFFFFu || (cap & 0xFF) == 0 || period_fs == 0 ||
-	    period_fs > MAX_PERIOD_FS) {
+	*period_fs = rd(HPET_GCAP + 4);
+	if (cap == 0xFFFFFFFFu || (cap & 0xFF) == 0 || *period_fs == 0 ||
+	    *period_fs > MAX_PERIOD_FS) {
 		printk("hpet: at %#llx implausible (GCAP %#x, period %u fs): "
-		       "no tick\n", (unsigned long long)base, cap, period_fs);
-		return -1;
+		       "left alone\n", (unsigned long long)base, cap,
+		       *period_fs);
+		return 0;
 	}
-	t = ntimers - 1;
-	conf = rd(HPET_TIMER(t) + HPET_TN_CONF);
-	if (ntimers < 2 || !(conf & HPET_TN_FSB_CAP) ||
+	return ((cap >> 8) & 0x1F) + 1;
+}
+
+static int start_tick(uint64_t base, unsigned ntimers, uint32_t period_fs,
+		      uint32_t period_us, uint32_t apic_id)
+{
+	unsigned t = ntimers - 1;
+	uint32_t conf = rd(HPET_TIMER(t) + HPET_TN_CONF), gen;
+	uint64_t ticks, counter;
+
+	if (apic_id > 0xFF || ntimers < 2 || !(conf & HPET_TN_FSB_CAP) ||
 	    !(conf & HPET_TN_PER_CAP)) {
 		printk("hpet: %u timers, the last %s FSB delivery and %s "
-		       "periodic mode: no tick (the console is polled on "
+		       "periodic mode%s: no tick (the console is polled on "
 		       "exits only)\n", ntimers,
 		       conf & HPET_TN_FSB_CAP ? "with" : "without",
-		       conf & HPET_TN_PER_CAP ? "with" : "without");
+		       conf & HPET_TN_PER_CAP ? "with" : "without",
+		       apic_id > 0xFF ? ", boot CPU past xAPIC reach" : "");
 		return -1;
 	}
 	ticks = (uint64_t)period_us * FEMTO_PER_US / period_fs;
@@ -135,7 +139,6 @@ int hpet_tick_start(uint64_t base, uint32_t period_us, uint32_t apic_id)
 	tick.timer = t;
 	tick.period_ticks = (uint32_t)ticks;
 	tick.period_us = period_us;
-	tick.page = base;
 
 	/* The counter halted while the timer is set (2.3.5, 2.3.9.2.2). */
 	gen = rd(HPET_GEN_CONF);
@@ -157,16 +160,50 @@ int hpet_tick_start(uint64_t base, uint32_t period_us, uint32_t apic_id)
 	if (smp_nmi_source_add(&tick_source)) {
 		wr(HPET_TIMER(t) + HPET_TN_CONF, 0);
 		wr(HPET_GEN_CONF, gen);
-		tick.page = 0;
 		printk("hpet: the NMI source table is full: no tick\n");
 		return -1;
 	}
 	wr(HPET_GEN_CONF, gen | GEN_ENABLE);
+	tick.page = base;
+	tick.ticking = true;
 	printk("hpet: tick on timer %u of %u (at %#llx, %u fs a tick): NMI "
 	       "to APIC ID %u every %u us; the guest sees %u timers\n", t,
 	       ntimers, (unsigned long long)base, period_fs, apic_id,
 	       period_us, ntimers - 1);
 	return 0;
+}
+
+int hpet_bringup(uint64_t base, bool want_tick, uint32_t period_us,
+		 uint32_t apic_id)
+{
+	uint32_t period_fs = 0;
+	unsigned ntimers, fsb = 0;
+
+	if (!base) {
+		printk("hpet: none in ACPI%s\n", want_tick ? ": no tick" : "");
+		return -1;
+	}
+	ntimers = probe(base, &period_fs);
+	if (!ntimers)
+		return -1;
+	if (want_tick && start_tick(base, ntimers, period_fs, period_us,
+				    apic_id) == 0)
+		return 0;
+	/* No tick: the HPET is the guest's, but a timer with FSB delivery
+	 * would let it write anywhere in physical memory: its page is
+	 * trapped all the same, routes checked. */
+	for (unsigned t = 0; t < ntimers; t++)
+		if (rd(HPET_TIMER(t) + HPET_TN_CONF) & HPET_TN_FSB_CAP)
+			fsb++;
+	if (!fsb)
+		return want_tick ? -1 : 0;
+	hpet_view_init_guard(&tick.view, &(struct hpet_hw){ hw_rd, hw_wr,
+			      (void *)tick.regs }, ntimers);
+	tick.page = base;
+	printk("hpet: %u of %u timers can deliver through the FSB: the "
+	       "guest's HPET page is trapped, its FSB routes checked\n", fsb,
+	       ntimers);
+	return want_tick ? -1 : 0;
 }
 
 uint64_t hpet_guest_page(void)
@@ -199,7 +236,12 @@ const struct mmio_ops hpet_guest_ops = { guest_read, guest_write };
 void hpet_tick_report(print_fn out)
 {
 	if (!tick.page)
-		return;              /* no tick: the HPET is the guest's */
+		return;              /* the HPET is the guest's, untouched */
+	if (!tick.ticking) {
+		out("tick: none; the guest's HPET: %llu FSB routes refused\n",
+		    (unsigned long long)tick.view.refused_routes);
+		return;
+	}
 	out("tick: HPET timer %u, every %u us, %llu NMIs; guest: %llu "
 	    "routes refused, %llu writes ignored, %llu bad accesses\n",
 	    tick.timer, tick.period_us, (unsigned long long)tick.ticks,

@@ -21,6 +21,9 @@
  *    Tn_CONF.FSB_EN_CNF only while the timer's route is allowed.
  *  - Writes to reserved registers are dropped (vendors put private
  *    registers there); reads of them pass.
+ * Without a kept timer (hpet_view_init_guard: the guest's HPET whose
+ * timers can deliver through the FSB) only the route rules apply, and
+ * reserved writes are dropped; everything else is the hardware's.
  * Callers serialise (svm/: one lock for the page).
  */
 #include "hpet/hpet.h"
@@ -34,8 +37,17 @@ void hpet_view_init(struct hpet_view *v, const struct hpet_hw *hw,
 		    unsigned ntimers, bool guest_enabled, uint64_t frozen)
 {
 	*v = (struct hpet_view){
-		.hw = *hw, .ntimers = ntimers, .ours = ntimers - 1,
+		.hw = *hw, .ntimers = ntimers, .keep = true, .ours = ntimers - 1,
 		.guest_enabled = guest_enabled, .frozen = frozen,
+	};
+}
+
+void hpet_view_init_guard(struct hpet_view *v, const struct hpet_hw *hw,
+			  unsigned ntimers)
+{
+	*v = (struct hpet_view){
+		.hw = *hw, .ntimers = ntimers, .keep = false,
+		.ours = HPET_MAX_TIMERS,         /* no timer is */
 	};
 }
 
@@ -87,6 +99,8 @@ static uint32_t view_rd(struct hpet_view *v, uint32_t off)
 		return 0;            /* past the register set: nothing */
 	if (t == (int)v->ours)
 		return 0;
+	if (!v->keep)
+		return hw_rd(v, off);
 	switch (off) {
 	case HPET_GCAP:
 		return (hw_rd(v, off) & ~NUM_TIM_MASK) |
@@ -170,6 +184,13 @@ static void view_wr(struct hpet_view *v, uint32_t off, uint32_t val)
 		write_timer(v, (unsigned)t, (off - HPET_TIMER(0)) % 0x20, val);
 		return;
 	}
+	if (!v->keep &&
+	    (off == HPET_GEN_CONF || off == HPET_GEN_CONF + 4 ||
+	     off == HPET_GINTR_STA || off == HPET_GINTR_STA + 4 ||
+	     off == HPET_COUNTER || off == HPET_COUNTER + 4)) {
+		hw_wr(v, off, val);          /* the guest's HPET: as it is */
+		return;
+	}
 	switch (off) {
 	case HPET_GEN_CONF: {
 		bool enable = val & GEN_ENABLE;
@@ -225,7 +246,7 @@ int hpet_view_read(struct hpet_view *v, uint32_t off, unsigned size,
 		*val = view_rd(v, off);
 		return 0;
 	}
-	if (off == HPET_COUNTER) {     /* one untorn 64-bit count */
+	if (off == HPET_COUNTER && v->keep) { /* one untorn 64-bit count */
 		*val = v->guest_enabled ? hw_counter(v) : v->frozen;
 		return 0;
 	}

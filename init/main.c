@@ -615,10 +615,10 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	/* 11a'. A console without that route: the HPET's last timer made
 	 *      the hypervisor's tick, an NMI to the boot CPU every 10 ms,
 	 *      so its exits poll the console even while the guest computes
-	 *      without exits (hpet/). */
-	if (con.unrouted)
-		hpet_tick_start(acpi.hpet_present ? acpi.hpet_base : 0,
-				HPET_TICK_US, lapic_id());
+	 *      without exits. Either way an HPET whose timers can write
+	 *      FSB messages gets its page trapped (hpet/). */
+	hpet_bringup(acpi.hpet_present ? acpi.hpet_base : 0, con.unrouted,
+		     HPET_TICK_US, lapic_id());
 	/* 11b. The hypervisor's own NIC (net=), lwIP, its address; its MSI
 	 *      an NMI to the boot CPU like the console's IRQ. */
 	net_bringup();

@@ -166,7 +166,7 @@ def test_unrouted_console_answers_guest_spinning(boot, console_path):
     first checks its view of the HPET (one timer fewer, the kept timer
     unreachable, its counter never stopped, refused FSB routes) and
     tries to stop the tick; the console still answers."""
-    m = _unrouted_spin(boot, console_path, "on", "hpetview=2 spin")
+    m = _unrouted_spin(boot, console_path, "on", "hpetview=2k spin")
     m.expect(r"hv: console: on port 0x2e0 \(not routed", timeout=90)
     m.expect(r"hv: hpet: tick on timer 2 of 3 \(at 0xfed00000, \d+ fs a "
              r"tick\): NMI to APIC ID 0 every 10000 us; the guest sees 2 "
@@ -213,3 +213,22 @@ def test_unrouted_console_without_tick_is_deaf_while_guest_spins(
     finally:
         con.close()
     assert "panic" not in m.output()
+
+
+def test_hpet_fsb_routes_checked_without_tick(boot, console_path):
+    """The console is routed (COM2), so there is no tick, but the HPET's
+    timers can deliver through the FSB (hpet.msi=on): an FSB message is a
+    write to any physical address, so the guest's HPET page is trapped
+    anyway and a route outside the MSI window or with INIT delivery is
+    refused; the guest keeps all three timers and a normal counter."""
+    m = boot(cmdline="", guest_args="hpetview=3g", smp=1, mem="512M",
+             extra_args=["-global", "hpet.msi=on"])
+    m.expect(r"hv: hpet: 3 of 3 timers can deliver through the FSB: the "
+             r"guest's HPET page is trapped, its FSB routes checked",
+             timeout=90)
+    m.expect(r"guest: check hpet_view ok", timeout=120)
+    m.expect(r"guest: boot cpu ok", timeout=60)
+    text = m.output()
+    assert "hv: tick" not in text and "panic" not in text
+    assert ("hv: hpet: guest write at +0x100 refused: FSB delivery enabled "
+            "with a refused route") in text

@@ -200,3 +200,35 @@ TEST(hpet_bad_accesses_and_reserved)
 	CHECK_EQ(gread(0x800, 4), 0);
 	CHECK_EQ(gread(0xFFC, 4), 0);
 }
+
+TEST(hpet_guard_view_checks_routes_only)
+{
+	uint32_t conf = HPET_TIMER(2) + HPET_TN_CONF;
+
+	fresh();
+	hpet_view_init_guard(&v, &(struct hpet_hw){ sim_rd, sim_wr, NULL },
+			     NT);
+	CHECK_EQ((gread(HPET_GCAP, 4) >> 8) & 0x1F, NT - 1);
+	CHECK_EQ(gread(conf, 4) & HPET_TN_FSB_CAP, HPET_TN_FSB_CAP);
+	/* The counter and the enable bit are the hardware's. */
+	hpet_view_write(&v, HPET_GEN_CONF, 4, 0);
+	CHECK(!enabled);
+	hpet_view_write(&v, HPET_COUNTER, 4, 99);
+	CHECK_EQ(gread(HPET_COUNTER, 4), 99);
+	hpet_view_write(&v, HPET_GEN_CONF, 4, 1);
+	CHECK(enabled);
+	CHECK(gread(HPET_COUNTER, 8) > 99);
+	regs[HPET_GINTR_STA / 4] = BIT(2);
+	CHECK_EQ(gread(HPET_GINTR_STA, 4), BIT(2));
+	/* Every timer is the guest's, and every route is checked. */
+	hpet_view_write(&v, HPET_TIMER(2) + HPET_TN_FSB, 8,
+			0xFEE00000ull << 32 | 0x500);
+	hpet_view_write(&v, conf, 4, HPET_TN_FSB_EN);
+	CHECK_EQ(regs[conf / 4] & HPET_TN_FSB_EN, 0);
+	hpet_view_write(&v, HPET_TIMER(2) + HPET_TN_FSB, 4, 0x400);
+	hpet_view_write(&v, conf, 4, HPET_TN_FSB_EN);
+	CHECK_EQ(regs[conf / 4] & HPET_TN_FSB_EN, HPET_TN_FSB_EN);
+	CHECK_EQ(v.refused_routes, 1);
+	hpet_view_write(&v, 0x0A0, 4, 1);
+	CHECK_EQ(writes[0x0A0 / 4], 0);
+}
