@@ -5,9 +5,10 @@
  * DMABENCH_ROUNDS rounds of N round trips: EDU_XFER_MAX bytes (4 KiB
  * less 8: guest/guest.h) of a page of guest RAM, a fresh pattern each
  * time, are DMAed into edu's buffer, then out of it into another page,
- * and compared. The pages rotate over DMAB_PAGES
- * source and destination pages, so that an IOMMU's translation cache
- * (IOTLB) does not hold every translation after the first transfer. Only
+ * and compared. Round trip i uses source and destination page
+ * i % DMAB_PAGES, so the device reaches more than one page each way (an
+ * IOMMU walks its tables once per page and then hits in its IOTLB: the
+ * runner counts both in QEMU's trace). Only
  * the transfers are timed (TSC from the command write until the engine
  * says done; filling and comparing are not). One line per round:
  *   dmabench round R: D of N round trips, I intact, B bytes each way,
