@@ -8,9 +8,9 @@
  * and compared. Round trip i uses source and destination page
  * i % DMAB_PAGES, so the device reaches more than one page each way (an
  * IOMMU walks its tables once per page and then hits in its IOTLB: the
- * runner counts both in QEMU's trace). Only
- * the transfers are timed (TSC from the command write until the engine
- * says done; filling and comparing are not). One line per round:
+ * runner counts both in QEMU's trace). Only the transfers are timed
+ * (TSC from the command write until the engine says done; filling and
+ * comparing are not). One line per round:
  *   dmabench round R: D of N round trips, I intact, B bytes each way,
  *     to-device C1 cycles, to-RAM C2 cycles, T cycles/ms
  * then the check `dmabench` (every round trip done and intact).
