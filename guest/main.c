@@ -27,8 +27,8 @@
  *                   (it keeps one: we cannot reach it) or g (ours, FSB
  *                   routes checked) (guest/hpetview.c)
  *   dmabench=N      after the boot CPU's checks, edu DMA throughput: 3
- *                   rounds of N (1..64) 4 KiB round trips RAM -> device ->
- *                   RAM (guest/dmabench.c)
+ *                   rounds of N (1..64) round trips of 4088 bytes RAM ->
+ *                   device -> RAM (guest/dmabench.c)
  */
 #include "guest/guest.h"
 
