@@ -26,6 +26,9 @@
  *   hpetview=NK     the HPET as the hypervisor left it: N timers, K = k
  *                   (it keeps one: we cannot reach it) or g (ours, FSB
  *                   routes checked) (guest/hpetview.c)
+ *   dmabench=N      after the boot CPU's checks, edu DMA throughput: 3
+ *                   rounds of N (1..64) round trips of 4088 bytes RAM ->
+ *                   device -> RAM (guest/dmabench.c)
  */
 #include "guest/guest.h"
 
@@ -44,6 +47,7 @@ struct options {
 	const char *keysearch;          /* points after "keysearch=" */
 	const char *hpetview;           /* points after "hpetview=" */
 	int reset;                      /* reset_method() index, -1 none */
+	unsigned dmabench;              /* round trips per round, 0 none */
 };
 
 void cpu_setup(struct cpu *c, uint32_t index)
@@ -57,6 +61,17 @@ void cpu_setup(struct cpu *c, uint32_t index)
 static bool token_is(const char *tok, size_t n, const char *word)
 {
 	return strlen(word) == n && strncmp(tok, word, n) == 0;
+}
+
+static void parse_dmabench(const char *v, size_t n, struct options *o)
+{
+	uint64_t x;
+
+	if (kparse_u64(v, n, &x) == 0 && x >= 1 && x <= DMABENCH_MAX)
+		o->dmabench = (unsigned)x;
+	else
+		printk("dmabench=%.*s: not 1..%u, ignored\n", (int)n, v,
+		       DMABENCH_MAX);
 }
 
 static void parse_options(const char *s, struct options *o)
@@ -97,6 +112,8 @@ static void parse_options(const char *s, struct options *o)
 			o->keysearch = s + 10;
 		else if (n == 11 && strncmp(s, "hpetview=", 9) == 0)
 			o->hpetview = s + 9;
+		else if (n > 9 && strncmp(s, "dmabench=", 9) == 0)
+			parse_dmabench(s + 9, n - 9, o);
 		else if (n > 6 && strncmp(s, "hvnic=", 6) == 0)
 			o->hvnic = s + 6;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
@@ -193,6 +210,8 @@ void guest_main(uint32_t magic, uint32_t info)
 
 	if (opt.bench)
 		bench_run();                    /* before the APs add exits */
+	if (opt.dmabench)
+		dmabench_run(opt.dmabench);     /* edu DMA throughput */
 	if (opt.smp)
 		failed = (uint32_t)smp_run(&boot);
 	if (opt.poweroff) {
