@@ -41,13 +41,15 @@ Standard library only.
 import argparse
 import os
 import re
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as B  # noqa: E402
 
 RATIO_BOUND = 0.95       # with/without throughput, median over round pairs
 IOMMU_SETUP_BOUND_US = 50000  # wall-clock, flagged
@@ -65,12 +67,9 @@ RE_IOMMU_SETUP = re.compile(r"hv: iommu: \d+ IOMMU\(s\) translating: .*set up in
 RE_TSC = re.compile(r"hv: tsc: (\d+\.\d+) MHz")
 RE_EVENTS = re.compile(r"events: (\d+) \(IO_PAGE_FAULT (\d+): (\d+) reads, "
                        r"(\d+) writes blocked\)")
-results = []                     # (name, verdict)
-
-
-def judge(name, verdict, text):
-    results.append((name, verdict))
-    print("%-52s %s  %s" % (name, text, verdict))
+verdicts = B.Verdicts(52)
+judge = verdicts.judge
+stop = B.stop
 
 
 def console_cmd(path, cmd, timeout=20):
@@ -105,21 +104,6 @@ def console_cmd(path, cmd, timeout=20):
         return buf.decode("ascii", "replace").replace("\r", "")
     finally:
         s.close()
-
-
-def stop(q):
-    """End `timeout` and QEMU under it: both are in the process group
-    that timeout leads (a SIGKILL to timeout alone would leave QEMU)."""
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(q.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            q.wait(timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
-            pass
 
 
 def boot(iso, with_iommu, tmp, tag, icount=False):
@@ -316,11 +300,7 @@ def main():
 
 
 def finish():
-    passed = sum(1 for _, v in results if v == "PASS")
-    failed = sum(1 for _, v in results if v == "FAIL")
-    flagged = sum(1 for _, v in results if v == "FLAGGED")
-    print("bench-iommu: %d passed, %d failed, %d flagged" % (passed, failed, flagged))
-    return 1 if failed else 0
+    return verdicts.summary("bench-iommu")
 
 
 if __name__ == "__main__":

@@ -28,36 +28,19 @@ import os
 import re
 import socket
 import statistics
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as B  # noqa: E402
 import udpcon  # noqa: E402
-
-
-
-def kill_group(q):
-    """QEMU and the `timeout` wrapping it (a kill of `timeout` alone would
-    leave QEMU running): its own session, killed whole."""
-    try:
-        os.killpg(q.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def boot(iso, marker):
     """Start QEMU; return (process, port, log path) once marker is seen."""
-    port = free_port()
+    port = B.free_port()
     log = tempfile.NamedTemporaryFile(prefix="bench-net", suffix=".log",
                                       delete=False).name
     q = subprocess.Popen(
@@ -72,7 +55,7 @@ def boot(iso, marker):
     deadline = time.monotonic() + 180
     while marker not in open(log, errors="replace").read():
         if time.monotonic() > deadline or q.poll() is not None:
-            kill_group(q)
+            B.stop(q)
             sys.exit("bench-net: no %r in %s" % (marker, log))
         time.sleep(0.5)
     return q, port, log
@@ -174,12 +157,11 @@ def run_work(iso):
     finally:
         s.close()
         sink.close()
-        kill_group(q)
-        q.wait()
+        B.stop(q)
 
 
 def run(iso, marker, n):
-    port = free_port()
+    port = B.free_port()
     log = tempfile.NamedTemporaryFile(prefix="bench-net", suffix=".log",
                                       delete=False).name
     q = subprocess.Popen(
@@ -212,8 +194,7 @@ def run(iso, marker, n):
         elapsed = time.monotonic() - t0
         return rtts, lost, n / elapsed
     finally:
-        kill_group(q)
-        q.wait()
+        B.stop(q)
 
 
 def row(name, rtts, lost, rate, target_med=None, target_p99=None):

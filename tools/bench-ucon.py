@@ -28,7 +28,6 @@ import os
 import re
 import socket
 import statistics
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,34 +35,15 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as B  # noqa: E402
 import hvconlib as H  # noqa: E402
 import udpcon  # noqa: E402
 
 ROUNDS, N = 3, 200
-results = []                     # (name, verdict)
+verdicts = B.Verdicts(46)
+judge = verdicts.judge
+free_port = B.free_port
 
-
-def judge(name, verdict, text):
-    results.append((name, verdict))
-    print("%-46s %s  %s" % (name, text, verdict))
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-
-def kill_group(q):
-    """QEMU and the `timeout` wrapping it (a kill of `timeout` alone would
-    leave QEMU running): its own session, killed whole."""
-    try:
-        os.killpg(q.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 class Qemu:
     def __init__(self, iso, marker):
@@ -93,8 +73,7 @@ class Qemu:
             return f.read()
 
     def close(self):
-        kill_group(self.q)
-        self.q.wait()
+        B.stop(self.q)
 
 
 def pct(v, p):
@@ -236,11 +215,7 @@ def main():
                           max(quiet), min(flood), max(flood)))
     else:
         judge("guest work samples", "FAIL", "%d quiet, %d flood" % (len(quiet), len(flood)))
-    passed = sum(1 for _, v in results if v == "PASS")
-    failed = sum(1 for _, v in results if v == "FAIL")
-    flagged = sum(1 for _, v in results if v == "FLAGGED")
-    print("bench-ucon: %d passed, %d failed, %d flagged" % (passed, failed, flagged))
-    return 1 if failed else 0
+    return verdicts.summary("bench-ucon")
 
 
 if __name__ == "__main__":

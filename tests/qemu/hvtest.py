@@ -144,3 +144,22 @@ class Machine:
 
     def send(self, text):
         self.child.send(text)
+
+
+# The checks our guest's boot CPU runs with guest_args "exit" (guest/
+# checks.c, bootchecks.c, msrchecks.c, chipset.c) on q35.
+BOOT_CPU_CHECKS = ("cpuid_hv", "svm_hidden", "efer_svme", "vmmcall_version",
+                   "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
+                   "hc_exit_stats", "pit_ticks", "hlt_wakes", "msr_efer",
+                   "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_deny", "msr_tsc",
+                   "ioapic_init_smi_refused", "lvt_init_smi_refused",
+                   "sleep_refused", "pmbase_kept",
+                   "chipset_guard", "rcba_attack", "esmramc_attack",
+                   "apic_odd_access", "rcrb_kept")
+
+
+def assert_checks(out, checks):
+    """Every check named reported ok in the log, none failed."""
+    assert "FAIL" not in out
+    for check in checks:
+        assert "guest: check %s ok" % check in out, check

@@ -53,11 +53,7 @@ def test_cpu_model_guest_checks(boot, model):
     m.expect_exit(hvtest.EXIT_OK, timeout=30)
     out = m.output()
     assert "FAIL" not in out
-    for check in ("cpuid_hv", "svm_hidden", "efer_svme", "vmmcall_version",
-                  "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole",
-                  "pit_ticks", "hlt_wakes", "msr_efer", "msr_svm",
-                  "msr_tsc", "apic_odd_access"):
-        assert "guest: check %s ok" % check in out, check
+    hvtest.assert_checks(out, hvtest.BOOT_CPU_CHECKS)
 
 
 def test_cpu_feature_present_but_unused(boot):

@@ -20,15 +20,7 @@ def test_guest_boot_cpu_checks(boot, uefi, smp):
     m.expect_exit(hvtest.EXIT_OK, timeout=30)
     out = m.output()
     assert "FAIL" not in out
-    for check in ("cpuid_hv", "svm_hidden", "efer_svme", "vmmcall_version",
-                  "vmrun_ud", "svm_insns_ud", "memmap", "hv_hole", "hc_log",
-                  "hc_exit_stats", "pit_ticks", "hlt_wakes", "msr_efer",
-                  "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_deny", "msr_tsc",
-                  "ioapic_init_smi_refused", "lvt_init_smi_refused",
-                  "sleep_refused", "pmbase_kept",
-                  "chipset_guard", "rcba_attack", "esmramc_attack",
-                  "apic_odd_access", "rcrb_kept"):
-        assert "guest: check %s ok" % check in out
+    hvtest.assert_checks(out, hvtest.BOOT_CPU_CHECKS)
     # Moving the PM block, RCBA, SMRAM or the ECAM window was refused.
     assert re.search(r"hv: svm: config 00:1f.0 \(ICH9 LPC\): 4 register "
                      r"range\(s\) read-only to the guest", out)
