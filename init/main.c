@@ -14,6 +14,7 @@
 #include "lib/lib.h"
 #include "loader/loader.h"
 #include "console/console.h"
+#include "fb/fb.h"
 #include "iommu/iommu.h"
 #include "mm/mm.h"
 #include "svm/svm.h"
@@ -274,6 +275,30 @@ static void mm_bringup(void)
 	       (unsigned long long)(pool_size >> 20),
 	       (unsigned long long)image_base, (unsigned long long)image_end - 1,
 	       (unsigned long long)(mm_direct_map_size >> 20));
+}
+
+/* The log on the screen when GRUB gave a framebuffer we can draw on
+ * (docs/screen.md); the log so far is redrawn there. */
+static void screen_bringup(void)
+{
+	const struct boot_framebuffer *f = &boot_info.fb;
+
+	switch (boot_info.fb_status) {
+	case BOOT_FB_OK:
+		fb_console_init(f);
+		break;
+	case BOOT_FB_TEXT:
+		printk("fb: %ux%u text mode: the log is not drawn there (serial "
+		       "only; gfxpayload=1024x768x32 in grub.cfg for a "
+		       "framebuffer)\n", f->width, f->height);
+		break;
+	case BOOT_FB_REJECTED:
+		printk("fb: framebuffer tag refused: %s: no screen log\n",
+		       boot_info.fb_why);
+		break;
+	default:
+		break;
+	}
 }
 
 /* ACPI tables through the direct map, bounded to what it covers. */
@@ -589,6 +614,8 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	print_boot_summary();
 	/* 6. mm/: pool, frame domain, direct map, heap domain. */
 	mm_bringup();
+	/* 6a. The framebuffer, when GRUB gave one: the log on the screen. */
+	screen_bringup();
 	/* 7. ACPI: MADT, FADT, MCFG, IVRS, validated and copied. */
 	acpi_bringup();
 	/* 7a. PCI: every function on every bus, read only. */
@@ -637,7 +664,9 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 		isa_debug_exit(have_guest ? 0 : 1);
 	if (!have_guest)
 		halt_forever();
-	/* 15. The guest gets the firmware's APIC setup, then the boot CPU. */
+	/* 15. The guest gets the screen (a panic still draws on it), the
+	 *     firmware's APIC setup, then the boot CPU. */
+	fb_console_stop();
 	lapic_restore_firmware_state();
 	svm_run_boot_vcpu(gs.entry, gs.mbi, gs.gdt, gs.pt,
 			  !gs.is_linux ? SVM_BOOT_MULTIBOOT2 :
