@@ -1,0 +1,101 @@
+"""The log on the screen (docs/screen.md): booted with QEMU's std VGA and
+a framebuffer requested in grub.cfg, the screenshot (QEMU monitor
+`screendump`) must show the hypervisor's log drawn with its own font:
+the boot summary while it boots, the last lines once the guest owns the
+screen, and a panic's report from a cleared screen's top."""
+import os
+import re
+
+import pytest
+
+import hvtest
+from screen import Monitor
+
+FB_LINE = r"hv: fb: (\d+)x(\d+) (\d+) bpp at 0x[0-9a-f]+, (\d+)x(\d+) characters"
+
+
+def shot_path(name):
+    os.makedirs(os.path.join(hvtest.BUILD, "test-logs"), exist_ok=True)
+    return os.path.join(hvtest.BUILD, "test-logs", name)
+
+
+def screen_args(sock):
+    if os.path.exists(sock):
+        os.unlink(sock)
+    return ["-vga", "std", "-monitor", "unix:%s,server=on,wait=off" % sock]
+
+
+def expect_on_screen(scr, texts):
+    missing = [t for t in texts if scr.find(t) is None]
+    assert not missing, "not on the screen: %r\n--- screen ---\n%s" % (
+        missing, "\n".join(l for l in scr.text() if l))
+
+
+@pytest.mark.parametrize("uefi", [False, True], ids=["bios", "uefi"])
+def test_screen_shows_the_log(boot, uefi):
+    """BIOS: 1600x1200x32 (75 lines); UEFI: 1280x1024 (the GOP's format).
+    While the hypervisor boots, the boot summary is on the screen; after
+    `hv: ready` its last lines stay there for the guest. (The machine is
+    stopped right after the fb: line, about 25 lines into the log: the
+    tall screens leave room for what it prints before the stop lands.)"""
+    name = "uefi" if uefi else "bios"
+    sock = shot_path("fb-%s.sock" % name)
+    m = boot(cmdline="", guest_args="", smp=2, mem="1G", uefi=uefi,
+             gfxpayload="1280x1024,auto" if uefi else "1600x1200x32",
+             extra_args=screen_args(sock))
+    mon = Monitor(sock)
+    try:
+        g = m.expect(FB_LINE, timeout=120)
+        # Freeze the machine while the summary is still in view.
+        mon.command("stop")
+        w, h, bpp, cols, rows = (int(x) for x in g.groups())
+        if not uefi:
+            assert (w, h, bpp, cols, rows) == (1600, 1200, 32, 200, 75)
+        assert cols == w // 8 and rows == h // 16
+        scr = mon.screendump(shot_path("fb-%s-boot.ppm" % name))
+        assert (scr.width, scr.height) == (w, h)
+        expect_on_screen(scr, [
+            "hv: thin AMD hypervisor ",
+            "hv: boot loader: GRUB",
+            "hv: command line: \"\"",
+            "hv: fb: %dx%d %d bpp at 0x" % (w, h, bpp),
+        ])
+        mon.command("cont")
+        m.expect(r"hv: fb: the screen is the guest's now", timeout=180)
+        m.expect(r"guest: idle", timeout=120)
+        scr = mon.screendump(shot_path("fb-%s-guest.ppm" % name))
+        expect_on_screen(scr, ["hv: ready", "hv: fb: the screen is the guest's now"])
+        # Nothing after the hand-over: the guest's own lines (serial
+        # only) are not drawn, the hand-over line is the last one.
+        lines = [l for l in scr.text() if l]
+        assert lines[-1] == "hv: fb: the screen is the guest's now", lines[-3:]
+    finally:
+        mon.close()
+    assert "panic" not in m.output()
+
+
+def test_screen_shows_a_panic(boot):
+    """panic_on_cpu=1: the report starts at the top of a cleared screen
+    and is readable there, backtrace and last line included."""
+    sock = shot_path("fb-panic.sock")
+    m = boot(cmdline="panic_on_cpu=1", guest_args="", smp=2, mem="1G",
+             gfxpayload="1024x768x32", extra_args=screen_args(sock))
+    # (allow_fatal: the command line in the summary says "panic")
+    m.expect(FB_LINE, timeout=120, allow_fatal=True)
+    m.expect(r"hv: panic on cpu 1: panic_on_cpu=1 requested", timeout=180,
+             allow_fatal=True)
+    m.expect(r"hv: system halted", timeout=30, allow_fatal=True)
+    mon = Monitor(sock)
+    try:
+        scr = mon.screendump(shot_path("fb-panic.ppm"))
+    finally:
+        mon.close()
+    expect_on_screen(scr, ["hv: backtrace:", "hv:   #0 ", "hv: system halted"])
+    at = scr.find("hv: panic on cpu 1: panic_on_cpu=1 requested on the command line")
+    assert at is not None and at[1] <= 1, (at, scr.text()[:4])
+    # The screen was cleared: nothing of the boot log is left above or
+    # below the report.
+    lines = [l for l in scr.text() if l]
+    assert all(re.match(r"hv:( |$)", l) for l in lines), lines
+    assert not any("svm:" in l or "acpi:" in l for l in lines), lines
+    assert lines[-1] == "hv: system halted", lines[-3:]
