@@ -64,9 +64,8 @@ void fb_console_init(const struct boot_framebuffer *bf)
 		.palette = bf->ncolors ? &bf->palette[0][0] : NULL,
 		.ncolors = bf->ncolors,
 	};
-	ncells = (size_t)MAX(bf->width / FB_FONT_W, 1u) *
-		 MAX(bf->height / FB_FONT_H, 1u);
-	cells = kmalloc(ncells);
+	ncells = fb_cells_wanted(&screen);
+	cells = ncells ? kmalloc(ncells) : NULL;
 	if (!cells || fb_init(&screen, cells, ncells)) {
 		printk("fb: %ux%u %u bpp: %s: no screen log\n", bf->width,
 		       bf->height, bf->bpp, cells ? "mode refused" : "out of memory");
@@ -77,9 +76,15 @@ void fb_console_init(const struct boot_framebuffer *bf)
 	fb_clear(&screen);
 	drawing = true;
 	printk_set_sink(&screen_sink, screen.rows);
-	printk("fb: %ux%u %u bpp at 0x%llx, %ux%u characters: the log is on "
-	       "the screen until the guest starts\n", bf->width, bf->height,
-	       bf->bpp, (unsigned long long)bf->addr, screen.cols, screen.rows);
+	if (bf->type == FB_TYPE_EGA_TEXT)
+		printk("fb: %ux%u text mode at 0x%llx: the log is on the screen "
+		       "until the guest starts\n", bf->width, bf->height,
+		       (unsigned long long)bf->addr);
+	else
+		printk("fb: %ux%u %u bpp at 0x%llx, %ux%u characters: the log is "
+		       "on the screen until the guest starts\n", bf->width,
+		       bf->height, bf->bpp, (unsigned long long)bf->addr,
+		       screen.cols, screen.rows);
 }
 
 void fb_console_stop(void)

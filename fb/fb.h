@@ -4,7 +4,8 @@
  * Two parts:
  *  - a pure text renderer (fb/render.c, fb/font.c): draws characters
  *    with the built-in 8x16 font into any memory laid out as a linear
- *    framebuffer (8 bpp indexed, 15/16/24/32 bpp RGB), keeps a text
+ *    framebuffer (8 bpp indexed, 15/16/24/32 bpp RGB), or as the BIOS's
+ *    EGA text mode (character cells, no font needed), keeps a text
  *    cursor, wraps, scrolls and clips. It touches nothing but the pixel
  *    memory and the cell buffer it is given, so the host tests run it on
  *    a plain buffer (tests/unit/test_fb.c);
@@ -30,9 +31,13 @@
 #define FB_FONT_GLYPHS 95   /* 0x20 .. 0x7E */
 extern const uint8_t fb_font[FB_FONT_GLYPHS][FB_FONT_H];
 
-/* Pixel layouts (Multiboot2 spec 3.6.12, framebuffer_type). */
-#define FB_TYPE_INDEXED 0
-#define FB_TYPE_RGB     1
+/* Pixel layouts (Multiboot2 spec 3.6.12, framebuffer_type). EGA text is
+ * the BIOS's text mode: width x height characters, each a 16-bit cell of
+ * code point (low byte) and colour attribute (high byte); bpp is 16. */
+#define FB_TYPE_INDEXED  0
+#define FB_TYPE_RGB      1
+#define FB_TYPE_EGA_TEXT 2
+#define FB_EGA_ATTR      0x07   /* light grey on black */
 
 /* The colours the log is drawn in, as 8-bit RGB. */
 #define FB_FG_RGB 0xC0C0C0u   /* light grey */
@@ -48,8 +53,8 @@ struct fb {
 	uint8_t *base;          /* pixel (0, 0) */
 	uint32_t pitch;         /* bytes from one pixel row to the next */
 	uint32_t width, height; /* pixels */
-	uint8_t bpp;            /* 8 (indexed), 15, 16, 24, 32 (RGB) */
-	uint8_t type;           /* FB_TYPE_INDEXED or FB_TYPE_RGB */
+	uint8_t bpp;            /* 8 (indexed), 15, 16, 24, 32 (RGB), 16 (text) */
+	uint8_t type;           /* FB_TYPE_INDEXED, _RGB or _EGA_TEXT */
 	struct fb_field red, green, blue;  /* RGB only */
 	const uint8_t *palette; /* indexed: ncolors R,G,B triples, or NULL */
 	uint16_t ncolors;
@@ -68,10 +73,12 @@ struct fb {
 /* fb_init: check the mode in @fb (bpp and type agree, pitch holds a row,
  * RGB fields inside the pixel and apart), derive the colours and the text
  * grid: width / 8 columns and height / 16 rows of whole cells (a screen
- * smaller than a cell gets one cell, clipped), limited to what @cells
- * (@ncells bytes) holds. Does not draw: call fb_clear. Returns 0, or -1
- * with @fb unusable. */
+ * smaller than a cell gets one cell, clipped; EGA text: width x height),
+ * limited to what @cells (@ncells bytes) holds. Does not draw: call
+ * fb_clear. Returns 0, or -1 with @fb unusable. */
 int fb_init(struct fb *fb, char *cells, size_t ncells);
+/* The cell buffer fb_init wants for the mode in @fb (0 for no mode). */
+size_t fb_cells_wanted(const struct fb *fb);
 
 /* fb_clear: every pixel (width x height, never the pitch's padding) to the
  * background, every cell blank, the cursor home. */

@@ -69,6 +69,9 @@ static bool mode_ok(const struct fb *fb)
 	if (fb->type == FB_TYPE_INDEXED) {
 		if (fb->bpp != 8 || fb->ncolors > 256)
 			return false;
+	} else if (fb->type == FB_TYPE_EGA_TEXT) {
+		if (fb->bpp != 16)
+			return false;
 	} else if (fb->type == FB_TYPE_RGB) {
 		if (fb->bpp != 15 && fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32)
 			return false;
@@ -86,6 +89,19 @@ static bool mode_ok(const struct fb *fb)
 	return (uint64_t)fb->pitch >= (uint64_t)fb->width * ((fb->bpp + 7u) / 8u);
 }
 
+static bool is_text(const struct fb *fb)
+{
+	return fb->type == FB_TYPE_EGA_TEXT;
+}
+
+size_t fb_cells_wanted(const struct fb *fb)
+{
+	if (is_text(fb))
+		return (size_t)fb->width * fb->height;
+	return (size_t)(fb->width >= FB_FONT_W ? fb->width / FB_FONT_W : 1) *
+	       (fb->height >= FB_FONT_H ? fb->height / FB_FONT_H : 1);
+}
+
 int fb_init(struct fb *fb, char *cells, size_t ncells)
 {
 	uint32_t cols, rows;
@@ -98,14 +114,21 @@ int fb_init(struct fb *fb, char *cells, size_t ncells)
 	if (fb->type == FB_TYPE_INDEXED) {
 		fb->fg = palette_index(fb, FB_FG_RGB, 7);
 		fb->bg = palette_index(fb, FB_BG_RGB, 0);
+	} else if (is_text(fb)) {
+		fb->fg = fb->bg = FB_EGA_ATTR;
 	} else {
 		fb->fg = rgb_pixel(fb, FB_FG_RGB);
 		fb->bg = rgb_pixel(fb, FB_BG_RGB);
 	}
 	/* Whole cells only, so that no line is cut; a screen smaller than
 	 * one cell still shows the clipped top left of one. */
-	cols = fb->width >= FB_FONT_W ? fb->width / FB_FONT_W : 1;
-	rows = fb->height >= FB_FONT_H ? fb->height / FB_FONT_H : 1;
+	if (is_text(fb)) {
+		cols = fb->width;
+		rows = fb->height;
+	} else {
+		cols = fb->width >= FB_FONT_W ? fb->width / FB_FONT_W : 1;
+		rows = fb->height >= FB_FONT_H ? fb->height / FB_FONT_H : 1;
+	}
 	if (cols > ncells)
 		cols = (uint32_t)ncells;
 	if ((uint64_t)rows * cols > ncells)
@@ -148,10 +171,16 @@ static void draw_cell(struct fb *fb, uint32_t col, uint32_t row, char ch)
 	unsigned c = (unsigned char)ch, w, h;
 	const uint8_t *glyph;
 
-	if (x0 >= fb->width || y0 >= fb->height)
-		return;
 	if (c < FB_FONT_FIRST || c >= FB_FONT_FIRST + FB_FONT_GLYPHS)
 		c = '?';
+	if (is_text(fb)) {
+		if (col < fb->width && row < fb->height)
+			put_pixel(fb->base + (uint64_t)row * fb->pitch + 2ull * col,
+				  2, c | FB_EGA_ATTR << 8);
+		return;
+	}
+	if (x0 >= fb->width || y0 >= fb->height)
+		return;
 	glyph = fb_font[c - FB_FONT_FIRST];
 	w = (unsigned)(fb->width - x0 < FB_FONT_W ? fb->width - x0 : FB_FONT_W);
 	h = (unsigned)(fb->height - y0 < FB_FONT_H ? fb->height - y0 : FB_FONT_H);
@@ -183,7 +212,7 @@ void fb_clear(struct fb *fb)
 		uint8_t *p = fb->base + (uint64_t)y * fb->pitch;
 
 		for (uint32_t x = 0; x < fb->width; x++, p += fb->bytes)
-			put_pixel(p, fb->bytes, fb->bg);
+			put_pixel(p, fb->bytes, is_text(fb) ? ' ' | fb->bg << 8 : fb->bg);
 	}
 	memset(fb->cells, ' ', (size_t)fb->cols * fb->rows);
 	fb->cx = fb->cy = 0;

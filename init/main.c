@@ -287,11 +287,6 @@ static void screen_bringup(void)
 	case BOOT_FB_OK:
 		fb_console_init(f);
 		break;
-	case BOOT_FB_TEXT:
-		printk("fb: %ux%u text mode: the log is not drawn there (serial "
-		       "only; gfxpayload=1024x768x32 in grub.cfg for a "
-		       "framebuffer)\n", f->width, f->height);
-		break;
 	case BOOT_FB_REJECTED:
 		printk("fb: framebuffer tag refused: %s: no screen log\n",
 		       boot_info.fb_why);

@@ -109,16 +109,15 @@ struct hv_hole {
 #define BOOT_FB_MAX_END   (64ULL << 40)     /* 64 TiB: what we map */
 enum boot_fb_status {
 	BOOT_FB_NONE,      /* no tag */
-	BOOT_FB_OK,        /* indexed or RGB, validated: drawn on */
-	BOOT_FB_TEXT,      /* EGA text mode (type 2): not drawn on */
+	BOOT_FB_OK,        /* indexed, RGB or EGA text, validated */
 	BOOT_FB_REJECTED,  /* see bootinfo.fb_why */
 };
 struct boot_framebuffer {
 	uint64_t addr;             /* physical, first byte */
 	uint32_t pitch;            /* bytes per row */
-	uint32_t width, height;    /* pixels */
-	uint8_t bpp;               /* 8, 15, 16, 24, 32 */
-	uint8_t type;              /* 0 indexed, 1 RGB */
+	uint32_t width, height;    /* pixels (EGA text: characters) */
+	uint8_t bpp;               /* 8, 15, 16, 24, 32 (EGA text: 16) */
+	uint8_t type;              /* 0 indexed, 1 RGB, 2 EGA text */
 	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
 	uint16_t ncolors;          /* indexed: palette entries */
 	uint8_t palette[256][3];   /* ... R, G, B each */

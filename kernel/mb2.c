@@ -211,12 +211,13 @@ static void parse_framebuffer(const uint8_t *t, uint32_t size,
 	}
 	memcpy(&f, t, sizeof(f));
 	if (f.fb_type == MB2_FB_EGA_TEXT) {
-		bi->fb_status = BOOT_FB_TEXT;
-		o->width = f.width;
-		o->height = f.height;
-		return;
-	}
-	if (f.fb_type == MB2_FB_INDEXED) {
+		/* Width and height count characters, 2 bytes each. */
+		if (f.bpp != 16) {
+			fb_reject(bi, "EGA text with %u bits per cell (16 expected)",
+				  f.bpp);
+			return;
+		}
+	} else if (f.fb_type == MB2_FB_INDEXED) {
 		uint16_t n;
 
 		if (f.bpp != 8) {

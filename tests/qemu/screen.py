@@ -154,5 +154,22 @@ class Monitor:
                 time.sleep(0.1)
         raise AssertionError("screendump %s never completed" % path)
 
+    def text_mode(self, addr=0xB8000, cols=80, rows=25):
+        """The EGA text screen's characters (from guest-physical memory,
+        2 bytes a cell: code point, attribute) as lines, trailing blanks
+        dropped; with the attribute of every non-blank cell."""
+        out = self.command("xp /%dxh 0x%x" % (cols * rows, addr)).decode()
+        words = []
+        for line in out.splitlines():
+            m = re.match(r"\s*[0-9a-f]+:((?:\s+0x[0-9a-f]{4})+)\s*$", line)
+            if m:
+                words += [int(v, 16) for v in m.group(1).split()]
+        assert len(words) == cols * rows, "xp gave %d cells" % len(words)
+        lines = ["".join(chr(w & 0xFF) if 32 <= (w & 0xFF) < 127 else "?"
+                         for w in words[r * cols:(r + 1) * cols]).rstrip()
+                 for r in range(rows)]
+        attrs = {w >> 8 for w in words if w & 0xFF != 0x20}
+        return lines, attrs
+
     def close(self):
         self.sock.close()

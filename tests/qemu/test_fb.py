@@ -99,3 +99,27 @@ def test_screen_shows_a_panic(boot):
     assert all(re.match(r"hv:( |$)", l) for l in lines), lines
     assert not any("svm:" in l or "acpi:" in l for l in lines), lines
     assert lines[-1] == "hv: system halted", lines[-3:]
+
+
+def test_text_mode_shows_the_log(boot):
+    """The default BIOS boot stays in VGA text mode (GRUB's EGA text tag):
+    the log goes into the text screen at 0xB8000 (read back through the
+    monitor's xp), light grey on black, and stays there for the guest."""
+    sock = shot_path("fb-text.sock")
+    m = boot(cmdline="", guest_args="", smp=2, mem="1G",
+             extra_args=screen_args(sock))
+    mon = Monitor(sock)
+    try:
+        m.expect(r"hv: fb: 80x25 text mode at 0xb8000: the log is on the "
+                 r"screen until the guest starts", timeout=120)
+        m.expect(r"guest: idle", timeout=180)
+        lines, attrs = mon.text_mode()
+    finally:
+        mon.close()
+    shown = [l for l in lines if l]
+    assert shown[-1] == "hv: fb: the screen is the guest's now", lines
+    assert "hv: ready" in shown, lines
+    # Every line is the log's (or the wrapped rest of a full one).
+    assert all(l.startswith("hv:") or i == 0 or len(lines[i - 1]) == 80
+               for i, l in enumerate(lines) if l), lines
+    assert attrs == {0x07}, attrs

@@ -346,7 +346,8 @@ TEST(fb_bad_modes_refused)
 	REFUSE(f.bpp = 12);
 	REFUSE(f.bpp = 8);                       /* RGB needs 15..32 */
 	REFUSE(f.type = FB_TYPE_INDEXED);        /* indexed needs 8 */
-	REFUSE(f.type = 2);                      /* EGA text */
+	REFUSE(f.type = FB_TYPE_EGA_TEXT);       /* needs 16 bpp */
+	REFUSE(f.type = 3);
 	REFUSE(f.pitch = 3);
 	REFUSE(f.width = 0);
 	REFUSE(f.height = 0);
@@ -358,6 +359,32 @@ TEST(fb_bad_modes_refused)
 	REFUSE(f.bpp = 16; f.pitch = 2);         /* 8-bit fields past 16 */
 	REFUSE(f.type = FB_TYPE_INDEXED; f.bpp = 8; f.ncolors = 257);
 #undef REFUSE
+}
+
+TEST(fb_ega_text_mode)
+{
+	/* 10 x 3 characters, pitch 24 bytes (4 bytes of padding). */
+	const struct fb text = { .bpp = 16, .type = FB_TYPE_EGA_TEXT };
+	struct shot s;
+
+	CHECK(shot_init(&s, &text, 10, 3, 4) == 0);
+	CHECK_EQ(s.fb.cols, 10);
+	CHECK_EQ(s.fb.rows, 3);
+	CHECK_EQ(fb_cells_wanted(&s.fb), 30);
+	for (uint32_t y = 0; y < 3; y++)
+		for (uint32_t x = 0; x < 10; x++)
+			CHECK_EQ(get_pixel(&s, x, y), 0x0720);
+	puts_fb(&s, "hv: one\nhv: two\nhv: three\nfour\tx\x01");
+	CHECK_EQ(s.fb.scrolls, 1);
+	CHECK_EQ(get_pixel(&s, 0, 0), 0x0700 | 'h');
+	CHECK_EQ(get_pixel(&s, 6, 0), 0x0700 | 'o');
+	CHECK_EQ(get_pixel(&s, 8, 1), 0x0700 | 'e');
+	CHECK_EQ(get_pixel(&s, 0, 2), 0x0700 | 'f');
+	CHECK_EQ(get_pixel(&s, 8, 2), 0x0700 | 'x');
+	CHECK_EQ(get_pixel(&s, 9, 2), 0x0700 | '?');
+	CHECK_EQ(get_pixel(&s, 7, 2), 0x0720);
+	CHECK(padding_intact(&s));
+	shot_free(&s);
 }
 
 /* ---- the Multiboot2 tag (kernel/mb2.c) feeding the renderer ---------- */

@@ -320,11 +320,13 @@ TEST(mb2_framebuffer_good)
 	CHECK_EQ(bi.fb_status, BOOT_FB_OK);
 	CHECK_EQ(bi.fb.ncolors, 16);
 	CHECK_EQ(bi.fb.palette[15][1], 240);
-	/* EGA text (BIOS text mode): known, not drawn on. */
+	/* EGA text (BIOS text mode): 80 x 25 characters of 2 bytes. */
 	bios_with_fb(&m, 0xB8000, 160, 80, 25, 16, 2, NULL, 0);
 	CHECK(mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err)) == 0);
-	CHECK_EQ(bi.fb_status, BOOT_FB_TEXT);
+	CHECK_EQ(bi.fb_status, BOOT_FB_OK);
+	CHECK_EQ(bi.fb.type, 2);
 	CHECK_EQ(bi.fb.width, 80);
+	CHECK_EQ(bi.fb.addr, 0xB8000);
 }
 
 TEST(mb2_framebuffer_refused)
@@ -363,6 +365,10 @@ TEST(mb2_framebuffer_refused)
 	EXPECT_FB_REFUSED(&m, "palette of 300");
 	bios_with_fb(&m, 0xFD000000, 4096, 1024, 768, 32, 3, fb_rgb, 6);
 	EXPECT_FB_REFUSED(&m, "unknown framebuffer type 3");
+	bios_with_fb(&m, 0xB8000, 160, 80, 25, 8, 2, NULL, 0);
+	EXPECT_FB_REFUSED(&m, "EGA text with 8 bits");
+	bios_with_fb(&m, 0xB8000, 159, 80, 25, 16, 2, NULL, 0);
+	EXPECT_FB_REFUSED(&m, "80x25 with pitch 159");
 	bios_with_fb(&m, 0xFD000000, 4096, 1024, 768, 32, 1, fb_rgb, 0);
 	m.len -= 8;   /* a tag of 24 bytes: shorter than the fixed part */
 	{
