@@ -2,7 +2,8 @@
  * fb/console.c - the log on the screen GRUB left us (docs/screen.md).
  *
  * The framebuffer is the guest's device memory: the hypervisor maps it
- * uncached in its ioremap window (the NPT keeps it mapped for the guest,
+ * uncached (UC-, so that the MTRRs' write-combining applies) in its
+ * ioremap window (the NPT keeps it mapped for the guest,
  * like every other MMIO range), draws the log while it boots and stops
  * when the guest starts. A panic takes the screen back: clear, then the
  * report from its first line, whatever the guest drew meanwhile. (If the
@@ -46,9 +47,9 @@ void fb_console_init(const struct boot_framebuffer *bf)
 	void *base;
 
 	/* mb2_parse bounded the size (BOOT_FB_MAX_BYTES) and the address,
-	 * and kept it off usable RAM. Uncached: on hardware the MTRRs may
-	 * make it write-combining; we only ever write to it. */
-	base = ioremap(bf->addr, len);
+	 * and kept it off usable RAM. UC-: uncached, or write-combining
+	 * where the firmware's MTRRs make it so; we only ever write to it. */
+	base = ioremap_uc_minus(bf->addr, len);
 	if (!base) {
 		printk("fb: cannot map the framebuffer (%llu KiB at 0x%llx): no "
 		       "screen log\n", (unsigned long long)(len >> 10),

@@ -227,7 +227,8 @@ void cmdline_redact(char *cmdline);
 
 /* ---- address space (kernel/paging.c) ----------------------------------- */
 uint64_t paging_extend_direct_map(const struct mem_range *map, size_t n);
-void *ioremap(uint64_t pa, uint64_t len);
+void *ioremap(uint64_t pa, uint64_t len);          /* UC */
+void *ioremap_uc_minus(uint64_t pa, uint64_t len); /* UC-: WC where MTRRs say */
 void paging_drop_identity(void);
 /* Whether [pa, pa + len) is RAM in the firmware map (and so mapped). */
 bool paging_is_ram(uint64_t pa, uint64_t len);
