@@ -68,6 +68,7 @@ struct fb {
 	 * means the line is full and the next printable character wraps. */
 	uint32_t cx, cy;
 	uint64_t scrolls;       /* rows scrolled so far (statistics) */
+	uint64_t drawn;         /* cells drawn so far (statistics) */
 };
 
 /* fb_init: check the mode in @fb (bpp and type agree, pitch holds a row,

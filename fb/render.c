@@ -137,7 +137,7 @@ int fb_init(struct fb *fb, char *cells, size_t ncells)
 	fb->rows = rows;
 	fb->cells = cells;
 	fb->cx = fb->cy = 0;
-	fb->scrolls = 0;
+	fb->scrolls = fb->drawn = 0;
 	return 0;
 }
 
@@ -173,6 +173,7 @@ static void draw_cell(struct fb *fb, uint32_t col, uint32_t row, char ch)
 
 	if (c < FB_FONT_FIRST || c >= FB_FONT_FIRST + FB_FONT_GLYPHS)
 		c = '?';
+	fb->drawn++;
 	if (is_text(fb)) {
 		if (col < fb->width && row < fb->height)
 			put_pixel(fb->base + (uint64_t)row * fb->pitch + 2ull * col,
