@@ -12,7 +12,8 @@
  *  - the kernel glue (fb/console.c): maps the framebuffer GRUB described
  *    (Multiboot2 tag 8, validated by kernel/mb2.c), redraws the log so
  *    far, and draws everything printk prints until the guest starts,
- *    then again from the top when the hypervisor panics.
+ *    then again from the top when the hypervisor panics. The cell array
+ *    is static (FB_MAX_CELLS), so the screen works before the heap.
  *
  * The renderer only writes pixel memory, never reads it: on real
  * hardware the framebuffer is uncached MMIO, where reads are slow.
@@ -97,9 +98,13 @@ void fb_write(struct fb *fb, const char *s, size_t n);
 /* ---- the kernel's screen console (fb/console.c) ------------------------ */
 struct boot_framebuffer;
 
-/* fb_console_init: map @bf (validated by mb2_parse) uncached, draw the
- * log printed so far and every later printk line. Prints why when it
- * cannot. */
+/* fb_console_early: right after mb2_parse validated @bf: a framebuffer
+ * below 4 GiB shows the log printed so far and every later printk line,
+ * through the boot page tables' direct map. */
+void fb_console_early(const struct boot_framebuffer *bf);
+/* fb_console_init: once the frame domain works: map @bf UC- in the
+ * ioremap window and draw through that (starting the screen now when it
+ * lies above 4 GiB). Prints why when it cannot. */
 void fb_console_init(const struct boot_framebuffer *bf);
 /* fb_console_stop: the guest owns the screen from now on; only a panic
  * draws again. */

@@ -278,21 +278,19 @@ static void mm_bringup(void)
 }
 
 /* The log on the screen when GRUB gave a framebuffer we can draw on
- * (docs/screen.md); the log so far is redrawn there. */
-static void screen_bringup(void)
+ * (docs/screen.md); the log so far is redrawn there. Early: through the
+ * boot page tables (below 4 GiB), so that a panic in the command line or
+ * the memory setup is on the screen too; late: mapped UC-. */
+static void screen_bringup(bool early)
 {
-	const struct boot_framebuffer *f = &boot_info.fb;
-
-	switch (boot_info.fb_status) {
-	case BOOT_FB_OK:
-		fb_console_init(f);
-		break;
-	case BOOT_FB_REJECTED:
+	if (boot_info.fb_status == BOOT_FB_OK) {
+		if (early)
+			fb_console_early(&boot_info.fb);
+		else
+			fb_console_init(&boot_info.fb);
+	} else if (boot_info.fb_status == BOOT_FB_REJECTED && early) {
 		printk("fb: framebuffer tag refused: %s: no screen log\n",
 		       boot_info.fb_why);
-		break;
-	default:
-		break;
 	}
 }
 
@@ -600,6 +598,8 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	idt_init();
 	/* 3. Validate the Multiboot2 information; panic on what is broken. */
 	parse_boot_info(mbi_pa);
+	/* 3a. The screen too, when GRUB gave a framebuffer below 4 GiB. */
+	screen_bringup(true);
 	/* 4. Command line: serial=, hv_mem=, shutdown, ... */
 	parse_options();
 	/* 4a. The console key: taken, GRUB's copies we know wiped, the
@@ -609,8 +609,8 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	print_boot_summary();
 	/* 6. mm/: pool, frame domain, direct map, heap domain. */
 	mm_bringup();
-	/* 6a. The framebuffer, when GRUB gave one: the log on the screen. */
-	screen_bringup();
+	/* 6a. The framebuffer mapped UC- (or, above 4 GiB, only now). */
+	screen_bringup(false);
 	/* 7. ACPI: MADT, FADT, MCFG, IVRS, validated and copied. */
 	acpi_bringup();
 	/* 7a. PCI: every function on every bus, read only. */

@@ -36,7 +36,7 @@ def test_screen_shows_the_log(boot, uefi):
     """BIOS: 1600x1200x32 (75 lines); UEFI: 1280x1024 (the GOP's format).
     While the hypervisor boots, the boot summary is on the screen; after
     `hv: ready` its last lines stay there for the guest. (The machine is
-    stopped right after the fb: line, about 25 lines into the log: the
+    stopped right after the mm: line, about 25 lines into the log: the
     tall screens leave room for what it prints before the stop lands.)"""
     name = "uefi" if uefi else "bios"
     sock = shot_path("fb-%s.sock" % name)
@@ -45,7 +45,10 @@ def test_screen_shows_the_log(boot, uefi):
              extra_args=screen_args(sock))
     mon = Monitor(sock)
     try:
+        # The screen starts right after the boot information is parsed,
+        # before the summary; the line after the summary is mm:'s.
         g = m.expect(FB_LINE, timeout=120)
+        m.expect(r"hv: mm: pool ", timeout=60)
         # Freeze the machine while the summary is still in view.
         mon.command("stop")
         w, h, bpp, cols, rows = (int(x) for x in g.groups())
@@ -59,8 +62,10 @@ def test_screen_shows_the_log(boot, uefi):
             "hv: boot loader: GRUB",
             "hv: command line: \"\"",
             "hv: fb: %dx%d %d bpp at 0x" % (w, h, bpp),
+            "hv: mm: pool ",
         ])
         mon.command("cont")
+        m.expect(r"hv: fb: framebuffer mapped UC- at 0x", timeout=60)
         m.expect(r"hv: fb: the screen is the guest's now", timeout=180)
         m.expect(r"guest: idle", timeout=120)
         scr = mon.screendump(shot_path("fb-%s-guest.ppm" % name))
@@ -123,3 +128,21 @@ def test_text_mode_shows_the_log(boot):
     assert all(l.startswith("hv:") or i == 0 or len(lines[i - 1]) == 80
                for i, l in enumerate(lines) if l), lines
     assert attrs == {0x07}, attrs
+
+
+def test_screen_shows_an_early_panic(boot):
+    """A panic before the memory setup (a bad command line) is on the
+    screen too: it is drawn through the boot page tables."""
+    sock = shot_path("fb-early.sock")
+    m = boot(cmdline="hv_mem=banana", guest_args="", smp=1, mem="512M",
+             gfxpayload="1024x768x32", extra_args=screen_args(sock))
+    mon = Monitor(sock)
+    try:
+        m.expect(FB_LINE, timeout=120, allow_fatal=True)
+        m.expect(r"hv: system halted", timeout=60, allow_fatal=True)
+        scr = mon.screendump(shot_path("fb-early.ppm"))
+    finally:
+        mon.close()
+    at = scr.find('hv: panic on cpu 0: bad command line "hv_mem=banana"')
+    assert at is not None and at[1] <= 1, (at, scr.text()[:4])
+    expect_on_screen(scr, ["hv: backtrace:", "hv: system halted"])
