@@ -140,11 +140,13 @@ void printk_set_sink(const struct printk_sink *s, unsigned lines)
 	uint64_t start = log_head - avail, p = log_head;
 	unsigned seen = 0;
 
-	/* Back to just after the (lines + 1)-th newline from the end,
-	 * counting the one that ends the last line when it is complete. */
+	/* Walk back to just after the newline before the last @lines
+	 * lines (a final '\n' ends the last line: not counted). */
 	if (p > start && log_ring[(p - 1) % LOG_RING_SIZE] == '\n')
 		p--;
-	while (s && p > start) {
+	if (!lines)
+		p = log_head;
+	while (s && p > start && lines) {
 		if (log_ring[(p - 1) % LOG_RING_SIZE] == '\n' && ++seen == lines)
 			break;
 		p--;
