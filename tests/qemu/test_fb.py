@@ -1,8 +1,11 @@
-"""The log on the screen (docs/screen.md): booted with QEMU's std VGA and
+"""The log on the screen (docs/screen.md). Booted with QEMU's std VGA and
 a framebuffer requested in grub.cfg, the screenshot (QEMU monitor
-`screendump`) must show the hypervisor's log drawn with its own font:
-the boot summary while it boots, the last lines once the guest owns the
-screen, and a panic's report from a cleared screen's top."""
+`screendump`, read back with the font of fb/font.c: screen.py) must show
+the hypervisor's log: the boot summary while it boots, the last lines
+once the guest owns the screen, a panic's report from a cleared screen's
+top, an early panic (before the memory setup) too. The default BIOS boot
+stays in VGA text mode: its text screen (0xB8000, read through the
+monitor's `xp`) shows the log."""
 import os
 import re
 
