@@ -10,7 +10,7 @@
  *    memory and the cell buffer it is given, so the host tests run it on
  *    a plain buffer (tests/unit/test_fb.c);
  *  - the kernel glue (fb/console.c): maps the framebuffer GRUB described
- *    (Multiboot2 tag 8, validated by kernel/mb2.c), redraws the log so
+ *    (Multiboot2 tag 8, validated by kernel/mb2_fb.c), redraws the log so
  *    far, and draws everything printk prints until the guest starts,
  *    then again from the top when the hypervisor panics. The cell array
  *    is static (FB_MAX_CELLS), so the screen works before the heap.
