@@ -356,8 +356,10 @@ static void net_bringup(void)
 		.console_key = console_key_ok ? console_key : NULL,
 	};
 
-	if (console_key_ok && !rng_init())
-		printk("net: no random source\n");
+	/* Randomness for the console's sessions and the admission's salt
+	 * (net/admit.c); never none: the last resort is the TSC's jitter. */
+	if (options.net_mode != NET_OFF)
+		rng_init();
 	net_init(&o);
 	crypto_wipe(console_key, sizeof(console_key));
 }

@@ -13,6 +13,7 @@
 #include "arch/x86.h"
 #include "smp/smp.h"
 #include "lib/lib.h"
+#include "crypto/crypto.h"
 
 #define BOOT_ADDR_WAIT_MS 5000    /* DHCP at boot: then go on without */
 #define RX_BUDGET         64      /* frames per poll; then poll again */
@@ -71,8 +72,18 @@ static const struct pci_dev *choose(const struct net_options *o,
 	return pick;
 }
 
+static struct admit admit;
+
+uint64_t net_admit_shed(void)
+{
+	return admit.shed;
+}
+
+/* Every received frame: admitted (net/admit.c), then lwIP's. */
 static void deliver(struct nic *n, const void *frame, size_t len)
 {
+	if (!admit_frame(&admit, frame, len, now_ns() / 1000000))
+		return;
 	net_lwip_input(n, frame, len);
 }
 
@@ -151,6 +162,12 @@ void net_init(const struct net_options *o)
 		return;
 	}
 	claim_tsc = tsc_khz() ? tsc_khz() : 1000000;    /* 1 ms */
+	{
+		uint64_t salt;
+
+		rng_bytes(&salt, sizeof(salt));
+		admit_init(&admit, o->console_port, salt, ucon_source_good);
+	}
 	link_was_up = ops->link_up(&nic);
 	printk("net: %s at %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s\n",
 	       ops->name, name, nic.mac[0], nic.mac[1], nic.mac[2], nic.mac[3],
@@ -267,6 +284,10 @@ void net_print(print_fn pr)
 	   "%llu errors\n",
 	   (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
 	   (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_errors);
+	pr("admission: %llu datagrams to port %u shed before lwIP (per "
+	   "source %u/s, burst %u; all sources %u/s, burst %u)\n",
+	   (unsigned long long)admit.shed, admit.port, ADMIT_SRC_RATE,
+	   ADMIT_SRC_BURST, ADMIT_ALL_RATE, ADMIT_ALL_BURST);
 	pr("interrupts: %llu NMIs claimed for the NIC\n",
 	   (unsigned long long)s->irqs);
 	ucon_print(pr);

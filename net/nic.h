@@ -69,4 +69,42 @@ struct dma_block {
 };
 int nic_dma_alloc(size_t bytes, struct dma_block *b);
 
+/* ---- admission (net/admit.c, pure; host-tested) ---------------------------
+ * Before lwIP sees a frame: datagrams to the console's UDP port pay a
+ * token per source (IPv4 address and UDP port, hashed with a per-boot
+ * salt) and one from a shared budget; what has none is dropped after a
+ * header parse, without a copy, lwIP or a tag check. Everything else
+ * (ARP, DHCP, ICMP, other ports) passes to lwIP, which drops what is not
+ * ours. Rates are per second; a source sending within its rate is never
+ * dropped for another's flood unless the shared budget runs dry. */
+#define ADMIT_BUCKETS     256
+#define ADMIT_SRC_BURST   32
+#define ADMIT_SRC_RATE    64
+#define ADMIT_ALL_BURST   1024
+#define ADMIT_ALL_RATE    8192
+
+struct admit_bucket {
+	uint32_t milli;             /* tokens x 1000 */
+	uint64_t ms;                /* when last refilled */
+};
+
+struct admit {
+	uint16_t port;              /* the console's, host order; 0: none */
+	/* Sources that pass without tokens (the console's good standing:
+	 * an authenticated client, or one that sent a well-formed plaintext
+	 * command); NULL: none. */
+	bool (*trusted)(uint32_t ip, uint16_t port);
+	uint64_t salt;
+	struct admit_bucket src[ADMIT_BUCKETS], all;
+	uint64_t shed;              /* dropped before lwIP */
+};
+
+void admit_init(struct admit *a, uint16_t console_port, uint64_t salt,
+		bool (*trusted)(uint32_t ip, uint16_t port));
+/* The datagrams the NIC's admission shed so far (net/net.c). */
+uint64_t net_admit_shed(void);
+/* Whether the frame goes on to lwIP (false: dropped, counted in shed). */
+bool admit_frame(struct admit *a, const uint8_t *frame, size_t len,
+		 uint64_t now_ms);
+
 #endif

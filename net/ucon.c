@@ -7,6 +7,7 @@
  * request is authentic. Boot CPU only.
  */
 #include "net/ucon.h"
+#include "net/nic.h"
 #include "net/net.h"
 #include "net/lwip/port.h"
 #include "console/console.h"
@@ -73,6 +74,13 @@ static void send_reply(uint32_t ip, uint16_t port)
 	}
 }
 
+static uint64_t now_ms(void)
+{
+	uint64_t khz = tsc_khz();
+
+	return khz ? rdtsc() / khz : 0;
+}
+
 static void on_plain(const void *data, size_t len, uint32_t ip, uint16_t port)
 {
 	char line[UCON_REQ_MAX + 1];
@@ -89,6 +97,7 @@ static void on_plain(const void *data, size_t len, uint32_t ip, uint16_t port)
 		uc.refused_malformed++;
 		return;
 	}
+	ucs_tag_result(&st, ip, port, true, now_ms());
 	memcpy(line, data, (size_t)l);
 	line[l] = 0;
 	while (line[w] == ' ')
@@ -118,12 +127,6 @@ static void on_plain(const void *data, size_t len, uint32_t ip, uint16_t port)
 
 /* ---- the authenticated console -------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	uint64_t khz = tsc_khz();
-
-	return khz ? rdtsc() / khz : 0;
-}
 
 static uint64_t rand64(void)
 {
@@ -304,6 +307,10 @@ void ucon_init(const struct net_options *o)
 		while (!session);
 		ucs_init(&st, session, rand64(), rand64, kmalloc, kfree, now_ms());
 		uc.keyed = true;
+	} else {
+		/* Plaintext: the state only for its good standing (sources
+		 * that sent well-formed commands pass net/admit.c freely). */
+		ucs_init(&st, 1, rand64(), rand64, kmalloc, kfree, now_ms());
 	}
 	if (net_lwip_udp_open(o->console_port, on_request)) {
 		printk("net: cannot open UDP port %u for the console\n",
@@ -322,6 +329,11 @@ void ucon_init(const struct net_options *o)
 		       "network can read the hypervisor's state\n", o->console_port);
 }
 
+bool ucon_source_good(uint32_t ip, uint16_t port)
+{
+	return uc.open && ucs_good(&st, ip, port);
+}
+
 void ucon_print(print_fn pr)
 {
 	if (!uc.open) {
@@ -336,12 +348,16 @@ void ucon_print(print_fn pr)
 		   (unsigned long long)st.hellos, (unsigned long long)st.commands,
 		   (unsigned long long)st.retransmits,
 		   (unsigned long long)uc.replies, (unsigned long long)uc.datagrams);
+		/* The rate limit's count includes the admission's (net/
+		 * admit.c): the same policy, applied before lwIP. */
 		pr("udp console rejected: %llu bad tag, %llu replay, %llu malformed, "
-		   "%llu rate limit; %llu cut, %llu send failures, %llu not cached\n",
+		   "%llu rate limit (%llu of them shed before lwIP); %llu cut, "
+		   "%llu send failures, %llu not cached\n",
 		   (unsigned long long)st.rejected[UCW_REJ_BADTAG],
 		   (unsigned long long)st.rejected[UCW_REJ_REPLAY],
 		   (unsigned long long)st.rejected[UCW_REJ_MALFORMED],
-		   (unsigned long long)st.rejected[UCW_REJ_RATE],
+		   (unsigned long long)(st.rejected[UCW_REJ_RATE] + net_admit_shed()),
+		   (unsigned long long)net_admit_shed(),
 		   (unsigned long long)uc.truncated,
 		   (unsigned long long)uc.send_failed,
 		   (unsigned long long)uc.cache_failed);

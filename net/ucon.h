@@ -187,6 +187,14 @@ void ucs_init(struct ucs *s, uint64_t session, uint64_t hash_key,
  * their bucket and the shared one). false: dropped, counted. */
 bool ucs_admit(struct ucs *s, uint32_t ip, uint16_t port, uint64_t now_ms);
 
+/* ucs_good - whether ip:port has good standing (it authenticated, or on
+ * the plaintext console sent a well-formed command, recently). */
+bool ucs_good(const struct ucs *s, uint32_t ip, uint16_t port);
+
+/* ucon_source_good - ucs_good on the console's state; false while the
+ * console is off (net/admit.c lets such sources past its buckets). */
+bool ucon_source_good(uint32_t ip, uint16_t port);
+
 /* ucs_tag_result - after the tag check: a failure is charged to the source
  * (and it loses its good standing), a success gives it good standing. */
 void ucs_tag_result(struct ucs *s, uint32_t ip, uint16_t port, bool ok,

@@ -61,6 +61,11 @@ static struct ucs_src *good_find(struct ucs *s, uint32_t ip, uint16_t port)
 	return NULL;
 }
 
+bool ucs_good(const struct ucs *s, uint32_t ip, uint16_t port)
+{
+	return good_find((struct ucs *)s, ip, port) != NULL;
+}
+
 bool ucs_admit(struct ucs *s, uint32_t ip, uint16_t port, uint64_t now_ms)
 {
 	struct ucs_bucket *b;

@@ -98,6 +98,10 @@ struct vcpu {
 	bool tlb_flush;               /* TLB_CONTROL=1 on the next VMRUN */
 	const char *stop_reason;
 	uint64_t exit_counts[SVM_EXIT_SLOTS];
+	/* TSC ticks from each exit to the next VMRUN (the hypervisor's
+	 * handling, polls, NIC and console work on this CPU; a parked or
+	 * HLT-waiting vCPU's waits included), and when the last exit was. */
+	uint64_t hv_tsc, exit_tsc;
 	struct vcpu_fast fast;
 	struct mmio_site mmio_site;
 	uint64_t npf_hv_hits;         /* accesses to the hypervisor's hole */

@@ -93,6 +93,12 @@ int svm_report_exits(print_fn pr, int cpu)
 			   name ? name : "", (unsigned long long)n);
 	}
 	pr("%-8s %-16s %12llu\n", "", "total", (unsigned long long)total);
+	if (cpu >= 0 && tsc_khz())
+		pr("in the hypervisor %llu us of %llu us since boot (from each "
+		   "exit to the next VMRUN)\n",
+		   (unsigned long long)(vcpu_of((unsigned)cpu)->hv_tsc * 1000 /
+					tsc_khz()),
+		   (unsigned long long)(rdtsc() * 1000 / tsc_khz()));
 	return 0;
 }
 

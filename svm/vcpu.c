@@ -487,7 +487,10 @@ void vcpu_run(struct vcpu *v)
 		 * guest's value only while it runs, the host's (0) else. */
 		if (v->spec_ctrl)
 			wrmsr(MSR_SPEC_CTRL, v->spec_ctrl);
+		if (v->exit_tsc)
+			v->hv_tsc += rdtsc() - v->exit_tsc;
 		svm_vmrun(&v->regs, v->vmcb_pa.pa, v->host_state_pa.pa, &v->fast);
+		v->exit_tsc = rdtsc();
 		v->inj_staged = false;   /* delivered, or back in EXITINTINFO */
 		if (v->spec_ctrl)
 			wrmsr(MSR_SPEC_CTRL, 0);

@@ -73,6 +73,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();   /* budget VQ_SIZE drains what is sane */
 		}
 	}
+	/* admission: the input as one frame, judged at times 0..3 ms; a
+	 * verdict reads only the frame; shed counts the refusals. */
+	{
+		static struct admit a;
+		uint64_t shed = 0;
+
+		admit_init(&a, 4444, 0x1234, NULL);
+		for (uint64_t t = 0; t < 4; t++)
+			shed += !admit_frame(&a, data, size, t);
+		if (shed != a.shed)
+			abort();
+	}
 	ucon_check_request(data, size);
 	len = size < sizeof(reply) ? size : sizeof(reply);
 	memcpy(reply, data, len);

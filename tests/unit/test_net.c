@@ -416,3 +416,109 @@ TEST(vq_tx_ring)
 	CHECK_EQ(q.in_flight, 0);
 	CHECK_EQ(nic.st.tx_errors, 1);
 }
+
+/* A UDP datagram of 8 payload bytes from src:sport to port 4444, in an
+ * Ethernet II frame (offsets as net/admit.c reads them). */
+static size_t udp_frame(uint8_t *f, uint32_t src, uint16_t sport,
+			uint16_t dport)
+{
+	memset(f, 0, 64);
+	f[12] = 0x08;                       /* IPv4 */
+	f[14] = 0x45;
+	f[14 + 9] = 17;
+	f[14 + 12] = (uint8_t)(src >> 24);
+	f[14 + 13] = (uint8_t)(src >> 16);
+	f[14 + 14] = (uint8_t)(src >> 8);
+	f[14 + 15] = (uint8_t)src;
+	f[34] = (uint8_t)(sport >> 8);
+	f[35] = (uint8_t)sport;
+	f[36] = (uint8_t)(dport >> 8);
+	f[37] = (uint8_t)dport;
+	return 14 + 20 + 8 + 8;
+}
+
+TEST(admit_sheds_one_source_flood_not_others)
+{
+	static struct admit a;
+	uint8_t f[64], g[64];
+	size_t n = udp_frame(f, 0x0A000202, 40000, 4444);
+	unsigned passed = 0;
+
+	admit_init(&a, 4444, 42, NULL);
+	for (unsigned i = 0; i < 10000; i++)          /* all at t = 5 ms */
+		passed += admit_frame(&a, f, n, 5);
+	CHECK_EQ(passed, ADMIT_SRC_BURST);
+	CHECK_EQ(a.shed, 10000 - ADMIT_SRC_BURST);
+	/* Another source (a client's other port) still gets in. */
+	udp_frame(g, 0x0A000202, 40001, 4444);
+	CHECK(admit_frame(&a, g, n, 5));
+	/* A second later the flooding source has its burst again; spread
+	 * over the next second, its rate on top. */
+	passed = 0;
+	for (unsigned i = 0; i < 1000; i++)
+		passed += admit_frame(&a, f, n, 1005);
+	CHECK_EQ(passed, ADMIT_SRC_BURST);
+	passed = 0;
+	for (unsigned i = 0; i < 1000; i++)
+		passed += admit_frame(&a, f, n, 1005 + i);
+	CHECK(passed >= ADMIT_SRC_RATE - 1 && passed <= ADMIT_SRC_RATE + 1);
+	/* Other ports, other protocols, fragments and runts are lwIP's. */
+	udp_frame(g, 0x0A000202, 40000, 68);
+	for (unsigned i = 0; i < 100; i++)
+		CHECK(admit_frame(&a, g, n, 1005));
+	memcpy(g, f, sizeof(g));
+	g[14 + 9] = 1;                                 /* ICMP */
+	CHECK(admit_frame(&a, g, n, 1005));
+	memcpy(g, f, sizeof(g));
+	g[14 + 6] = 0x00; g[14 + 7] = 0x10;            /* fragment offset */
+	CHECK(admit_frame(&a, g, n, 1005));
+	CHECK(admit_frame(&a, f, 14 + 20 + 7, 1005));  /* no UDP header */
+	memcpy(g, f, sizeof(g));
+	g[14] = 0x4F;                                  /* IHL past the frame */
+	CHECK(admit_frame(&a, g, n, 1005));
+	memcpy(g, f, sizeof(g));
+	g[12] = 0x81;                                  /* VLAN tag */
+	CHECK(admit_frame(&a, g, n, 1005));
+}
+
+TEST(admit_shared_budget_bounds_many_sources)
+{
+	static struct admit a;
+	uint8_t f[64];
+	unsigned passed = 0;
+
+	admit_init(&a, 4444, 7, NULL);
+	/* 4096 sources at once, 4 datagrams each: the shared burst binds. */
+	for (unsigned s = 0; s < 4096; s++) {
+		size_t n = udp_frame(f, 0xC0A80000 + s, (uint16_t)(1000 + s), 4444);
+
+		for (unsigned k = 0; k < 4; k++)
+			passed += admit_frame(&a, f, n, 100);
+	}
+	CHECK_EQ(passed, ADMIT_ALL_BURST);
+	/* A clock that goes back refills nothing and breaks nothing. */
+	CHECK(!admit_frame(&a, f, 50, 10) || a.all.milli < 1000 * ADMIT_ALL_BURST);
+}
+
+static bool only_40002(uint32_t ip, uint16_t port)
+{
+	return ip == 0x0A000202 && port == 40002;
+}
+
+TEST(admit_trusted_sources_pass_freely)
+{
+	static struct admit a;
+	uint8_t f[64];
+	size_t n = udp_frame(f, 0x0A000202, 40002, 4444);
+	unsigned passed = 0;
+
+	admit_init(&a, 4444, 9, only_40002);
+	for (unsigned i = 0; i < 5000; i++)
+		passed += admit_frame(&a, f, n, 3);
+	CHECK_EQ(passed, 5000);
+	udp_frame(f, 0x0A000202, 40003, 4444);
+	passed = 0;
+	for (unsigned i = 0; i < 5000; i++)
+		passed += admit_frame(&a, f, n, 3);
+	CHECK_EQ(passed, ADMIT_SRC_BURST);
+}
