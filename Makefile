@@ -27,6 +27,11 @@ QEMU_EXTRA ?=
 # (docs/console-protocol.md). CONSOLE_KEY= (empty): no key, no UDP console.
 CMDLINE   ?= net=00:05.0
 CONSOLE_KEY ?= $(BUILD)/console.key
+# The video mode GRUB sets for the hypervisor's first menu entry
+# (docs/screen.md): empty = VGA text under BIOS, GRUB's choice under UEFI;
+# e.g. GFXPAYLOAD=1024x768x32 for the log on a framebuffer (see it with
+# QEMU_EXTRA='-display gtk': the last -display wins).
+GFXPAYLOAD ?=
 # Host port the UDP console is forwarded to (127.0.0.1 only).
 UDP_PORT  ?= 4444
 QEMU      ?= qemu-system-x86_64
@@ -52,7 +57,7 @@ KLDFLAGS  := -nostdlib -static -no-pie -z max-page-size=0x1000 \
              -z noexecstack --build-id=none -T linker.ld
 
 # ---- the hypervisor -------------------------------------------------------
-KDIRS     := arch boot kernel init lib mm acpi smp svm hpet decode loader pci net net/lwip console iommu crypto crypto/bearssl
+KDIRS     := arch boot kernel init lib mm fb acpi smp svm hpet decode loader pci net net/lwip console iommu crypto crypto/bearssl
 KSRCS     := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
 KERNEL    := $(BUILD)/hv.elf
@@ -118,7 +123,7 @@ endif
 # the ISO rebuild when CMDLINE, GUEST or GUEST_ARGS change.
 GUEST_ARGS ?= smp
 ISO_CFG   := $(BUILD)/iso-config.txt
-ISO_CFG_NOW := hv: $(CMDLINE) | guest $(GUEST): $(GUEST_ARGS) | key: $(CONSOLE_KEY)
+ISO_CFG_NOW := hv: $(CMDLINE) | guest $(GUEST): $(GUEST_ARGS) | key: $(CONSOLE_KEY) | video: $(GFXPAYLOAD)
 $(ISO_CFG): FORCE
 	@mkdir -p $(dir $@)
 	@[ "$$(cat $@ 2>/dev/null)" = '$(ISO_CFG_NOW)' ] || echo '$(ISO_CFG_NOW)' > $@
@@ -127,7 +132,8 @@ FORCE:
 iso: $(ISO)
 $(ISO): $(KERNEL) $(GUEST_IMG) $(ISO_DEPS) iso/grub.cfg tools/mkiso.sh $(ISO_CFG) $(CONSOLE_KEY)
 	@$(if $(Q),echo "  ISO     $@")
-	$(Q)CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' KEY_FILE='$(CONSOLE_KEY)' $(ISO_ENV) \
+	$(Q)CMDLINE='$(CMDLINE)' GUEST_ARGS='$(GUEST_ARGS)' KEY_FILE='$(CONSOLE_KEY)' \
+	  GFXPAYLOAD='$(GFXPAYLOAD)' $(ISO_ENV) \
 	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST_IMG)
 
 # The console key of `make run`: made once, kept (mode 0600).
@@ -271,4 +277,4 @@ clean:
 help:
 	@sed -n '1,11p' Makefile
 	@echo "targets: all iso guest linux-guest run run-uefi console console-udp gdb test test-unit test-host test-qemu test-linux fuzz bench deps third-party clean"
-	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST=own|linux GUEST_ARGS='$(GUEST_ARGS)' UDP_PORT=$(UDP_PORT) QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="
+	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST=own|linux GUEST_ARGS='$(GUEST_ARGS)' GFXPAYLOAD= UDP_PORT=$(UDP_PORT) QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="

@@ -211,6 +211,8 @@ static inline uint64_t read_rflags(void)
 
 static inline void cli(void) { __asm__ __volatile__("cli" ::: "memory"); }
 static inline void hlt(void) { __asm__ __volatile__("hlt" ::: "memory"); }
+/* Write back and invalidate every cache (APM Vol. 3, WBINVD). */
+static inline void wbinvd(void) { __asm__ __volatile__("wbinvd" ::: "memory"); }
 static inline void invlpg(uint64_t va)
 {
 	__asm__ __volatile__("invlpg (%0)" ::"r"(va) : "memory");

@@ -7,7 +7,11 @@
  *    that GRUB shifts by the relocation delta;
  *  - module alignment (6): modules page aligned;
  *  - relocatable (10): place the image 2 MiB aligned, as high as possible
- *    below 4 GiB and above 16 MiB: low memory stays free for the guest.
+ *    below 4 GiB and above 16 MiB: low memory stays free for the guest;
+ *  - framebuffer (5, 3.1.10), optional, no preferred mode: a linear
+ *    framebuffer for the log on the screen (fb/, docs/screen.md) when the
+ *    boot loader has one; without it (or with gfxpayload=text) the boot
+ *    goes on in text mode.
  */
 #include "arch/x86.h"
 #include "boot/multiboot2.h"
@@ -37,6 +41,13 @@ mb2_header:
 	.long 0xFFFFFFFF         /* max_addr */
 	.long 0x00200000         /* align: 2 MiB, the early mapping's page */
 	.long MB2_RELOC_HIGHEST  /* preference */
+
+	.balign 8
+	.short MB2_HTAG_FRAMEBUFFER, MB2_HTAG_OPTIONAL
+	.long 20
+	.long 0                  /* width: no preference */
+	.long 0                  /* height */
+	.long 0                  /* depth */
 
 	.balign 8
 	.short MB2_HTAG_END, 0

@@ -28,6 +28,7 @@
 #define MB2_HTAG_ENTRY_EFI32   8
 #define MB2_HTAG_ENTRY_EFI64   9
 #define MB2_HTAG_RELOCATABLE   10
+#define MB2_HTAG_OPTIONAL      1           /* header tag flags bit 0 */
 
 #ifndef __ASSEMBLY__
 #include <stddef.h>
@@ -57,8 +58,6 @@ _Static_assert(offsetof(struct mb2_htag, flags) == 2, "mb2");
 _Static_assert(offsetof(struct mb2_htag, size) == 4, "mb2");
 _Static_assert(sizeof(struct mb2_htag) == 8, "mb2");
 
-#define MB2_HTAG_OPTIONAL     (1U << 0)
-
 
 struct mb2_htag_address {
 	struct mb2_htag hdr;
@@ -82,6 +81,17 @@ _Static_assert(offsetof(struct mb2_htag_u32, value) == 8, "mb2");
 _Static_assert(sizeof(struct mb2_htag_u32) == 12, "mb2");
 
 #define MB2_CONSOLE_REQUIRED  (1U << 0)
+
+/* Framebuffer request (5, spec 3.1.10): 0 = no preference. */
+struct mb2_htag_framebuffer {
+	struct mb2_htag hdr;
+	uint32_t width;
+	uint32_t height;
+	uint32_t depth;
+} __attribute__((packed));
+_Static_assert(offsetof(struct mb2_htag_framebuffer, width) == 8, "mb2");
+_Static_assert(offsetof(struct mb2_htag_framebuffer, depth) == 16, "mb2");
+_Static_assert(sizeof(struct mb2_htag_framebuffer) == 20, "mb2");
 
 /* ---- Multiboot2 information (spec 3.6) ----------------------------------- */
 
@@ -157,6 +167,45 @@ _Static_assert(offsetof(struct mb2_mmap_entry, length) == 8, "mbi");
 _Static_assert(offsetof(struct mb2_mmap_entry, type) == 16, "mbi");
 _Static_assert(offsetof(struct mb2_mmap_entry, reserved) == 20, "mbi");
 _Static_assert(sizeof(struct mb2_mmap_entry) == 24, "mbi");
+
+/* Framebuffer info tag (8, spec 3.6.12). The spec's text shows one
+ * reserved byte and a 32-bit palette count; GRUB, which writes the tag,
+ * has a 16-bit reserved field and a 16-bit count (its multiboot2.h):
+ * this is GRUB's layout. Colour information follows the fixed part. */
+struct mb2_tag_framebuffer {
+	struct mb2_tag hdr;
+	uint64_t addr;
+	uint32_t pitch;
+	uint32_t width;
+	uint32_t height;
+	uint8_t bpp;
+	uint8_t fb_type;         /* 0 indexed, 1 RGB, 2 EGA text */
+	uint16_t reserved;
+} __attribute__((packed));
+_Static_assert(offsetof(struct mb2_tag_framebuffer, addr) == 8, "mbi");
+_Static_assert(offsetof(struct mb2_tag_framebuffer, pitch) == 16, "mbi");
+_Static_assert(offsetof(struct mb2_tag_framebuffer, width) == 20, "mbi");
+_Static_assert(offsetof(struct mb2_tag_framebuffer, height) == 24, "mbi");
+_Static_assert(offsetof(struct mb2_tag_framebuffer, bpp) == 28, "mbi");
+_Static_assert(offsetof(struct mb2_tag_framebuffer, fb_type) == 29, "mbi");
+_Static_assert(sizeof(struct mb2_tag_framebuffer) == 32, "mbi");
+
+#define MB2_FB_INDEXED  0
+#define MB2_FB_RGB      1
+#define MB2_FB_EGA_TEXT 2
+
+/* Type 1's colour information: field position and size per component. */
+struct mb2_fb_rgb {
+	uint8_t red_pos, red_size;
+	uint8_t green_pos, green_size;
+	uint8_t blue_pos, blue_size;
+} __attribute__((packed));
+_Static_assert(offsetof(struct mb2_fb_rgb, green_pos) == 2, "mbi");
+_Static_assert(offsetof(struct mb2_fb_rgb, blue_size) == 5, "mbi");
+_Static_assert(sizeof(struct mb2_fb_rgb) == 6, "mbi");
+
+/* Type 0's: a 16-bit count, then count R, G, B byte triples. */
+#define MB2_FB_PALETTE_OFF 34
 
 /* EFI memory map tag (17) and its descriptors (UEFI 2.x, 7.2). */
 struct mb2_tag_efi_mmap {

@@ -14,6 +14,7 @@
 #include "lib/lib.h"
 #include "loader/loader.h"
 #include "console/console.h"
+#include "fb/fb.h"
 #include "iommu/iommu.h"
 #include "hpet/hpet.h"
 #include "mm/mm.h"
@@ -275,6 +276,23 @@ static void mm_bringup(void)
 	       (unsigned long long)(pool_size >> 20),
 	       (unsigned long long)image_base, (unsigned long long)image_end - 1,
 	       (unsigned long long)(mm_direct_map_size >> 20));
+}
+
+/* The log on the screen when GRUB gave a framebuffer we can draw on
+ * (docs/screen.md); the log so far is redrawn there. Early: through the
+ * boot page tables (below 4 GiB), so that a panic in the command line or
+ * the memory setup is on the screen too; late: mapped UC-. */
+static void screen_bringup(bool early)
+{
+	if (boot_info.fb_status == BOOT_FB_OK) {
+		if (early)
+			fb_console_early(&boot_info.fb);
+		else
+			fb_console_init(&boot_info.fb);
+	} else if (boot_info.fb_status == BOOT_FB_REJECTED && early) {
+		printk("fb: framebuffer tag refused: %s: no screen log\n",
+		       boot_info.fb_why);
+	}
 }
 
 /* ACPI tables through the direct map, bounded to what it covers. */
@@ -589,6 +607,8 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	idt_init();
 	/* 3. Validate the Multiboot2 information; panic on what is broken. */
 	parse_boot_info(mbi_pa);
+	/* 3a. The screen too, when GRUB gave a framebuffer below 4 GiB. */
+	screen_bringup(true);
 	/* 4. Command line: serial=, hv_mem=, shutdown, ... */
 	parse_options();
 	/* 4a. The console key: taken, GRUB's copies we know wiped, the
@@ -598,6 +618,8 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	print_boot_summary();
 	/* 6. mm/: pool, frame domain, direct map, heap domain. */
 	mm_bringup();
+	/* 6a. The framebuffer mapped UC- (or, above 4 GiB, only now). */
+	screen_bringup(false);
 	/* 7. ACPI: MADT, FADT, MCFG, IVRS, validated and copied. */
 	acpi_bringup();
 	/* 7a. PCI: every function on every bus, read only. */
@@ -656,7 +678,9 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 		isa_debug_exit(have_guest ? 0 : 1);
 	if (!have_guest)
 		halt_forever();
-	/* 15. The guest gets the firmware's APIC setup, then the boot CPU. */
+	/* 15. The guest gets the screen (a panic still draws on it), the
+	 *     firmware's APIC setup, then the boot CPU. */
+	fb_console_stop();
 	lapic_restore_firmware_state();
 	svm_run_boot_vcpu(gs.entry, gs.mbi, gs.gdt, gs.pt,
 			  !gs.is_linux ? SVM_BOOT_MULTIBOOT2 :

@@ -31,6 +31,18 @@ typedef int (*print_fn)(const char *fmt, ...) __printf(1, 2);
 void print_gprs(print_fn pr, const uint64_t gpr[PRINTED_GPRS]);
 int vprintk(const char *fmt, va_list ap);
 
+/* A second output for everything printk prints (fb/: the screen). putc
+ * gets each character of the log (the "hv: " prefixes included, '\n'
+ * without '\r'), called under the print lock, from any CPU and from NMI
+ * context; panic, when set, is called once on the panicking CPU before
+ * its report. printk_set_sink first replays the log's last @lines lines
+ * to it; NULL removes it. */
+struct printk_sink {
+	void (*putc)(char c);
+	void (*panic)(void);
+};
+void printk_set_sink(const struct printk_sink *sink, unsigned lines);
+
 /* log_ratelimit: for log lines a guest can trigger at will (it must not
  * flood the serial line, which every CPU prints to under one lock): call
  * it once per event with that event's counter; it returns the count so
@@ -91,6 +103,26 @@ struct hv_hole {
 	uint64_t base, end;   /* [base, end), page aligned */
 };
 
+/* The framebuffer GRUB set up (Multiboot2 tag 8, spec 3.6.12), after
+ * mb2_parse validated it: what fb/ draws the log on. */
+#define BOOT_FB_MAX_BYTES (64 * MiB)       /* pitch * height */
+#define BOOT_FB_MAX_END   (64ULL << 40)     /* 64 TiB: what we map */
+enum boot_fb_status {
+	BOOT_FB_NONE,      /* no tag */
+	BOOT_FB_OK,        /* indexed, RGB or EGA text, validated */
+	BOOT_FB_REJECTED,  /* see bootinfo.fb_why */
+};
+struct boot_framebuffer {
+	uint64_t addr;             /* physical, first byte */
+	uint32_t pitch;            /* bytes per row */
+	uint32_t width, height;    /* pixels (EGA text: characters) */
+	uint8_t bpp;               /* 8, 15, 16, 24, 32 (EGA text: 16) */
+	uint8_t type;              /* 0 indexed, 1 RGB, 2 EGA text */
+	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+	uint16_t ncolors;          /* indexed: palette entries */
+	uint8_t palette[256][3];   /* ... R, G, B each */
+};
+
 struct boot_module {
 	uint64_t start;  /* physical, first byte */
 	uint64_t end;    /* physical, one past the last byte */
@@ -124,7 +156,9 @@ struct bootinfo {
 	uint64_t load_base;       /* tag 21 */
 	bool has_meminfo;
 	uint32_t mem_lower_kib, mem_upper_kib;
-	bool has_framebuffer;
+	uint8_t fb_status;        /* enum boot_fb_status */
+	struct boot_framebuffer fb;
+	char fb_why[112];         /* BOOT_FB_REJECTED: the reason */
 };
 
 /* mb2_parse: validate and decode a Multiboot2 information block
@@ -193,7 +227,8 @@ void cmdline_redact(char *cmdline);
 
 /* ---- address space (kernel/paging.c) ----------------------------------- */
 uint64_t paging_extend_direct_map(const struct mem_range *map, size_t n);
-void *ioremap(uint64_t pa, uint64_t len);
+void *ioremap(uint64_t pa, uint64_t len);          /* UC */
+void *ioremap_uc_minus(uint64_t pa, uint64_t len); /* UC-: WC where MTRRs say */
 void paging_drop_identity(void);
 /* Whether [pa, pa + len) is RAM in the firmware map (and so mapped). */
 bool paging_is_ram(uint64_t pa, uint64_t len);

@@ -8,6 +8,7 @@
  */
 #include "boot/multiboot2.h"
 #include "kernel/kernel.h"
+#include "kernel/private.h"
 #include "lib/lib.h"
 
 #define MB2_MAX_SIZE (4 * MiB)
@@ -31,6 +32,7 @@ static const char *tag_name(uint32_t t)
 	case MB2_TAG_ACPI_NEW: return "ACPI new RSDP";
 	case MB2_TAG_EFI_MMAP: return "EFI memory map";
 	case MB2_TAG_LOAD_BASE: return "image load base";
+	case MB2_TAG_FRAMEBUFFER: return "framebuffer";
 	default: return "tag";
 	}
 }
@@ -248,7 +250,7 @@ static int parse_tag(const uint8_t *t, uint32_t type, uint32_t size,
 				(uint64_t)payload[2] << 16 | (uint64_t)payload[3] << 24;
 		return 0;
 	case MB2_TAG_FRAMEBUFFER:
-		bi->has_framebuffer = true;
+		mb2_parse_framebuffer(t, size, bi);
 		return 0;
 	default:
 		return 0; /* spec 3.6: unknown tags are skipped */
@@ -310,5 +312,6 @@ int mb2_parse(const void *mbi, size_t avail, uint64_t mbi_pa,
 		return fail(err, errlen, "end tag missing");
 	if (!bi->nmmap && !bi->nefimap)
 		return fail(err, errlen, "memory map tag missing (neither type 6 nor 17)");
+	mb2_check_framebuffer(bi);
 	return 0;
 }

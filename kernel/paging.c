@@ -141,10 +141,10 @@ uint64_t paging_extend_direct_map(const struct mem_range *map, size_t n)
 	return top;
 }
 
-/* ioremap: map @len bytes of MMIO at @pa uncached (PCD|PWT: UC under the
- * default PAT) with 4 KiB pages in a window of its own. Never unmapped.
- * Returns the virtual address, or NULL when tables or window run out. */
-void *ioremap(uint64_t pa, uint64_t len)
+/* Map @len bytes of MMIO at @pa with the cache bits @cache in a window
+ * of its own, 4 KiB pages. Never unmapped. Returns the virtual address,
+ * or NULL when tables or window run out. */
+static void *ioremap_cache(uint64_t pa, uint64_t len, uint64_t cache)
 {
 	uint64_t off = pa & 0xFFF, va, start;
 
@@ -165,12 +165,29 @@ void *ioremap(uint64_t pa, uint64_t len)
 			spin_unlock(&paging_lock);
 			return NULL; /* tables made so far stay: harmless */
 		}
-		pt[(va >> 12) & 511] = (pa + i) | PTE_P | PTE_RW | PTE_PCD |
-				       PTE_PWT | PTE_NX_IF_ON;
+		pt[(va >> 12) & 511] = (pa + i) | PTE_P | PTE_RW | cache |
+				       PTE_NX_IF_ON;
 	}
 	ioremap_next = va;
 	spin_unlock(&paging_lock);
 	return (void *)(start + off);
+}
+
+/* ioremap: MMIO uncached (PCD|PWT: PAT entry 3, UC in the power-on PAT,
+ * which the hypervisor never changes; APM Vol. 2, 7.8, "Page-Attribute
+ * Table Mechanism"). */
+void *ioremap(uint64_t pa, uint64_t len)
+{
+	return ioremap_cache(pa, len, PTE_PCD | PTE_PWT);
+}
+
+/* ioremap_uc_minus: PCD alone (PAT entry 2, UC-): uncached, except where
+ * the MTRRs say write-combining, which then wins (APM Vol. 2, 7.8: the
+ * table of combined PAT and MTRR types); for framebuffers, which
+ * firmware often marks WC. */
+void *ioremap_uc_minus(uint64_t pa, uint64_t len)
+{
+	return ioremap_cache(pa, len, PTE_PCD);
 }
 
 /* Remove the identity map of low memory (PML4 slot 0): after this a NULL

@@ -18,15 +18,21 @@ static bool at_line_start = true;
  * and the CPU that panics, 0 for none. */
 static volatile int lock_owner;
 static volatile int panicking_cpu;
+/* A second output (the screen, fb/console.c), or NULL. */
+static const struct printk_sink *sink;
 /* How long a panicking CPU waits for another CPU's print to end before it
  * prints over it (that CPU may have been halted holding the lock). */
 #define PANIC_LOCK_SPINS 20000000
 
 static void emit(char c)
 {
+	const struct printk_sink *s = READ_ONCE(sink);
+
 	if (at_line_start) {
 		for (const char *p = "hv: "; *p; p++) {
 			serial_putc(*p);
+			if (s)
+				s->putc(*p);
 			log_ring[log_head++ % LOG_RING_SIZE] = *p;
 		}
 		at_line_start = false;
@@ -34,6 +40,8 @@ static void emit(char c)
 	if (c == '\n')
 		serial_putc('\r');
 	serial_putc(c);
+	if (s)
+		s->putc(c);
 	log_ring[log_head++ % LOG_RING_SIZE] = c;
 	if (c == '\n')
 		at_line_start = true;
@@ -115,7 +123,38 @@ int printk(const char *fmt, ...)
 
 void printk_set_panicking(void)
 {
+	const struct printk_sink *s = READ_ONCE(sink);
+
 	WRITE_ONCE(panicking_cpu, printk_cpu());
+	if (s && s->panic)
+		s->panic();
+}
+
+/* Under the print lock, so that no line is missed or doubled: the tail of
+ * the ring (its last @lines lines, the unfinished one included) to the
+ * new sink, then every later character. */
+void printk_set_sink(const struct printk_sink *s, unsigned lines)
+{
+	bool locked = print_lock(printk_cpu());
+	uint64_t avail = MIN(log_head, (uint64_t)LOG_RING_SIZE);
+	uint64_t start = log_head - avail, p = log_head;
+	unsigned seen = 0;
+
+	/* Walk back to just after the newline before the last @lines
+	 * lines (a final '\n' ends the last line: not counted). */
+	if (p > start && log_ring[(p - 1) % LOG_RING_SIZE] == '\n')
+		p--;
+	if (!lines)
+		p = log_head;
+	while (s && p > start && lines) {
+		if (log_ring[(p - 1) % LOG_RING_SIZE] == '\n' && ++seen == lines)
+			break;
+		p--;
+	}
+	for (; s && p < log_head; p++)
+		s->putc(log_ring[p % LOG_RING_SIZE]);
+	WRITE_ONCE(sink, s);
+	print_unlock(locked);
 }
 
 void print_gprs(print_fn pr, const uint64_t gpr[PRINTED_GPRS])

@@ -46,6 +46,12 @@ extern void (*panic_mid_report)(void);
 /* Set by smp/: the current CPU's index for messages, or -1. */
 extern int (*panic_cpu_index)(void);
 
+/* kernel/mb2_fb.c, for mb2_parse: tag 8 at @t (@size bytes, inside the
+ * block) into bi->fb / fb_status / fb_why; then, once every tag (the
+ * memory maps included) is read, the range against usable RAM. */
+void mb2_parse_framebuffer(const uint8_t *t, uint32_t size, struct bootinfo *bi);
+void mb2_check_framebuffer(struct bootinfo *bi);
+
 void isa_debug_exit(uint8_t code);
 /* machine_reset: say why, reset through 0xCF9, then the 8042; panics if
  * the machine is still running. */

@@ -8,7 +8,10 @@
 # hypervisor by GRUB's `linux` command), INITRD (a Linux initramfs: module
 # `initrd`), DEFAULT (GRUB menu entry: 0 with the hypervisor, 1 the guest
 # alone), KEY_FILE (the UDP console's key: /boot/console.key, module
-# `console_key`, docs/console-protocol.md).
+# `console_key`, docs/console-protocol.md), GFXPAYLOAD (the first entry's
+# video mode for the hypervisor, e.g. `1024x768x32`: the log is drawn on
+# that framebuffer; default: BIOS text mode, UEFI GRUB's choice;
+# docs/screen.md).
 set -eu
 out=$1 cfg=$2 hv=$3 guest=${4:-}
 dir=$(mktemp -d)
@@ -52,8 +55,12 @@ if [ -n "${EXTRA_MODULES:-}" ]; then
 	done
 fi
 awk -v t="${TIMEOUT:-1}" -v c="${CMDLINE:-}" -v m="$modules" -v a="$alone" \
-    -v d="${DEFAULT:-0}" '
+    -v d="${DEFAULT:-0}" -v g="${GFXPAYLOAD:-}" '
 	{ gsub(/@TIMEOUT@/, t); gsub(/@CMDLINE@/, c); gsub(/@DEFAULT@/, d);
+	  if ($0 == "@GFXPAYLOAD@") {
+		if (g == "") print "\tif [ \"$grub_platform\" = pc ]; then set gfxpayload=text; fi"
+		else print "\tset gfxpayload=" g
+		next }
 	  if ($0 == "@MODULES@") { if (m != "") print m; next }
 	  if ($0 == "@ALONE@") { print a; next } print }' \
 	"$cfg" > "$dir/boot/grub/grub.cfg"

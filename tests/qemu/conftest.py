@@ -13,9 +13,10 @@ def boot(request):
     machines = []
 
     def _boot(cmdline="shutdown", guest_args=None, with_guest=True,
-              extra_modules=None, linux=False, default=0, **kw):
+              extra_modules=None, linux=False, default=0, gfxpayload=None,
+              **kw):
         iso = hvtest.make_iso(cmdline, guest_args, with_guest, extra_modules,
-                              linux, default)
+                              linux, default, gfxpayload)
         name = request.node.name.replace("/", "_").replace("[", "-").rstrip("]")
         if machines:
             name += "-%d" % len(machines)

@@ -30,13 +30,17 @@ FATAL = re.compile(rb"panic|unhandled exception|Failed to boot|error: (?!no suit
 
 
 def make_iso(cmdline="shutdown", guest_args=None, with_guest=True,
-             extra_modules=None, linux=False, default=0):
+             extra_modules=None, linux=False, default=0, gfxpayload=None):
     """Return the path of an ISO for this configuration (cached by hash).
     linux: the guest is the Linux kernel and initramfs of GUEST=linux;
-    default: the GRUB entry (1: the guest alone, without the hypervisor)."""
+    default: the GRUB entry (1: the guest alone, without the hypervisor);
+    gfxpayload: the video mode GRUB sets under BIOS (default text; e.g.
+    "1024x768x32": the log on a framebuffer, docs/screen.md)."""
     guest = LINUX_KERNEL if linux else GUEST_ELF
     key = repr((cmdline, guest_args, with_guest, extra_modules, linux,
-                default, os.path.getmtime(HV_ELF),
+                default, gfxpayload, os.path.getmtime(HV_ELF),
+                os.path.getmtime(os.path.join(ROOT, "iso", "grub.cfg")),
+                os.path.getmtime(os.path.join(ROOT, "tools", "mkiso.sh")),
                 os.path.getmtime(guest) if with_guest and os.path.exists(guest) else 0,
                 os.path.getmtime(LINUX_INITRD) if linux else 0))
     h = hashlib.sha1(key.encode()).hexdigest()[:12]
@@ -48,6 +52,8 @@ def make_iso(cmdline="shutdown", guest_args=None, with_guest=True,
                GUEST_ARGS=guest_args or "", DEFAULT=str(default))
     if linux:
         env.update(GUEST_KIND="linux", INITRD=LINUX_INITRD)
+    if gfxpayload:
+        env["GFXPAYLOAD"] = gfxpayload
     if extra_modules:
         env["EXTRA_MODULES"] = "\n".join("%s %s" % m for m in extra_modules)
     args = [os.path.join(ROOT, "tools", "mkiso.sh"), out,

@@ -242,6 +242,170 @@ TEST(mb2_malformed)
 	EXPECT_BAD(&m, "ACPI new RSDP tag");
 }
 
+/* A framebuffer tag (8) after the BIOS block's other tags, with @n
+ * bytes of colour information. */
+static void bios_with_fb(struct mbi *m, uint64_t addr, uint32_t pitch,
+			 uint32_t w, uint32_t h, uint8_t bpp, uint8_t type,
+			 const void *color, uint32_t n)
+{
+	uint8_t *t;
+
+	good_bios(m);
+	m->len -= 8;                       /* drop the end tag */
+	t = mbi_tag(m, 8, 32 + n);
+	memcpy(t + 8, &addr, 8);
+	memcpy(t + 16, &pitch, 4);
+	memcpy(t + 20, &w, 4);
+	memcpy(t + 24, &h, 4);
+	t[28] = bpp;
+	t[29] = type;
+	if (n)
+		memcpy(t + 32, color, n);
+	mbi_end(m);
+}
+
+static const uint8_t fb_rgb[6] = { 16, 8, 8, 8, 0, 8 };
+
+/* The boot goes on; the framebuffer is refused with @why. */
+#define EXPECT_FB_REFUSED(m, why)                                            \
+	do {                                                                 \
+		CHECK(mb2_parse((m)->buf, (m)->len, 0x10000, &bi, err,       \
+				sizeof(err)) == 0);                          \
+		CHECK_EQ(bi.fb_status, BOOT_FB_REJECTED);                    \
+		if (!strstr(bi.fb_why, why)) {                               \
+			test_fail(__FILE__, __LINE__, "fb_why \"%s\" lacks \"%s\"", \
+				  bi.fb_why, why);                           \
+			return;                                              \
+		}                                                            \
+		CHECK_EQ(bi.fb.addr, 0);                                     \
+	} while (0)
+
+TEST(mb2_framebuffer_good)
+{
+	struct mbi m;
+	uint8_t pal[2 + 3 * 16];
+	uint16_t n = 16;
+
+	/* No tag: no framebuffer. */
+	good_bios(&m);
+	CHECK(mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err)) == 0);
+	CHECK_EQ(bi.fb_status, BOOT_FB_NONE);
+	/* GRUB on QEMU's std VGA, 1024x768x32. */
+	bios_with_fb(&m, 0xFD000000, 4096, 1024, 768, 32, 1, fb_rgb, 6);
+	CHECK(mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err)) == 0);
+	CHECK_EQ(bi.fb_status, BOOT_FB_OK);
+	CHECK_EQ(bi.fb.addr, 0xFD000000);
+	CHECK_EQ(bi.fb.pitch, 4096);
+	CHECK_EQ(bi.fb.width, 1024);
+	CHECK_EQ(bi.fb.height, 768);
+	CHECK_EQ(bi.fb.bpp, 32);
+	CHECK_EQ(bi.fb.type, 1);
+	CHECK_EQ(bi.fb.red_pos, 16);
+	CHECK_EQ(bi.fb.green_size, 8);
+	CHECK_EQ(bi.fb.blue_pos, 0);
+	/* 15 bpp (two bytes per pixel), a padded pitch, above 4 GiB. */
+	{
+		const uint8_t f15[6] = { 10, 5, 5, 5, 0, 5 };
+
+		bios_with_fb(&m, 0x4000000000ULL, 2048, 800, 600, 15, 1, f15, 6);
+		CHECK(mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err)) == 0);
+		CHECK_EQ(bi.fb_status, BOOT_FB_OK);
+	}
+	/* Indexed with a 16-colour palette (GRUB: 16-bit count). */
+	memcpy(pal, &n, 2);
+	for (int i = 0; i < 16; i++)
+		pal[2 + 3 * i] = pal[3 + 3 * i] = pal[4 + 3 * i] = (uint8_t)(i * 16);
+	bios_with_fb(&m, 0xA0000000, 640, 640, 480, 8, 0, pal, sizeof(pal));
+	CHECK(mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err)) == 0);
+	CHECK_EQ(bi.fb_status, BOOT_FB_OK);
+	CHECK_EQ(bi.fb.ncolors, 16);
+	CHECK_EQ(bi.fb.palette[15][1], 240);
+	/* EGA text (BIOS text mode): 80 x 25 characters of 2 bytes. */
+	bios_with_fb(&m, 0xB8000, 160, 80, 25, 16, 2, NULL, 0);
+	CHECK(mb2_parse(m.buf, m.len, 0x10000, &bi, err, sizeof(err)) == 0);
+	CHECK_EQ(bi.fb_status, BOOT_FB_OK);
+	CHECK_EQ(bi.fb.type, 2);
+	CHECK_EQ(bi.fb.width, 80);
+	CHECK_EQ(bi.fb.addr, 0xB8000);
+}
+
+TEST(mb2_framebuffer_refused)
+{
+	struct mbi m;
+	uint8_t pal[2 + 3 * 4] = { 4, 0 };
+	uint16_t big = 300;
+
+	bios_with_fb(&m, 0xFD000000, 4095, 1024, 768, 32, 1, fb_rgb, 6);
+	EXPECT_FB_REFUSED(&m, "1024x768 with pitch 4095");
+	bios_with_fb(&m, 0xFD000000, 4096, 0, 768, 32, 1, fb_rgb, 6);
+	EXPECT_FB_REFUSED(&m, "0x768");
+	bios_with_fb(&m, 0xFD000000, 4096, 1024, 0, 32, 1, fb_rgb, 6);
+	EXPECT_FB_REFUSED(&m, "1024x0");
+	bios_with_fb(&m, 0xFD000000, 4096, 1024, 768, 12, 1, fb_rgb, 6);
+	EXPECT_FB_REFUSED(&m, "RGB with 12 bits");
+	bios_with_fb(&m, 0xFD000000, 4096, 1024, 768, 32, 1, fb_rgb, 5);
+	EXPECT_FB_REFUSED(&m, "holds no colour fields");
+	{
+		const uint8_t past[6] = { 16, 8, 8, 8, 28, 8 };
+		const uint8_t zero[6] = { 16, 0, 8, 8, 0, 8 };
+
+		bios_with_fb(&m, 0xFD000000, 4096, 1024, 768, 32, 1, past, 6);
+		EXPECT_FB_REFUSED(&m, "do not fit 32 bits");
+		bios_with_fb(&m, 0xFD000000, 4096, 1024, 768, 32, 1, zero, 6);
+		EXPECT_FB_REFUSED(&m, "do not fit");
+	}
+	bios_with_fb(&m, 0xFD000000, 1024, 1024, 768, 4, 0, pal, sizeof(pal));
+	EXPECT_FB_REFUSED(&m, "indexed with 4 bits");
+	bios_with_fb(&m, 0xFD000000, 1024, 1024, 768, 8, 0, pal, 1);
+	EXPECT_FB_REFUSED(&m, "no palette count");
+	bios_with_fb(&m, 0xFD000000, 1024, 1024, 768, 8, 0, pal, sizeof(pal) - 1);
+	EXPECT_FB_REFUSED(&m, "palette of 4 colours in a tag of 45 bytes");
+	memcpy(pal, &big, 2);
+	bios_with_fb(&m, 0xFD000000, 1024, 1024, 768, 8, 0, pal, sizeof(pal));
+	EXPECT_FB_REFUSED(&m, "palette of 300");
+	bios_with_fb(&m, 0xFD000000, 4096, 1024, 768, 32, 3, fb_rgb, 6);
+	EXPECT_FB_REFUSED(&m, "unknown framebuffer type 3");
+	bios_with_fb(&m, 0xB8000, 160, 80, 25, 8, 2, NULL, 0);
+	EXPECT_FB_REFUSED(&m, "EGA text with 8 bits");
+	bios_with_fb(&m, 0xB8000, 159, 80, 25, 16, 2, NULL, 0);
+	EXPECT_FB_REFUSED(&m, "80x25 with pitch 159");
+	bios_with_fb(&m, 0xFD000000, 4096, 1024, 768, 32, 1, fb_rgb, 0);
+	m.len -= 8;   /* a tag of 24 bytes: shorter than the fixed part */
+	{
+		uint8_t *t = m.buf + m.len - 32;
+		uint32_t sz = 24;
+
+		memcpy(t + 4, &sz, 4);
+		m.len -= 8;
+		mbi_end(&m);
+	}
+	EXPECT_FB_REFUSED(&m, "tag size 24");
+	/* Too big, at 0, past what we map, wrapping around. */
+	bios_with_fb(&m, 0xFD000000, 65536, 16384, 2048, 32, 1, fb_rgb, 6);
+	EXPECT_FB_REFUSED(&m, "more than the 64 MiB");
+	bios_with_fb(&m, 0, 4096, 1024, 768, 32, 1, fb_rgb, 6);
+	EXPECT_FB_REFUSED(&m, "outside 1..64 TiB");
+	bios_with_fb(&m, (64ULL << 40) - 4096, 4096, 1024, 768, 32, 1, fb_rgb, 6);
+	EXPECT_FB_REFUSED(&m, "outside 1..64 TiB");
+	bios_with_fb(&m, 0xFFFFFFFFFFFFF000ULL, 4096, 1024, 768, 32, 1, fb_rgb, 6);
+	EXPECT_FB_REFUSED(&m, "outside 1..64 TiB");
+	/* Over RAM the memory map calls usable (the hypervisor's or the
+	 * guest's): refused, wherever the tag is in the block. */
+	bios_with_fb(&m, 0x7f000000, 4096, 1024, 768, 32, 1, fb_rgb, 6);
+	EXPECT_FB_REFUSED(&m, "overlaps usable RAM at 0x100000");
+	/* Two framebuffer tags. */
+	bios_with_fb(&m, 0xFD000000, 4096, 1024, 768, 32, 1, fb_rgb, 6);
+	{
+		uint8_t copy[40];
+
+		memcpy(copy, m.buf + m.len - 8 - 40, 40);
+		m.len -= 8;
+		memcpy(mbi_tag(&m, 8, 38), copy, 40);
+		mbi_end(&m);
+	}
+	EXPECT_FB_REFUSED(&m, "a second framebuffer tag");
+}
+
 TEST(mb2_repeated_unused_tags_are_fine)
 {
 	struct mbi m;

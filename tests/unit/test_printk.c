@@ -86,3 +86,72 @@ TEST(printk_panicking_cpu_prints_over_a_held_lock_only_after_waiting)
 	real_printk("done\n");
 	CHECK(strstr(out, "done") != NULL);
 }
+
+/* ---- the second sink (the screen's) ------------------------------------ */
+static char sunk[8192];
+static size_t sunk_len;
+static int sink_panics;
+
+static void sink_putc(char c)
+{
+	if (sunk_len < sizeof(sunk) - 1)
+		sunk[sunk_len++] = c;
+}
+
+static void sink_panic(void)
+{
+	sink_panics++;
+}
+
+static const struct printk_sink test_sink = { sink_putc, sink_panic };
+
+static void sink_reset(void)
+{
+	reset();
+	memset(sunk, 0, sizeof(sunk));
+	sunk_len = 0;
+	sink_panics = 0;
+}
+
+TEST(printk_sink_replays_the_last_lines_then_follows)
+{
+	sink_reset();
+	real_printk("one\ntwo\nthree\nfour\n");
+	printk_set_sink(&test_sink, 2);
+	CHECK_STR(sunk, "hv: three\nhv: four\n");
+	real_printk("five %d\n", 5);
+	CHECK_STR(sunk, "hv: three\nhv: four\nhv: five 5\n");
+	/* An unfinished line counts as the last one. */
+	sunk_len = 0;
+	memset(sunk, 0, sizeof(sunk));
+	printk_set_sink(NULL, 0);
+	real_printk("six\nseven");
+	printk_set_sink(&test_sink, 2);
+	CHECK_STR(sunk, "hv: six\nhv: seven");
+	real_printk("\n");
+	CHECK_STR(sunk, "hv: six\nhv: seven\n");
+	/* More lines wanted than the ring holds: all of it, no more. */
+	printk_set_sink(NULL, 0);
+	sunk_len = 0;
+	memset(sunk, 0, sizeof(sunk));
+	printk_set_sink(&test_sink, 100000);
+	CHECK(sunk_len > 0 && sunk_len < sizeof(sunk) - 1);
+	CHECK(strncmp(sunk, "hv: ", 4) == 0 || sunk_len > 0);
+	/* Removed: nothing more arrives. */
+	printk_set_sink(NULL, 0);
+	sunk_len = 0;
+	real_printk("eight\n");
+	CHECK_EQ(sunk_len, 0);
+}
+
+TEST(printk_sink_hears_the_panic_first)
+{
+	sink_reset();
+	real_printk("before\n");
+	printk_set_sink(&test_sink, 0);
+	CHECK_EQ(sunk_len, 0);            /* no lines wanted: none replayed */
+	my_cpu = 1;
+	printk_set_panicking();
+	CHECK_EQ(sink_panics, 1);
+	printk_set_sink(NULL, 0);
+}
