@@ -15,7 +15,6 @@
 
 #include "kernel/kernel.h"
 
-#define SMP_MAX_CPUS 64
 #define CPU_STACK_ORDER 2          /* 16 KiB hypervisor stack per CPU */
 #define CPU_IST_ORDER   1          /* 8 KiB per IST stack */
 #define IST_NMI 1
@@ -93,15 +92,35 @@ static inline struct percpu *this_cpu(void)
 	return p;
 }
 
-/* All CPUs by index (NULL when absent) and how many are online. */
-extern struct percpu *cpus[SMP_MAX_CPUS];
+/* All CPUs by index (NULL when absent), cpus_max slots: one per enabled
+ * CPU of the MADT (at least 1), allocated at boot (smp_init_bsp); no
+ * fixed limit. How many are online, and how many the MADT offered. */
+extern struct percpu **cpus;
+extern unsigned int cpus_max;
 extern unsigned int cpus_online;
 extern unsigned int cpus_possible;
+
+/*
+ * What the pool must hold per CPU (docs/memory.md, "Per CPU"): its
+ * stacks (16 KiB + 3 x 8 KiB IST), its vCPU's VMCB, host save area and
+ * host-state page (3 x 4 KiB), its heap caches (about 7 KiB) and its
+ * percpu and vcpu objects, with room to spare. `make bench` (bench/
+ * scale.mk) measures the real figure and fails above this bound. Plus
+ * SMP_POOL_REST for everything that does not grow with the CPU count
+ * (nested page tables, MSRPM/IOPM, the NIC's buffers, lwIP, the guest's
+ * boot information).
+ */
+#define SMP_POOL_PER_CPU (80 * KiB)
+#define SMP_POOL_REST    (8 * MiB)
 
 /* ---- bring-up (init/main.c calls these in order) ------------------------ */
 struct acpi_info;
 /* smp_init_bsp: percpu, GDT, TSS with IST stacks, GS base, NMI handler
- * for the boot CPU; local APIC (xAPIC or x2APIC, reported). */
+ * for the boot CPU; local APIC (xAPIC or x2APIC, reported); cpus[] and
+ * the heap's per-CPU caches sized for the MADT's enabled CPUs. A pool
+ * (hv_mem=) too small for them stops the boot with the size needed:
+ * "hv_mem=NNNM needed for N CPUs" (CPUs are never left out for lack of
+ * memory: a guest would wait for them). */
 void smp_init_bsp(const struct acpi_info *acpi);
 /* smp_start_aps: start every enabled CPU of the MADT with INIT-SIPI-SIPI
  * through a trampoline below 1 MiB; a CPU that does not answer in time is

@@ -58,7 +58,7 @@ static __attribute__((noinline)) void icr_write(struct vcpu *v, uint32_t lo)
 	case ICR_EMULATE:
 		break;
 	}
-	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+	for (unsigned i = 0; i < cpus_max; i++) {
 		struct vcpu *t = cpus[i] ? cpus[i]->vcpu : NULL;
 
 		if (t && icr_targets(lo, v->icr_high, t == v, t->cpu->apic_id,
