@@ -1,7 +1,10 @@
 /*
  * smp/lapic.c - the local APIC in xAPIC (MMIO) or x2APIC (MSR) mode.
  * APM Vol. 2, 16.3-16.5 (xAPIC) and 16.11 (x2APIC). x2APIC is used when
- * the firmware handed over in x2APIC mode or an APIC ID exceeds 254.
+ * the firmware handed over in x2APIC mode or an APIC ID exceeds 254: then
+ * on every CPU (IA32_APIC_BASE.EXTD, bit 10; ICR through MSR 0x830, the
+ * ID through MSR 0x802). The mode is kept per CPU (percpu.lapic_x2): a
+ * guest may move its CPU's APIC from xAPIC to x2APIC later.
  */
 #include "smp/smp.h"
 #include "arch/x86.h"
@@ -24,19 +27,24 @@ uint64_t lapic_base_pa(void)
 
 bool lapic_x2apic(void)
 {
-	return x2apic;
+	return this_cpu()->lapic_x2;
+}
+
+void lapic_now_x2apic(void)
+{
+	this_cpu()->lapic_x2 = true;
 }
 
 uint32_t lapic_read(uint32_t reg)
 {
-	if (x2apic)
+	if (lapic_x2apic())
 		return (uint32_t)rdmsr(X2APIC_MSR(reg));
 	return xapic[reg / 4];
 }
 
 void lapic_write(uint32_t reg, uint32_t v)
 {
-	if (!x2apic) {
+	if (!lapic_x2apic()) {
 		xapic[reg / 4] = v;
 		return;
 	}
@@ -48,7 +56,7 @@ void lapic_write(uint32_t reg, uint32_t v)
 
 uint32_t lapic_id(void)
 {
-	if (x2apic)
+	if (lapic_x2apic())
 		return (uint32_t)rdmsr(X2APIC_MSR(APIC_REG_ID));
 	return xapic[APIC_REG_ID / 4] >> 24;
 }
@@ -57,7 +65,7 @@ void lapic_send_ipi(uint32_t dest, uint32_t icr_lo)
 {
 	uint32_t saved_hi;
 
-	if (x2apic) {
+	if (lapic_x2apic()) {
 		/* One 64-bit write; no delivery-status bit (16.11.4.4). The
 		 * WRMSR does not serialize: order the caller's flag stores
 		 * (smp_kick) before the IPI. */
@@ -81,6 +89,7 @@ static void lapic_enable(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
+	this_cpu()->lapic_x2 = x2apic;
 	if (x2apic && !(base & APIC_BASE_EXTD))
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
 	lapic_write(APIC_REG_SVR, lapic_read(APIC_REG_SVR) | SVR_ENABLE | 0xFF);
@@ -103,6 +112,7 @@ void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id)
 			panic("cannot map the local APIC at 0x%llx",
 			      (unsigned long long)base_pa);
 	}
+	this_cpu()->lapic_x2 = x2apic;
 	firmware_svr = lapic_read(APIC_REG_SVR);
 	lapic_enable();
 	printk("lapic: %s mode, boot CPU APIC ID %u, version 0x%x\n",

@@ -78,6 +78,7 @@ struct percpu {
 
 	struct vcpu *vcpu;          /* svm/: this CPU's vCPU, or NULL */
 	bool stack_is_frame;        /* stack_top ends a STACK frame block */
+	bool lapic_x2;              /* its local APIC is in x2APIC mode */
 
 	uint64_t gdt[7] __aligned(16); /* null, code64, data, code32, TSS(2), pad */
 	struct tss64 tss __aligned(16);
@@ -306,7 +307,12 @@ void smp_park_until(volatile uint32_t *flag);
 void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id);
 void lapic_init_ap(void);
 void lapic_restore_firmware_state(void);
+/* Whether this CPU's local APIC is in x2APIC mode: the boot's choice
+ * (all CPUs alike), or the guest's since (lapic_now_x2apic). */
 bool lapic_x2apic(void);
+/* The guest moved this CPU's APIC from xAPIC to x2APIC mode (svm/msr.c,
+ * after its APIC_BASE write): from now on MSRs reach it here. */
+void lapic_now_x2apic(void);
 /* The local APIC page's physical address (the MADT's, else APIC_BASE's),
  * also in x2APIC mode, where the page is not decoded. */
 uint64_t lapic_base_pa(void);
