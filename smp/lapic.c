@@ -12,7 +12,7 @@
 #define APIC_BASE_BSP  BIT(8)
 #define APIC_BASE_EXTD BIT(10)
 #define APIC_BASE_EN   BIT(11)
-#define X2APIC_MSR(reg) (0x800 + ((reg) >> 4))
+#define X2APIC_MSR(reg) lapic_x2_msr(reg)
 #define SVR_ENABLE     BIT(8)
 
 static volatile uint32_t *xapic;
@@ -70,7 +70,7 @@ void lapic_send_ipi(uint32_t dest, uint32_t icr_lo)
 		 * WRMSR does not serialize: order the caller's flag stores
 		 * (smp_kick) before the IPI. */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		wrmsr(X2APIC_MSR(APIC_REG_ICR_LO), (uint64_t)dest << 32 | icr_lo);
+		wrmsr(X2APIC_MSR(APIC_REG_ICR_LO), lapic_x2_icr(dest, icr_lo));
 		return;
 	}
 	/* The guest reads ICR high directly (its APIC page is mapped
@@ -100,7 +100,7 @@ void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id)
 	uint64_t msr = rdmsr(MSR_APIC_BASE);
 	bool has_x2 = (cpuid(1, 0).ecx & BIT(21)) != 0;
 
-	x2apic = (msr & APIC_BASE_EXTD) || (max_apic_id > 254 && has_x2);
+	x2apic = lapic_want_x2apic(msr, max_apic_id, has_x2);
 	xapic_pa = base_pa ? base_pa : msr & 0xFFFFFF000ULL;
 	if (max_apic_id > 254 && !has_x2)
 		printk("warning: APIC IDs up to %u but no x2APIC: CPUs above 254 stay off\n",

@@ -304,6 +304,12 @@ void smp_park_until(volatile uint32_t *flag);
 #define ICR_ALL       (2U << 18)
 #define ICR_ALL_BUT_SELF (3U << 18)
 
+/* smp/lapicmode.c (pure, host-tested): whether the hypervisor runs the
+ * APICs in x2APIC mode; an xAPIC register's x2APIC MSR; the 64-bit ICR. */
+bool lapic_want_x2apic(uint64_t apic_base, uint32_t max_apic_id, bool has_x2apic);
+uint32_t lapic_x2_msr(uint32_t reg);
+uint64_t lapic_x2_icr(uint32_t dest, uint32_t icr_lo);
+
 void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id);
 void lapic_init_ap(void);
 void lapic_restore_firmware_state(void);
