@@ -626,7 +626,7 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	/* 9. Boot CPU: per-CPU state, GDT/TSS/IST, NMI handler, local APIC. */
 	smp_init_bsp(&acpi);
 	/* 10. Every other CPU, with INIT-SIPI-SIPI; absent ones skipped. */
-	smp_start_aps(&acpi, &boot_info);
+	smp_start_aps(&acpi, &boot_info, options.cpu_skip);
 	/* 10a. No more real-mode trampolines: drop the identity map so a
 	 *      stray low pointer faults (every CPU flushes its TLB). */
 	paging_drop_identity();

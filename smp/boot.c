@@ -224,7 +224,7 @@ static bool start_one(struct percpu *c)
 }
 
 unsigned int smp_start_aps(const struct acpi_info *acpi,
-			   const struct bootinfo *bi)
+			   const struct bootinfo *bi, uint32_t skip)
 {
 	const struct acpi_cpu *ac;
 	unsigned int it = 0, index = 1, skipped = 0;
@@ -255,9 +255,11 @@ unsigned int smp_start_aps(const struct acpi_info *acpi,
 		 * them unless the firmware forgot it; an APIC ID above 254
 		 * needs the x2APIC (lapic_init_bsp warned). Skipped CPUs are
 		 * hidden from the guest (acpi_hide_cpus). */
-		if (index >= cpus_max || (ac->apic_id > 254 && !lapic_x2apic())) {
+		if (index >= cpus_max || ac->apic_id == skip ||
+		    (ac->apic_id > 254 && !lapic_x2apic())) {
 			printk("cpu with APIC ID %u: skipped (%s)\n", ac->apic_id,
 			       index >= cpus_max ? "the boot CPU is not in the MADT" :
+			       ac->apic_id == skip ? "cpu_skip=" :
 			       "APIC ID above 254 without x2APIC");
 			skipped++;
 			continue;

@@ -125,9 +125,10 @@ struct acpi_info;
 void smp_init_bsp(const struct acpi_info *acpi);
 /* smp_start_aps: start every enabled CPU of the MADT with INIT-SIPI-SIPI
  * through a trampoline below 1 MiB; a CPU that does not answer in time is
- * reported and skipped. Returns the number of CPUs online. */
+ * reported and skipped, as is the one with APIC ID @skip (cpu_skip=, for
+ * tests; UINT32_MAX: none). Returns the number of CPUs online. */
 unsigned int smp_start_aps(const struct acpi_info *acpi,
-			   const struct bootinfo *bi);
+			   const struct bootinfo *bi, uint32_t skip);
 /* The trampoline page (for the guest's memory map: given back), or 0. */
 uint64_t smp_trampoline_pa(void);
 
