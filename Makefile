@@ -52,7 +52,7 @@ KLDFLAGS  := -nostdlib -static -no-pie -z max-page-size=0x1000 \
              -z noexecstack --build-id=none -T linker.ld
 
 # ---- the hypervisor -------------------------------------------------------
-KDIRS     := arch boot kernel init lib mm acpi smp svm decode loader pci net net/lwip console iommu crypto crypto/bearssl
+KDIRS     := arch boot kernel init lib mm acpi smp svm hpet decode loader pci net net/lwip console iommu crypto crypto/bearssl
 KSRCS     := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
 KERNEL    := $(BUILD)/hv.elf

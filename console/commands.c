@@ -8,6 +8,7 @@
 #include "console/internal.h"
 #include "arch/x86.h"
 #include "hypercall/hypercall.h"
+#include "hpet/hpet.h"
 #include "iommu/iommu.h"
 #include "kernel/private.h"
 #include "lib/lib.h"
@@ -49,6 +50,7 @@ static void cmd_cpus(print_fn pr, int argc, char **argv)
 		   (unsigned long long)c->device_nmis,
 		   (unsigned long long)c->foreign_nmis);
 	}
+	hpet_tick_report(pr);
 	svm_report_vcpus(pr);
 }
 

@@ -80,6 +80,7 @@ struct console_guard {
 	uint16_t port;           /* the UART's 8 ports from here; 0: none */
 	uint64_t ioapic_pa;      /* I/O APIC page holding the pin; 0: none */
 	unsigned pin;            /* its redirection entry */
+	bool unrouted;           /* up, but no NMI route: polled only */
 };
 
 /*

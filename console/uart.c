@@ -203,6 +203,7 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
 	 * is dropped (no edge would announce it); then the entry opens. */
 	con.routed = route_irq(isa_irq_of(port), acpi, bsp_apic_id, guard);
 	console_source.poll_only = !con.routed;
+	guard->unrouted = !con.routed;
 	if (smp_nmi_source_add(&console_source))
 		printk("console: the NMI source table is full\n");
 	while (uart_getc(port) >= 0)
@@ -211,7 +212,8 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
 		ioapic_write(con.ioapic, IOAPIC_RTE(guard->pin), con.rte);
 	printk("console: on port %#x%s\n", port, con.routed ? "" :
 	       " (not routed: polled on the boot CPU's exits, every 1 ms at most; "
-	       "the guest's HLT exits there)");
+	       "the guest's HLT exits there; the HPET tick, if any, bounds the "
+	       "rest)");
 	con_printf("\n%s debug console; 'help' lists the commands\n",
 		   "ThinAMDvisor");
 	prompt();

@@ -269,7 +269,11 @@ int guest_translate(const struct guest_paging *pg, uint64_t linear,
 int guest_fetch(const struct guest_paging *pg, uint64_t linear, void *buf,
 		size_t len, unsigned access, gpa_read_fn read_gpa, void *ctx);
 
-/* What insn_mmio_at needs to know about the guest at the fault. */
+/* What insn_mmio_at needs to know about the guest at the fault.
+ * insn_bytes/insn_len: the bytes at CS:RIP the CPU fetched itself at the
+ * exit (decode assists, APM Vol. 2, VMCB offsets 0D0h-0DEh: saved on a
+ * nested page fault), decoded instead of fetching; insn_len 0 when there
+ * are none. */
 struct guest_view {
 	struct guest_paging pg;
 	enum cpu_mode mode;
@@ -277,10 +281,14 @@ struct guest_view {
 	unsigned cpl;
 	gpa_read_fn read_gpa;
 	void *read_ctx;
+	const uint8_t *insn_bytes;
+	size_t insn_len;
 };
 
 /* insn_mmio_at - the whole MMIO path of a nested page fault (docs/qemu-svm.md,
- * "Nested page faults"): fetch and decode at CS:RIP,
+ * "Nested page faults"): decode gv->insn_bytes when given (fetching
+ * instead when they end before the instruction does), else fetch and
+ * decode at CS:RIP,
  * translate the memory operand, require its GPA to equal fault_gpa
  * (EXITINFO2; another vCPU may have rewritten the code), then emulate.
  * *out receives the decoded instruction when decoding succeeded.

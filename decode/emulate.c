@@ -195,10 +195,16 @@ int insn_mmio_at(const struct guest_view *gv, struct guest_regs_view *regs,
 	uint64_t gpa;
 	int r;
 
-	if (!gv || !regs || !out)
+	if (!gv || !regs || !out || gv->insn_len > INSN_MAX_LEN ||
+	    (gv->insn_len && !gv->insn_bytes))
 		return DEC_EINVAL;
-	r = insn_fetch_decode(&gv->pg, regs, gv->mode, gv->cs_d, gv->cpl,
-			      gv->read_gpa, gv->read_ctx, out);
+	/* The CPU's own bytes need no walk of the guest's page tables; they
+	 * may stop short (at a page it could not fetch), then fetch. */
+	r = gv->insn_len ? decode_insn(gv->insn_bytes, gv->insn_len, gv->mode,
+				       gv->cs_d, out) : DEC_ENEED;
+	if (r == DEC_ENEED)
+		r = insn_fetch_decode(&gv->pg, regs, gv->mode, gv->cs_d, gv->cpl,
+				      gv->read_gpa, gv->read_ctx, out);
 	if (r < 0)
 		return r;
 	if (!emulable(out))

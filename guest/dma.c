@@ -36,7 +36,6 @@
 #define EDU_CMD         0x98
 #define EDU_RUN         BIT(0)
 #define EDU_TO_RAM      BIT(1)
-#define EDU_BUF         0x40000ull
 #define XFER            256
 
 static uint8_t src_buf[XFER] __attribute__((aligned(4096)));
@@ -68,19 +67,44 @@ static volatile uint64_t *edu_reg(uintptr_t bar, unsigned off)
 	return (volatile uint64_t *)(bar + off);
 }
 
-/* One transfer; false when the engine does not finish within 2 s. */
-static bool edu_dma(uintptr_t bar, uint64_t src, uint64_t dst, bool to_ram)
+bool edu_xfer(uintptr_t bar, uint64_t src, uint64_t dst, uint32_t len,
+	      bool to_ram)
 {
+	if (len > EDU_XFER_MAX)
+		return false;
 	*edu_reg(bar, EDU_SRC) = src;
 	*edu_reg(bar, EDU_DST) = dst;
-	*edu_reg(bar, EDU_CNT) = XFER;
+	*edu_reg(bar, EDU_CNT) = len;
 	*edu_reg(bar, EDU_CMD) = EDU_RUN | (to_ram ? EDU_TO_RAM : 0);
-	for (int ms = 0; ms < 2000; ms++) {
+	/* Polled every 10 us: fine enough for guest/dmabench.c's timing,
+	 * coarse enough not to keep QEMU busy in the device model. */
+	for (int us = 0; us < 2000 * 1000; us += 10) {
 		if (!(*edu_reg(bar, EDU_CMD) & EDU_RUN))
 			return true;
-		udelay(1000);
+		udelay(10);
 	}
 	return false;
+}
+
+uintptr_t edu_open(int *fn_out)
+{
+	int fn = find_fn(EDU_ID);
+	uintptr_t bar;
+
+	*fn_out = fn;
+	if (fn < 0)
+		return 0;
+	bar = cfg_rd((uint32_t)fn, 0x10) & ~0xFu;
+	cfg_wr((uint32_t)fn, 0x04, cfg_rd((uint32_t)fn, 0x04) | 0x6); /* MEM, master */
+	printk("dma: edu at %02x:%02x.%x, BAR0 %#lx\n", fn >> 8, (fn >> 3) & 31,
+	       fn & 7, (unsigned long)bar);
+	return bar;
+}
+
+/* One transfer of XFER bytes; false when the engine does not finish. */
+static bool edu_dma(uintptr_t bar, uint64_t src, uint64_t dst, bool to_ram)
+{
+	return edu_xfer(bar, src, dst, XFER, to_ram);
 }
 
 /* MSI with INIT delivery (Intel SDM / AMD APM MSI data bits 10:8 = 101b)
@@ -142,24 +166,21 @@ static void check_hidden(const struct guest_boot *b)
 void checks_dma(const struct guest_boot *b, const char *hole)
 {
 	uint64_t base = 0, len = 0, target;
-	int fn = find_fn(EDU_ID);
+	int fn;
 	uintptr_t bar;
 
 	check_hidden(b);
-	if (fn < 0) {
+	bar = edu_open(&fn);
+	if (!bar) {
 		check_report("dma_guest_ram", false, "no edu device on bus 0");
 		return;
 	}
-	bar = cfg_rd((uint32_t)fn, 0x10) & ~0xFu;
-	cfg_wr((uint32_t)fn, 0x04, cfg_rd((uint32_t)fn, 0x04) | 0x6); /* MEM, master */
-	printk("dma: edu at %02x:%02x.%x, BAR0 %#lx\n", fn >> 8, (fn >> 3) & 31,
-	       fn & 7, (unsigned long)bar);
 
 	/* Guest RAM -> device -> other guest RAM. */
 	fill(src_buf, 0x11);
 	memset(dst_buf, 0, XFER);
-	if (!edu_dma(bar, (uintptr_t)src_buf, EDU_BUF, false) ||
-	    !edu_dma(bar, EDU_BUF, (uintptr_t)dst_buf, true)) {
+	if (!edu_dma(bar, (uintptr_t)src_buf, EDU_BUF_ADDR, false) ||
+	    !edu_dma(bar, EDU_BUF_ADDR, (uintptr_t)dst_buf, true)) {
 		check_report("dma_guest_ram", false, "DMA engine stuck");
 		return;
 	}
@@ -185,16 +206,16 @@ void checks_dma(const struct guest_boot *b, const char *hole)
 	 * to write A into the hole. Then it gets pattern B and is told to
 	 * read the hole into its buffer, which goes back to guest RAM. */
 	fill(src_buf, 0xA0);
-	if (!edu_dma(bar, (uintptr_t)src_buf, EDU_BUF, false) ||
-	    !edu_dma(bar, EDU_BUF, target, true)) {
+	if (!edu_dma(bar, (uintptr_t)src_buf, EDU_BUF_ADDR, false) ||
+	    !edu_dma(bar, EDU_BUF_ADDR, target, true)) {
 		check_report("dma_hv_blocked", false, "DMA engine stuck (write)");
 		return;
 	}
 	fill(src_buf, 0xB0);
 	memset(dst_buf, 0x5A, XFER);
-	if (!edu_dma(bar, (uintptr_t)src_buf, EDU_BUF, false) ||
-	    !edu_dma(bar, target, EDU_BUF, false) ||
-	    !edu_dma(bar, EDU_BUF, (uintptr_t)dst_buf, true)) {
+	if (!edu_dma(bar, (uintptr_t)src_buf, EDU_BUF_ADDR, false) ||
+	    !edu_dma(bar, target, EDU_BUF_ADDR, false) ||
+	    !edu_dma(bar, EDU_BUF_ADDR, (uintptr_t)dst_buf, true)) {
 		check_report("dma_hv_blocked", false, "DMA engine stuck (read)");
 		return;
 	}

@@ -243,9 +243,32 @@ bool guest_parse_hole(const char *opt, uint64_t *base, uint64_t *len);
  * key (HEX: its bytes inverted) is nowhere in our RAM. */
 void checks_keysearch(const struct guest_boot *b, const char *inv_hex,
 		      const char *hole);
+/* checks_hpetview (guest/hpetview.c, option hpetview=NK): the HPET with
+ * the hypervisor's timer hidden (K = k) or only its FSB routes checked
+ * (K = g); N the timers we should see (1-9). */
+void checks_hpetview(const struct guest_boot *b, const char *arg);
 /* checks_dma (guest/dma.c, option dma): the IOMMU hidden, edu DMA into
  * guest RAM works, into and out of the hypervisor's hole it does not. */
 void checks_dma(const struct guest_boot *b, const char *hole);
+/* QEMU's edu device (guest/dma.c). edu_open: its BAR0 with memory
+ * decoding and bus mastering on, FN its bus/device/function (-1 and 0
+ * when there is none). edu_xfer: one DMA of LEN (<= EDU_XFER_MAX) bytes,
+ * from RAM at SRC to device address DST (EDU_BUF_ADDR + offset), or with
+ * TO_RAM the other way; false when the engine has not finished after
+ * 2 s. QEMU 7.2's edu stops the whole machine (hw_error) on a transfer
+ * that ends at the last byte of its 4 KiB buffer (its range check is off
+ * by one): transfers stay 8 bytes short of it. */
+#define EDU_BUF_ADDR  0x40000ull
+#define EDU_XFER_MAX  4088u
+uintptr_t edu_open(int *fn);
+bool edu_xfer(uintptr_t bar, uint64_t src, uint64_t dst, uint32_t len,
+	      bool to_ram);
+/* dmabench_run (guest/dmabench.c, option dmabench=N): edu DMA
+ * throughput, DMABENCH_ROUNDS rounds of N round trips RAM -> device ->
+ * RAM of EDU_XFER_MAX bytes each, printed as "dmabench ..." lines. */
+#define DMABENCH_ROUNDS 3
+#define DMABENCH_MAX    64
+void dmabench_run(unsigned n);
 void checks_boot(const struct guest_boot *b, const char *hole_opt,
 		 bool console);
 /* ACPI PM1 registers of QEMU's q35 (ICH9: PMBASE from LPC config 0x40;

@@ -23,6 +23,12 @@
  *                   returns (guest/nmistorm.c)
  *   keysearch=HEX   the hypervisor's console key (its bytes inverted) must
  *                   be nowhere in our memory (guest/keysearch.c)
+ *   hpetview=NK     the HPET as the hypervisor left it: N timers, K = k
+ *                   (it keeps one: we cannot reach it) or g (ours, FSB
+ *                   routes checked) (guest/hpetview.c)
+ *   dmabench=N      after the boot CPU's checks, edu DMA throughput: 3
+ *                   rounds of N (1..64) round trips of 4088 bytes RAM ->
+ *                   device -> RAM (guest/dmabench.c)
  */
 #include "guest/guest.h"
 
@@ -39,7 +45,9 @@ struct options {
 	const char *hv_hole;            /* points after "hv_hole=" */
 	const char *hvnic;              /* points after "hvnic=" */
 	const char *keysearch;          /* points after "keysearch=" */
+	const char *hpetview;           /* points after "hpetview=" */
 	int reset;                      /* reset_method() index, -1 none */
+	unsigned dmabench;              /* round trips per round, 0 none */
 };
 
 void cpu_setup(struct cpu *c, uint32_t index)
@@ -53,6 +61,17 @@ void cpu_setup(struct cpu *c, uint32_t index)
 static bool token_is(const char *tok, size_t n, const char *word)
 {
 	return strlen(word) == n && strncmp(tok, word, n) == 0;
+}
+
+static void parse_dmabench(const char *v, size_t n, struct options *o)
+{
+	uint64_t x;
+
+	if (kparse_u64(v, n, &x) == 0 && x >= 1 && x <= DMABENCH_MAX)
+		o->dmabench = (unsigned)x;
+	else
+		printk("dmabench=%.*s: not 1..%u, ignored\n", (int)n, v,
+		       DMABENCH_MAX);
 }
 
 static void parse_options(const char *s, struct options *o)
@@ -91,6 +110,10 @@ static void parse_options(const char *s, struct options *o)
 			o->hv_hole = s + 8;
 		else if (n == 10 + 64 && strncmp(s, "keysearch=", 10) == 0)
 			o->keysearch = s + 10;
+		else if (n == 11 && strncmp(s, "hpetview=", 9) == 0)
+			o->hpetview = s + 9;
+		else if (n > 9 && strncmp(s, "dmabench=", 9) == 0)
+			parse_dmabench(s + 9, n - 9, o);
 		else if (n > 6 && strncmp(s, "hvnic=", 6) == 0)
 			o->hvnic = s + 6;
 		else if (n >= 6 && strncmp(s, "reset=", 6) == 0 &&
@@ -177,6 +200,8 @@ void guest_main(uint32_t magic, uint32_t info)
 		check_hvnic_hidden(opt.hvnic);  /* the hypervisor's NIC is absent */
 	if (opt.dma)
 		checks_dma(&boot, opt.hv_hole);  /* edu DMA against the IOMMU */
+	if (opt.hpetview)
+		checks_hpetview(&boot, opt.hpetview); /* the hypervisor's tick */
 	uint32_t failed = cpus[0].checks_failed;
 	if (failed == 0)
 		printk("boot cpu ok\n");
@@ -185,6 +210,8 @@ void guest_main(uint32_t magic, uint32_t info)
 
 	if (opt.bench)
 		bench_run();                    /* before the APs add exits */
+	if (opt.dmabench)
+		dmabench_run(opt.dmabench);     /* edu DMA throughput */
 	if (opt.smp)
 		failed = (uint32_t)smp_run(&boot);
 	if (opt.poweroff) {

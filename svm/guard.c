@@ -102,10 +102,10 @@ enum exit_action guard_emulate_locked(struct vcpu *v, uint64_t gpa,
 	spin_unlock(lock);
 	if (rc == DEC_OK)
 		return EXIT_RESUME;
-	printk("vcpu %u: %s write at %llx not emulated: %s\n", v->index, what,
+	printk("vcpu %u: %s access at %llx not emulated: %s\n", v->index, what,
 	       (unsigned long long)gpa, decode_strerror(rc));
 	vmcb_dump(v);
-	vcpu_stop(v, "undecodable write to a guarded page");
+	vcpu_stop(v, "undecodable access to a guarded page");
 	return EXIT_STOP;
 }
 

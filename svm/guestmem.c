@@ -98,6 +98,8 @@ static void guest_view_of(const struct vcpu *v, struct guest_view *gv)
 	gv->cpl = s->cpl;
 	gv->read_gpa = read_gpa;
 	gv->read_ctx = NULL;
+	gv->insn_bytes = NULL;
+	gv->insn_len = 0;
 }
 
 int vcpu_decode(struct vcpu *v, struct insn *out)
@@ -268,6 +270,15 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct mmio_ops *ops,
 	if (vcpu_mmio_site_store(v, gpa, ops, ctx))
 		return DEC_OK;
 	guest_view_of(v, &gv);
+	/* Decode assists: on a nested page fault the CPU saved the bytes it
+	 * fetched at CS:RIP (0..15; APM Vol. 2, VMCB 0D0h, "Decode
+	 * Assists"), which spares the walk of the guest's page tables. */
+	if ((svm.features & SVM_FEAT_DECODE) &&
+	    v->vmcb->ctl.exit_code == VMEXIT_NPF) {
+		gv.insn_bytes = v->vmcb->ctl.insn_bytes;
+		gv.insn_len = MIN(v->vmcb->ctl.insn_bytes_fetched & 0xF,
+				  (unsigned)sizeof(v->vmcb->ctl.insn_bytes));
+	}
 	regs_view(v, &r);
 	rc = insn_mmio_at(&gv, &r, gpa, ops, ctx, in);
 	if (rc != DEC_OK)

@@ -161,6 +161,8 @@ struct svm_global {
 	uint8_t s5_typ[2];
 	uint64_t hidden_page[SVM_MAX_HIDDEN_PAGES]; /* device pages the guest never sees */
 	size_t nhidden_page;
+	uint64_t trapped_page;        /* a device page emulated for the guest */
+	const struct mmio_ops *trapped_ops; /* (the HPET's, hpet/), or 0 */
 };
 extern struct svm_global svm;
 

@@ -10,6 +10,8 @@
  *    move reads all-ones and its write is dropped; anything else (a page
  *    walk through the hole, an instruction fetch, an undecodable access)
  *    stops the vCPU with a reason;
+ *  - any access to the HPET's page when the hypervisor keeps one of its
+ *    timers (hpet/): performed through the guest's view of it;
  *  - guest-physical addresses above what the NPT maps (64-bit MMIO above
  *    RAM): mapped on demand as 4 KiB identity pages.
  */
@@ -64,6 +66,25 @@ static enum exit_action hole_access(struct vcpu *v, uint64_t gpa, uint64_t err)
 	return EXIT_RESUME;
 }
 
+/* The page the guest shares with the hypervisor (svm_config.trapped_page):
+ * loads and stores performed by its ops under one lock, so the view's
+ * shadow state sees one access at a time. */
+static struct spinlock trapped_lock = SPINLOCK_INIT;
+
+static enum exit_action trapped_access(struct vcpu *v, uint64_t gpa,
+				       uint64_t err)
+{
+	if (err & (NPF_ERR_WALK | NPF_ERR_FETCH)) {
+		printk("vcpu %u: %s in the HPET's page at gpa %llx\n", v->index,
+		       err & NPF_ERR_WALK ? "page-table walk" : "instruction fetch",
+		       (unsigned long long)gpa);
+		vcpu_stop(v, "guest page walk or fetch in the HPET's page");
+		return EXIT_STOP;
+	}
+	return guard_emulate_locked(v, gpa, svm.trapped_ops, NULL,
+				    &trapped_lock, "HPET");
+}
+
 /* How a page above the NPT's top may be mapped: a guarded page the
  * NPT build did not reach (it maps nothing past the top) read-only, a
  * hidden configuration page or the hypervisor's memory not at all
@@ -72,7 +93,8 @@ static uint64_t on_demand_flags(uint64_t page)
 {
 	int i;
 
-	if (in_hv_hole(page, 4096))
+	if (in_hv_hole(page, 4096) ||
+	    (svm.trapped_page && page == svm.trapped_page))
 		return 0;
 	if ((i = guard_cfg_index(page)) >= 0)
 		return svm.cfg_page_hidden[i] ? 0 : NPT_LEAF_RO;
@@ -153,6 +175,9 @@ enum exit_action handle_npf(struct vcpu *v)
 	    (NPF_ERR_P | NPF_ERR_WRITE) && svm.rcrb_page &&
 	    (gpa & ~0xFFFULL) == svm.rcrb_page)
 		return guard_rcrb_write(v, gpa);
+	/* The shared device page (the HPET): every access emulated. */
+	if (svm.trapped_page && (gpa & ~0xFFFULL) == svm.trapped_page)
+		return trapped_access(v, gpa, err);
 	/* Configuration pages: writes to read-only ones, any access to a
 	 * hidden function's (not mapped). */
 	if (!(err & (NPF_ERR_WALK | NPF_ERR_FETCH)) &&

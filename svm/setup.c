@@ -90,7 +90,7 @@ static int build_npt(const struct svm_config *cfg)
 	struct npt_range holes[HV_MAX_HOLES + SVM_MAX_HIDDEN];
 	struct npt_range low = { 0, 2 * MiB };
 	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 3] = { 0 };
-	uint64_t unmapped[CFG_MAX_DEVS + SVM_MAX_HIDDEN_PAGES];
+	uint64_t unmapped[CFG_MAX_DEVS + SVM_MAX_HIDDEN_PAGES + 1];
 	size_t nro = 1 + svm.nioapics, nun = 0;
 	struct npt_layout layout = {
 		.top = svm.guest_top,
@@ -116,6 +116,8 @@ static int build_npt(const struct svm_config *cfg)
 	}
 	for (size_t i = 0; i < svm.nhidden_page; i++)
 		unmapped[nun++] = svm.hidden_page[i];   /* the IOMMUs' (iommu/) */
+	if (svm.trapped_page)
+		unmapped[nun++] = svm.trapped_page;     /* the HPET (hpet/) */
 	if (svm.reset_mmio)
 		ro[nro++] = ALIGN_DOWN(svm.reset_mmio, 4096);
 	if (svm.fch)
@@ -139,28 +141,46 @@ static int build_npt(const struct svm_config *cfg)
 	return 0;
 }
 
+/*
+ * What CPUID Fn8000_000A says (APM Vol. 3, appendix E, "SVM Revision and
+ * Feature Identification") and what the hypervisor does with each, in
+ * one boot line: "used", "present (unused)" or "absent". Used when
+ * present: NRIPS (the next RIP of an intercepted instruction, no decode:
+ * vcpu_skip_insn, handle_hlt), decode assists (the instruction bytes of
+ * a nested page fault, no walk of the guest's page tables:
+ * vcpu_emulate_mmio), flush by ASID (TLB_CONTROL 3, the guest's entries
+ * only: vcpu_run). Not used, on purpose (docs/qemu-svm.md, "CPU models"):
+ * VMCB clean bits (0: every VMRUN loads the whole VMCB, so no write to
+ * it can be missed), AVIC (the guest's xAPIC is trapped and emulated for
+ * INIT and SIPI), vNMI (NMIs for the guest are queued by the
+ * hypervisor), pause filter (PAUSE is not intercepted), VGIF (the guest
+ * cannot use SVM). ASIDs: one (1) for the guest everywhere. The table
+ * with the reasons: docs/qemu-svm.md, "CPU models".
+ */
 static void report_features(void)
 {
-	static const struct { uint32_t bit; const char *name; } f[] = {
-		{ SVM_FEAT_NPT, "NPT" }, { SVM_FEAT_NRIPS, "NRIPS" },
-		{ SVM_FEAT_DECODE, "decode-assists" },
-		{ SVM_FEAT_FLUSHASID, "flush-by-ASID" },
-		{ SVM_FEAT_CLEAN, "VMCB-clean" }, { SVM_FEAT_VGIF, "VGIF" },
-		{ SVM_FEAT_AVIC, "AVIC" }, { SVM_FEAT_PAUSEFILT, "pause-filter" },
-		{ SVM_FEAT_VNMI, "vNMI(unused)" },
+	static const struct { uint32_t bit; const char *name; bool used; } f[] = {
+		{ SVM_FEAT_NPT, "NPT", true },
+		{ SVM_FEAT_NRIPS, "NRIPS", true },
+		{ SVM_FEAT_DECODE, "decode-assists", true },
+		{ SVM_FEAT_FLUSHASID, "flush-by-ASID", true },
+		{ SVM_FEAT_CLEAN, "VMCB-clean", false },
+		{ SVM_FEAT_AVIC, "AVIC", false },
+		{ SVM_FEAT_VNMI, "vNMI", false },
+		{ SVM_FEAT_PAUSEFILT, "pause-filter", false },
+		{ SVM_FEAT_VGIF, "VGIF", false },
 	};
-	char line[160];
+	char line[400];
 	int n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
-		if (svm.features & f[i].bit)
-			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s",
-				       f[i].name);
-	if (!n)
-		ksnprintf(line, sizeof(line), " (none)");
-	printk("svm: revision %u, %u ASIDs, features:%s%s\n",
-	       cpuid(0x8000000A, 0).eax & 0xFF, svm.nasid, line,
-	       svm.page1gb ? " Page1GB" : "");
+		n += ksnprintf(line + n, sizeof(line) - (size_t)n, "%s %s %s",
+			       i ? "," : "", f[i].name,
+			       !(svm.features & f[i].bit) ? "absent" :
+			       f[i].used ? "used" : "present (unused)");
+	printk("svm: CPUID 8000000A: revision %u, %u ASIDs (1 used);%s; "
+	       "Page1GB %s\n", cpuid(0x8000000A, 0).eax & 0xFF, svm.nasid,
+	       line, svm.page1gb ? "used" : "absent");
 }
 
 /* #SX: with VM_CR.R_INIT an INIT arrives as this exception (15.29). */
@@ -191,6 +211,12 @@ int svm_init(const struct svm_config *cfg)
 		printk("svm: no nested paging (CPUID Fn8000_000A EDX[0])\n");
 		return -1;
 	}
+	/* ASID 0 is the host's; the guest runs with ASID 1 (15.16). */
+	if (svm.nasid < 2) {
+		printk("svm: %u ASIDs (CPUID Fn8000_000A EBX): the guest needs "
+		       "ASID 1\n", svm.nasid);
+		return -1;
+	}
 	assert(cfg->nholes >= 1 && cfg->nholes <= HV_MAX_HOLES);
 	for (size_t i = 0; i < cfg->nholes; i++)
 		svm.holes[i] = cfg->holes[i];
@@ -213,6 +239,10 @@ int svm_init(const struct svm_config *cfg)
 	for (size_t i = 0; i < cfg->nhidden_pages; i++)
 		svm.hidden_page[i] = cfg->hidden_pages[i] & ~0xFFFull;
 	svm.nhidden_page = cfg->nhidden_pages;
+	if (cfg->trapped_page && cfg->trapped_ops) {
+		svm.trapped_page = cfg->trapped_page & ~0xFFFull;
+		svm.trapped_ops = cfg->trapped_ops;
+	}
 	guard_init(cfg);
 	guard_cfg_init(cfg);
 	hide_init(cfg);

@@ -309,6 +309,11 @@ struct svm_config {
 	 * reads all-ones there; at most SVM_MAX_HIDDEN_PAGES. */
 	const uint64_t *hidden_pages;
 	size_t nhidden_pages;
+	/* A device page the guest shares with the hypervisor (the HPET when
+	 * the hypervisor keeps one of its timers, hpet/): not mapped, every
+	 * guest access performed by trapped_ops, one at a time. 0: none. */
+	uint64_t trapped_page;
+	const struct mmio_ops *trapped_ops;
 };
 #define SVM_MAX_HIDDEN 8
 

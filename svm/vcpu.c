@@ -469,8 +469,12 @@ void vcpu_run(struct vcpu *v)
 		/* QEMU's SMM emulation was seen to clear SVME in the saved
 		 * EFER (docs/qemu-svm.md, "SMM"). */
 		vm->save.efer |= EFER_SVME;
-		vm->ctl.tlb_control = v->tlb_flush ? TLB_CONTROL_FLUSH_ALL :
-						     TLB_CONTROL_NONE;
+		/* The guest's entries only, when the CPU can: the
+		 * hypervisor's own (ASID 0) stay. Every flush here is for the
+		 * guest's ASID: a changed NPT, a vCPU (re)started. */
+		vm->ctl.tlb_control = !v->tlb_flush ? TLB_CONTROL_NONE :
+				      (svm.features & SVM_FEAT_FLUSHASID) ?
+				      TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
 		v->tlb_flush = false;
 		/* A kick that arrives after this check stays pending (GIF =
 		 * 0) and makes VMRUN exit at once: none is ever missed. */

@@ -170,9 +170,12 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 /* vintr (0x060) */
 #define VINTR_V_IRQ           BIT(8)
 #define VINTR_MASKING         BIT(24)
-/* TLB_CONTROL (0x05C) */
+/* TLB_CONTROL (0x05C; APM Vol. 2, 15.16.1): 3 flushes only the entries
+ * of this VMCB's ASID and is valid only with FlushByAsid (CPUID
+ * Fn8000_000A EDX[6]); without it only 0 and 1 may be used. */
 #define TLB_CONTROL_NONE      0
 #define TLB_CONTROL_FLUSH_ALL 1
+#define TLB_CONTROL_FLUSH_ASID 3
 /* NP_ENABLE (0x090) */
 #define NP_ENABLE             BIT(0)
 /* EVENTINJ / EXITINTINFO bits: svm/events.h */

@@ -22,6 +22,7 @@ import os
 import re
 import socket
 import statistics
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,15 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import udpcon  # noqa: E402
 
+
+
+def kill_group(q):
+    """QEMU and the `timeout` wrapping it (a kill of `timeout` alone would
+    leave QEMU running): its own session, killed whole."""
+    try:
+        os.killpg(q.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -51,11 +61,12 @@ def boot(iso, marker):
          "-nic", "user,model=e1000e", "-netdev",
          "user,id=hvnet,hostfwd=udp:127.0.0.1:%d-:4444" % port,
          "-device", "e1000e,netdev=hvnet,addr=5", "-cdrom", iso],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
     deadline = time.monotonic() + 180
     while marker not in open(log, errors="replace").read():
         if time.monotonic() > deadline or q.poll() is not None:
-            q.kill()
+            kill_group(q)
             sys.exit("bench-net: no %r in %s" % (marker, log))
         time.sleep(0.5)
     return q, port, log
@@ -84,7 +95,7 @@ def run_work(iso):
         alive = udpcon.query(s, ("127.0.0.1", port), "version", 2.0, 3)
         return quiet, flood, rate, alive is not None
     finally:
-        q.kill()
+        kill_group(q)
         q.wait()
 
 
@@ -99,7 +110,8 @@ def run(iso, marker, n):
          "-nic", "user,model=e1000e", "-netdev",
          "user,id=hvnet,hostfwd=udp:127.0.0.1:%d-:4444" % port,
          "-device", "e1000e,netdev=hvnet,addr=5", "-cdrom", iso],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
     try:
         deadline = time.monotonic() + 180
         while marker not in open(log, errors="replace").read():
@@ -121,7 +133,7 @@ def run(iso, marker, n):
         elapsed = time.monotonic() - t0
         return rtts, lost, n / elapsed
     finally:
-        q.kill()
+        kill_group(q)
         q.wait()
 
 

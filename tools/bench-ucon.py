@@ -28,6 +28,7 @@ import os
 import re
 import socket
 import statistics
+import signal
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,15 @@ def free_port():
     return p
 
 
+
+def kill_group(q):
+    """QEMU and the `timeout` wrapping it (a kill of `timeout` alone would
+    leave QEMU running): its own session, killed whole."""
+    try:
+        os.killpg(q.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
 class Qemu:
     def __init__(self, iso, marker):
         self.port = free_port()
@@ -66,7 +76,8 @@ class Qemu:
              "none", "-no-reboot", "-monitor", "none", "-serial", "file:" + self.log,
              "-netdev", "user,id=hvnet,hostfwd=udp:127.0.0.1:%d-:4444" % self.port,
              "-device", "e1000e,netdev=hvnet,addr=5", "-cdrom", iso],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
         deadline = time.monotonic() + 240
         while marker not in self.text():
             if time.monotonic() > deadline or self.q.poll() is not None:
@@ -82,7 +93,7 @@ class Qemu:
             return f.read()
 
     def close(self):
-        self.q.kill()
+        kill_group(self.q)
         self.q.wait()
 
 

@@ -42,9 +42,35 @@ if [ ! -x busybox ]; then
 	echo "busybox: $(dpkg-deb -f busybox-static_*.deb Version)" >> version.txt
 	rm -rf bpkg
 fi
-if [ ! -s initrd.cpio.gz ] || [ "$here/linux-init.sh" -nt initrd.cpio.gz ]; then
-	rm -rf root && mkdir -p root/bin root/proc root/sys root/dev
+# Linux's e1000e driver (a module in Debian's kernel; PTP and PPS, its
+# dependencies, are built in), for a guest given its own NIC.
+if [ ! -s e1000e.ko ]; then
+	if ! ls linux-image-*.deb >/dev/null 2>&1; then
+		# The package of the kernel we have (version.txt's first line).
+		pkg=$(sed -n '1s/^kernel: \([^ ]*\) .*/\1/p' version.txt)
+		ver=$(sed -n '1s/^kernel: [^ ]* //p' version.txt)
+		apt-get download "$pkg=$ver" >/dev/null
+	fi
+	rm -rf kpkg && mkdir kpkg
+	dpkg-deb -x linux-image-*.deb kpkg
+	find kpkg/lib/modules -name e1000e.ko -exec cp {} e1000e.tmp \;
+	mv e1000e.tmp e1000e.ko
+	rm -rf kpkg
+fi
+if [ ! -s initrd.cpio.gz ] || [ "$here/linux-init.sh" -nt initrd.cpio.gz ] ||
+   [ "$here/linux-guest.sh" -nt initrd.cpio.gz ]; then
+	rm -rf root && mkdir -p root/bin root/proc root/sys root/dev root/lib
 	cp busybox root/bin/busybox
+	cp e1000e.ko root/lib/e1000e.ko
+	# udhcpc's event script: configure the address it leased.
+	cat > root/bin/dhcp-event <<'SCRIPT'
+#!/bin/sh
+[ "$1" = bound ] || [ "$1" = renew ] || exit 0
+ip addr add "$ip/${mask:-24}" dev "$interface"
+[ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"
+exit 0
+SCRIPT
+	chmod 755 root/bin/dhcp-event
 	cp "$here/linux-init.sh" root/init
 	chmod 755 root/init root/bin/busybox
 	ln -s busybox root/bin/sh

@@ -214,6 +214,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r.gpr[j] = get64(data, size, 16 + 8 * j);
 		r.rip = get64(data, size, 144);
 		before = r;
+		/* Decode assists: the input's first bytes as those the CPU
+		 * saved at the exit, as many as its last byte's low 4 bits. */
+		if (size && (size_t)(data[size - 1] & 0xF) <= size) {
+			gv.insn_bytes = data;
+			gv.insn_len = data[size - 1] & 0xF;
+		}
 		rc = insn_mmio_at(&gv, &r, get64(data, size, 248), &ops, &dev,
 				  &in);
 		if (rc > 0 || (rc != DEC_OK && memcmp(&r, &before, sizeof(r))))

@@ -66,7 +66,8 @@ class Machine:
     """One QEMU run. Use as a context manager; it is killed on exit."""
 
     def __init__(self, name, iso, smp=4, mem="2G", uefi=False,
-                 extra_args=(), accel="tcg", machine="q35", reboot=False):
+                 extra_args=(), accel="tcg", machine="q35", reboot=False,
+                 cpu="qemu64,+svm,+npt"):
         self.name = name
         args = ["-M", machine, "-smp", str(smp), "-m", mem,
                 "-display", "none", "-serial", "stdio",
@@ -74,7 +75,7 @@ class Machine:
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-cdrom", iso]
         if accel == "tcg":
-            args += ["-accel", "tcg", "-cpu", "qemu64,+svm,+npt"]
+            args += ["-accel", "tcg", "-cpu", cpu]
         else:
             args += ["-accel", accel]
         if uefi:

@@ -17,6 +17,7 @@ import threading
 import time
 
 import pexpect
+import pytest
 
 from test_console import Console, console_path, serial2  # noqa: F401
 
@@ -145,3 +146,89 @@ def test_panic_report_complete_with_console_input(boot, console_path):
     strays = [l for l in tail if not PANIC_TAIL.match(l)]
     assert not strays, strays
     assert tail[-1] == "hv: system halted", tail[-1]
+
+
+def _unrouted_spin(boot, console_path, hpet_msi, guest_args):
+    return boot(cmdline="console=0x2e0", guest_args=guest_args, smp=2,
+                mem="512M",
+                extra_args=["-global", "hpet.msi=%s" % hpet_msi,
+                            "-chardev", "socket,id=con2e0,path=%s,server=on,"
+                            "wait=off" % console_path,
+                            "-device", "isa-serial,chardev=con2e0,"
+                            "iobase=0x2e0,irq=5"])
+
+
+def test_unrouted_console_answers_guest_spinning(boot, console_path):
+    """console=0x2e0 is not routed, and the guest spins with interrupts
+    off on the boot CPU: no exit there, ever. The HPET's last timer,
+    kept by the hypervisor (FSB delivery: hpet.msi=on), sends the boot
+    CPU an NMI every 10 ms, and that exit polls the console. The guest
+    first checks its view of the HPET (one timer fewer, the kept timer
+    unreachable, its counter never stopped, refused FSB routes) and
+    tries to stop the tick; the console still answers."""
+    m = _unrouted_spin(boot, console_path, "on", "hpetview=2k spin")
+    m.expect(r"hv: console: on port 0x2e0 \(not routed", timeout=90)
+    m.expect(r"hv: hpet: tick on timer 2 of 3 \(at 0xfed00000, \d+ fs a "
+             r"tick\): NMI to APIC ID 0 every 10000 us; the guest sees 2 "
+             r"timers", timeout=10)
+    m.expect(r"guest: check hpet_view ok", timeout=120)
+    m.expect(r"guest: boot cpu ok", timeout=60)
+    m.expect(r"guest: spinning with interrupts off", timeout=30)
+    time.sleep(1)
+    con = Console(console_path)
+    try:
+        t0 = time.monotonic()
+        con.cmd("", timeout=20)
+        out = con.cmd("version", timeout=20)
+        assert "2 of 2 CPUs online" in out, out
+        out = con.cmd("cpus", timeout=20)
+        assert re.search(r"^vcpu 0: running", out, re.M), out
+        tick = re.search(r"^tick: HPET timer 2, every 10000 us, (\d+) NMIs; "
+                         r"guest: (\d+) routes refused", out, re.M)
+        assert tick and int(tick.group(1)) > 10, out
+        assert int(tick.group(2)) >= 2, out
+        print("spinning guest, unrouted console: answers in %.2f s, %s ticks"
+              % (time.monotonic() - t0, tick.group(1)))
+    finally:
+        con.close()
+    text = m.output()
+    assert "panic" not in text and "stopped" not in text
+    assert ("hv: hpet: guest write at +0x100 refused: FSB delivery enabled "
+            "with a refused route") in text
+
+
+def test_unrouted_console_without_tick_is_deaf_while_guest_spins(
+        boot, console_path):
+    """The control for the test above: without FSB delivery (QEMU's
+    default HPET) there is no tick, the boot line says so, and a guest
+    spinning with interrupts off leaves the unrouted console unanswered."""
+    m = _unrouted_spin(boot, console_path, "off", "spin")
+    m.expect(r"hv: hpet: 3 timers, the last without FSB delivery and with "
+             r"periodic mode: no tick", timeout=90)
+    m.expect(r"guest: spinning with interrupts off", timeout=120)
+    con = Console(console_path)
+    try:
+        with pytest.raises(AssertionError):
+            con.cmd("version", timeout=4)
+    finally:
+        con.close()
+    assert "panic" not in m.output()
+
+
+def test_hpet_fsb_routes_checked_without_tick(boot, console_path):
+    """The console is routed (COM2), so there is no tick, but the HPET's
+    timers can deliver through the FSB (hpet.msi=on): an FSB message is a
+    write to any physical address, so the guest's HPET page is trapped
+    anyway and a route outside the MSI window or with INIT delivery is
+    refused; the guest keeps all three timers and a normal counter."""
+    m = boot(cmdline="", guest_args="hpetview=3g", smp=1, mem="512M",
+             extra_args=["-global", "hpet.msi=on"])
+    m.expect(r"hv: hpet: 3 of 3 timers can deliver through the FSB: the "
+             r"guest's HPET page is trapped, its FSB routes checked",
+             timeout=90)
+    m.expect(r"guest: check hpet_view ok", timeout=120)
+    m.expect(r"guest: boot cpu ok", timeout=60)
+    text = m.output()
+    assert "hv: tick" not in text and "panic" not in text
+    assert ("hv: hpet: guest write at +0x100 refused: FSB delivery enabled "
+            "with a refused route") in text

@@ -363,3 +363,43 @@ TEST(pt_mmio_at_end_to_end)
 	CHECK_EQ(in.cls, INSN_CPUID);
 	CHECK_EQ(bad_reads, 0);
 }
+
+/* Decode assists: the bytes the CPU saved at the exit are decoded
+ * instead of fetching; bytes that end inside the instruction make it
+ * fetch; a length over 15 is refused. */
+TEST(pt_mmio_at_cpu_bytes)
+{
+	static const struct mmio_ops ops = { mmio_read, mmio_write };
+	static const uint8_t store[] = { 0x89, 0x48, 0x10 };  /* mov [rax+16], ecx */
+	struct guest_view gv = { .pg = long_pg, .mode = CPU_MODE_LONG64,
+				 .read_gpa = read_gpa, .insn_bytes = store,
+				 .insn_len = sizeof(store) };
+	struct guest_regs_view r;
+	struct insn in;
+
+	long_tables();
+	memset(&r, 0, sizeof(r));
+	/* RIP's page is not mapped: only the CPU's bytes can be decoded. */
+	put64(0xB000 + 1 * 8, 0);
+	r.rip = 0x1100;
+	r.gpr[GPR_RAX] = 0x52F0;                     /* -> GPA 0xC300 */
+	r.gpr[GPR_RCX] = 0x12345678;
+	CHECK_EQ(insn_mmio_at(&gv, &r, 0xC300, &ops, NULL, &in), 0);
+	CHECK_EQ(mmio_val, 0x12345678);
+	CHECK_EQ(r.rip, 0x1103);
+	/* Two of the three bytes: fetched from memory, which now holds a
+	 * 4-byte form of the same store. */
+	put64(0xB000 + 1 * 8, 0xE000 | 3);
+	memcpy(gmem + 0xE103, "\x3E\x89\x48\x10", 4);
+	gv.insn_len = 2;
+	r.gpr[GPR_RCX] = 0x9ABCDEF0;
+	CHECK_EQ(insn_mmio_at(&gv, &r, 0xC300, &ops, NULL, &in), 0);
+	CHECK_EQ(mmio_val, 0x9ABCDEF0);
+	CHECK_EQ(in.len, 4);
+	CHECK_EQ(r.rip, 0x1107);
+	gv.insn_len = 16;
+	CHECK_EQ(insn_mmio_at(&gv, &r, 0xC300, &ops, NULL, &in), DEC_EINVAL);
+	gv.insn_bytes = NULL;
+	gv.insn_len = 1;
+	CHECK_EQ(insn_mmio_at(&gv, &r, 0xC300, &ops, NULL, &in), DEC_EINVAL);
+}
