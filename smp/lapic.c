@@ -25,11 +25,6 @@ uint64_t lapic_base_pa(void)
 	return xapic_pa;
 }
 
-bool lapic_x2apic(void)
-{
-	return this_cpu()->lapic_x2;
-}
-
 void lapic_now_x2apic(void)
 {
 	this_cpu()->lapic_x2 = true;

@@ -306,17 +306,32 @@ void smp_park_until(volatile uint32_t *flag);
 #define ICR_ALL_BUT_SELF (3U << 18)
 
 /* smp/lapicmode.c (pure, host-tested): whether the hypervisor runs the
- * APICs in x2APIC mode; an xAPIC register's x2APIC MSR; the 64-bit ICR. */
+ * APICs in x2APIC mode. */
 bool lapic_want_x2apic(uint64_t apic_base, uint32_t max_apic_id, bool has_x2apic);
-uint32_t lapic_x2_msr(uint32_t reg);
-uint64_t lapic_x2_icr(uint32_t dest, uint32_t icr_lo);
+/* The MSR of the register at offset @reg of the xAPIC page (Intel SDM
+ * Vol. 3, 10.12.1.2, table 10-6): 0x800 + reg / 16; ID 0x802, ICR 0x830.
+ * Inline: lapic_write stays a leaf on the guest's hot APIC writes. */
+static inline uint32_t lapic_x2_msr(uint32_t reg)
+{
+	return 0x800 + (reg >> 4);
+}
+/* The x2APIC ICR is one 64-bit MSR: destination in bits 63:32, the
+ * xAPIC's low half below (10.12.9). */
+static inline uint64_t lapic_x2_icr(uint32_t dest, uint32_t icr_lo)
+{
+	return (uint64_t)dest << 32 | icr_lo;
+}
 
 void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id);
 void lapic_init_ap(void);
 void lapic_restore_firmware_state(void);
 /* Whether this CPU's local APIC is in x2APIC mode: the boot's choice
- * (all CPUs alike), or the guest's since (lapic_now_x2apic). */
-bool lapic_x2apic(void);
+ * (all CPUs alike), or the guest's since (lapic_now_x2apic). Inline: the
+ * guest's trapped APIC writes ask it (bench-svm counts them). */
+static inline bool lapic_x2apic(void)
+{
+	return this_cpu()->lapic_x2;
+}
 /* The guest moved this CPU's APIC from xAPIC to x2APIC mode (svm/msr.c,
  * after its APIC_BASE write): from now on MSRs reach it here. */
 void lapic_now_x2apic(void);

@@ -21,7 +21,9 @@
  * its ICR (MSR 0x830) is emulated the same way (apic_x2_icr_write, from
  * svm/msr.c), with 32-bit destinations (Intel SDM Vol. 3, 10.12.9-10).
  * Once a CPU's APIC is in x2APIC mode its xAPIC page is not decoded any
- * more: accesses to it read 0 and writes are dropped.
+ * more: reads give 0 and writes are dropped, except those to the plain
+ * registers (EOI, TPR, timer, ...), which exist in both modes and keep
+ * the hot path free of the check.
  */
 #include "svm/internal.h"
 #include "decode/decode.h"
@@ -183,6 +185,10 @@ static __attribute__((noinline)) void apic_write_checked(struct vcpu *v,
 							  uint32_t reg,
 							  uint32_t val)
 {
+	/* The plain registers exist in both modes, so only here can a page
+	 * write meet a register the x2APIC lacks (LDR, DFR): dropped. */
+	if (!page_decoded())
+		return;
 	switch (reg) {
 	case APIC_REG_ICR_HI:
 		/* Shadowed, and written through (xAPIC) so that the guest's
@@ -219,7 +225,7 @@ static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
 	uint32_t reg = (uint32_t)(gpa & 0xFF0);
 
-	if ((gpa & 0xF) || size != 4 || !page_decoded())
+	if ((gpa & 0xF) || size != 4)
 		return 0; /* 16.3.2: only aligned 32-bit accesses; ignore */
 	if (apic_plain(reg))
 		lapic_write(reg, (uint32_t)val);
