@@ -172,17 +172,18 @@ void smp_init_bsp(const struct acpi_info *acpi)
 	unsigned int n = acpi_cpu_count(acpi) ? acpi_cpu_count(acpi) : 1;
 	struct percpu *c;
 
-	check_pool(n);
-	cpus = kcalloc(n, sizeof(*cpus));
-	if (!cpus || heap_set_cpus(n) != MM_OK)
-		panic("no memory for the CPU table of %u CPUs", n);
-	cpus_max = n;
 	c = percpu_create(0, 0, false);
 	if (!c)
 		panic("no memory for the boot CPU's per-CPU state");
 	c->stack_top = (uint64_t)boot_stack_top;
 	percpu_load(c);
 	percpu_pin_stacks(c, true);             /* its IST stacks, from now on */
+	/* A refusal panics with this_cpu() and the IST stacks in place. */
+	check_pool(n);
+	cpus = kcalloc(n, sizeof(*cpus));
+	if (!cpus || heap_set_cpus(n) != MM_OK)
+		panic("no memory for the CPU table of %u CPUs", n);
+	cpus_max = n;
 	mm_cpu_index = heap_cpu_index;
 	nmi_init_cpu();
 	lapic_init_bsp(acpi->madt_present ? acpi->lapic_address : 0,
