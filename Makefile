@@ -63,7 +63,7 @@ KOBJS     := $(patsubst %,$(BUILD)/%.o,$(basename $(KSRCS)))
 KERNEL    := $(BUILD)/hv.elf
 ISO       := $(BUILD)/hv.iso
 
-.PHONY: all iso guest run run-uefi console console-udp gdb test test-unit test-host test-qemu test-linux fuzz bench \
+.PHONY: all iso guest run run-uefi console console-udp gdb test test-unit test-host test-qemu test-linux test-scale fuzz bench \
         deps clean help FORCE
 all: $(ISO)
 
@@ -221,6 +221,12 @@ test-linux: deps
 	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(LINUX_KERNEL) $(LINUX_INITRD)
 	$(Q)HV_TEST_LINUX_MATRIX=1 $(PYTHON) -m pytest -q tests/qemu/test_linux.py $(PYTEST_ARGS)
 
+# Hundreds of CPUs (-smp 128 and 255, a too-small hv_mem=): minutes under
+# TCG, so not in make test (tests/qemu/test_scale.py, docs/design.md).
+test-scale: deps
+	$(Q)$(MAKE) --no-print-directory $(KERNEL) $(GUEST_ELF)
+	$(Q)HV_TEST_SCALE=1 $(PYTHON) -m pytest -q tests/qemu/test_scale.py $(PYTEST_ARGS)
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-unit
 	$(Q)$(MAKE) --no-print-directory test-host
@@ -276,5 +282,5 @@ clean:
 
 help:
 	@sed -n '1,11p' Makefile
-	@echo "targets: all iso guest linux-guest run run-uefi console console-udp gdb test test-unit test-host test-qemu test-linux fuzz bench deps third-party clean"
+	@echo "targets: all iso guest linux-guest run run-uefi console console-udp gdb test test-unit test-host test-qemu test-linux test-scale fuzz bench deps third-party clean"
 	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST=own|linux GUEST_ARGS='$(GUEST_ARGS)' GFXPAYLOAD= UDP_PORT=$(UDP_PORT) QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="

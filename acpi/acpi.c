@@ -22,7 +22,6 @@ static const struct {
 	const char *what;
 } limits[ACPI_LIM_COUNT] = {
 	[ACPI_LIM_TABLES] = { ACPI_MAX_TABLES, "tables" },
-	[ACPI_LIM_CPUS] = { ACPI_MAX_CPUS, "CPUs" },
 	[ACPI_LIM_IOAPICS] = { ACPI_MAX_IOAPICS, "I/O APICs" },
 	[ACPI_LIM_ISOS] = { ACPI_MAX_ISOS, "interrupt source overrides" },
 	[ACPI_LIM_NMI_SRCS] = { ACPI_MAX_NMI_SRCS, "NMI sources" },
@@ -249,13 +248,14 @@ static bool check_rsdp(const uint8_t *p, size_t len, struct acpi_info *info,
 }
 
 int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
-	       struct acpi_info *info)
+	       void *(*alloc)(size_t size), struct acpi_info *info)
 {
 	uint32_t rsdt;
 	uint64_t xsdt;
 	bool walked = false;
 
 	memset(info, 0, sizeof(*info));
+	info->alloc = alloc;
 	if (!check_rsdp(rsdp, rsdp_len, info, &rsdt, &xsdt))
 		return ACPI_ERR_RSDP;
 	if (xsdt)

@@ -10,7 +10,9 @@
  *
  * Physical memory is reached only through an acpi_map_fn callback, so the
  * parser runs unchanged on the host (tests, fuzzing) over a fake image.
- * Nothing here allocates except acpi_copy_tables through its callback.
+ * Nothing here allocates except through the callbacks it is given: the
+ * CPU list (acpi_parse, sized from the MADT) and the table copies
+ * (acpi_copy_tables).
  * All functions run on the boot CPU before the others start: no locking.
  */
 #ifndef ACPI_ACPI_H
@@ -30,10 +32,10 @@
  */
 typedef const void *(*acpi_map_fn)(uint64_t pa, uint64_t len, void *ctx);
 
-/* Documented limits: entries past these are counted in `dropped` with a
+/* Documented limits (the CPU list has none: it is sized from the MADT,
+ * see acpi_parse): entries past these are counted in `dropped` with a
  * warning, never written out of bounds. */
 #define ACPI_MAX_TABLES     64
-#define ACPI_MAX_CPUS       256
 #define ACPI_MAX_IOAPICS    32
 #define ACPI_MAX_ISOS       48
 #define ACPI_MAX_NMI_SRCS   16
@@ -159,8 +161,13 @@ struct acpi_info {
 	bool madt_present;     /* false: boot on the boot CPU only */
 	uint64_t lapic_address;   /* type 5 override applied */
 	uint32_t madt_flags;
-	struct acpi_cpu cpus[ACPI_MAX_CPUS];
-	unsigned int cpu_count;       /* entries stored, enabled or not */
+	/* Every processor entry (types 0 and 9), enabled or not, in MADT
+	 * order: cpu_count of them in an array from acpi_parse's @alloc,
+	 * which the caller owns (NULL when the MADT lists none). */
+	struct acpi_cpu *cpus;
+	unsigned int cpu_count;
+	unsigned int cpu_cap;         /* internal: the array's length */
+	void *(*alloc)(size_t size);  /* internal: acpi_parse's @alloc */
 	unsigned int cpus_enabled, cpus_disabled;
 	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
 	unsigned int ioapic_count;
@@ -199,6 +206,9 @@ struct acpi_info {
  *   "ACPI old RSDP", tag 14, which holds only the 20 ACPI 1.0 bytes); the
  *   bytes are only read.
  * @map, @ctx: access to physical memory (see acpi_map_fn).
+ * @alloc: memory for the CPU list (info->cpus, one entry per processor
+ *   entry of the MADT, counted in a first walk; the caller owns it). When
+ *   it fails, the MADT is not used (the boot CPU alone, with a message).
  * @info: filled completely (zeroed first).
  * Checks (5.2.5.3, 5.2.6-5.2.8): RSDP signature and 20-byte checksum; for
  * revision >= 2 the extended checksum over its length, then the XSDT when
@@ -212,7 +222,7 @@ struct acpi_info {
  * fadt.present), ACPI_ERR_RSDP or ACPI_ERR_ROOT.
  */
 int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
-	       struct acpi_info *info);
+	       void *(*alloc)(size_t size), struct acpi_info *info);
 
 /*
  * acpi_copy_tables - copy the tables the hypervisor keeps using (MADT,
@@ -237,6 +247,21 @@ int acpi_copy_tables(struct acpi_info *info, acpi_map_fn map, void *ctx,
 typedef void *(*acpi_map_rw_fn)(uint64_t pa, uint64_t len, void *ctx);
 int acpi_hide_table(const void *rsdp, size_t rsdp_len, const char *sig,
 		    acpi_map_rw_fn map, void *ctx);
+
+/*
+ * acpi_hide_cpus - take the CPUs the hypervisor leaves out (it could not
+ * start them, or has no vCPU for them) out of the guest's view: in every
+ * MADT the roots name, in place, each processor entry (types 0 and 9,
+ * 5.2.12.2 and 5.2.12.12) that is enabled or online-capable and whose
+ * APIC ID @keep refuses gets both flags cleared, so the guest neither
+ * starts nor waits for it; the table keeps its length and gets a new
+ * checksum. Roots or MADTs that do not validate are left alone. Returns
+ * the number of entries changed, -1 for an unusable RSDP. Same map
+ * contract and context as acpi_hide_table.
+ */
+int acpi_hide_cpus(const void *rsdp, size_t rsdp_len,
+		   bool (*keep)(uint32_t apic_id, void *kctx), void *kctx,
+		   acpi_map_rw_fn map, void *ctx);
 
 /* The copy of the used table with signature @sig (4 chars), its length in
  * *len when len != NULL; NULL when absent or not copied. */

@@ -33,7 +33,6 @@ void acpi_find_sleep_types(struct acpi_info *info, acpi_map_fn map, void *ctx);
 /* The fixed-size arrays of struct acpi_info. */
 enum acpi_limit {
 	ACPI_LIM_TABLES,
-	ACPI_LIM_CPUS,
 	ACPI_LIM_IOAPICS,
 	ACPI_LIM_ISOS,
 	ACPI_LIM_NMI_SRCS,

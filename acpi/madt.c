@@ -6,6 +6,13 @@
  * length can never loop). Known types must be at least their defined size
  * (longer is allowed: later revisions append fields); only that many bytes
  * are read. Unknown types are stepped over by their length.
+ *
+ * The CPU list has no fixed size: a first, silent walk counts the
+ * processor entries (types 0 and 9 of their defined size), the list is
+ * allocated for that many through acpi_parse's allocator, and the second
+ * walk decodes everything. Duplicate APIC IDs are found by comparing with
+ * the CPUs kept so far: quadratic, about half a million compares for
+ * 1024 CPUs, and bounded by the table's 1 MiB limit.
  */
 #include "acpi/internal.h"
 
@@ -54,11 +61,13 @@ static void add_cpu(struct acpi_info *info, uint32_t apic_id, uint32_t uid,
 			return;
 		}
 	}
-	if (!acpi_room(info, ACPI_LIM_CPUS, info->cpu_count))
-		return;
+	/* The first walk counted every processor entry: never more here. */
+	assert(info->cpu_count < info->cpu_cap);
 	c = &info->cpus[info->cpu_count++];
 	c->apic_id = apic_id;
 	c->uid = uid;
+	/* 5.2.12.2, table 5.23: Online Capable (bit 1) is meaningful only
+	 * when Enabled (bit 0) is clear; older firmware leaves it 0. */
 	c->enabled = flags & ACPI_LAPIC_ENABLED;
 	c->online_capable = !c->enabled && (flags & ACPI_LAPIC_ONLINE_CAPABLE);
 	c->x2apic = x2apic;
@@ -155,12 +164,62 @@ static void decode_entry(struct acpi_info *info, const union madt_entry *e,
 	}
 }
 
+/* One walk over the entries. @decode false: count the processor entries
+ * that the decoding walk will store, silently; true: decode and report. */
+static unsigned int madt_walk(struct acpi_info *info,
+			      const struct acpi_table *tab, const uint8_t *t,
+			      bool decode)
+{
+	bool addr_overridden = false;
+	unsigned int cpus = 0;
+	uint32_t off;
+
+	for (off = sizeof(struct acpi_madt); off < tab->len;) {
+		struct acpi_madt_entry h;
+		union madt_entry e;
+		uint8_t need;
+
+		if (tab->len - off < sizeof(h)) {
+			if (decode)
+				printk("acpi: MADT: stray byte at offset 0x%x "
+				       "ignored\n", off);
+			break;
+		}
+		memcpy(&h, t + off, sizeof(h));
+		if (h.length < sizeof(h) || h.length > tab->len - off) {
+			if (decode) {
+				printk("acpi: MADT: entry type %u at offset 0x%x "
+				       "has bad length %u, rest of the table "
+				       "ignored\n", h.type, off, h.length);
+				info->madt_skipped++;
+			}
+			break;
+		}
+		need = h.type < ARRAY_SIZE(entry_size) ? entry_size[h.type] : 0;
+		if (need != 0 && h.length < need) {
+			if (decode) {
+				printk("acpi: MADT: entry type %u at offset 0x%x "
+				       "too short (%u < %u), skipped\n", h.type,
+				       off, h.length, need);
+				info->madt_skipped++;
+			}
+		} else if (need != 0 && decode) {
+			memcpy(&e, t + off, need);
+			decode_entry(info, &e, &addr_overridden);
+		} else if (need != 0) {
+			cpus += h.type == ACPI_MADT_LAPIC ||
+				h.type == ACPI_MADT_X2APIC;
+		}
+		off += h.length;
+	}
+	return cpus;
+}
+
 bool acpi_decode_madt(struct acpi_info *info, const struct acpi_table *tab,
 		      const uint8_t *t)
 {
 	struct acpi_madt m;
-	bool addr_overridden = false;
-	uint32_t off;
+	unsigned int entries;
 
 	if (tab->len < sizeof(m)) {
 		printk("acpi: MADT at 0x%llx too short (%u bytes), ignored\n",
@@ -168,40 +227,22 @@ bool acpi_decode_madt(struct acpi_info *info, const struct acpi_table *tab,
 		return false;
 	}
 	memcpy(&m, t, sizeof(m));
+	entries = madt_walk(info, tab, t, false);
+	if (entries) {
+		info->cpus = info->alloc ? info->alloc((size_t)entries *
+						       sizeof(*info->cpus)) : NULL;
+		if (!info->cpus) {
+			printk("acpi: MADT: no memory for its %u CPU entries, "
+			       "running on the boot CPU only\n", entries);
+			return false;
+		}
+		memset(info->cpus, 0, (size_t)entries * sizeof(*info->cpus));
+		info->cpu_cap = entries;
+	}
 	info->madt_present = true;
 	info->lapic_address = m.lapic_address;
 	info->madt_flags = m.flags;
-
-	for (off = sizeof(m); off < tab->len;) {
-		struct acpi_madt_entry h;
-		union madt_entry e;
-		uint8_t need;
-
-		if (tab->len - off < sizeof(h)) {
-			printk("acpi: MADT: stray byte at offset 0x%x "
-			       "ignored\n", off);
-			break;
-		}
-		memcpy(&h, t + off, sizeof(h));
-		if (h.length < sizeof(h) || h.length > tab->len - off) {
-			printk("acpi: MADT: entry type %u at offset 0x%x has "
-			       "bad length %u, rest of the table ignored\n",
-			       h.type, off, h.length);
-			info->madt_skipped++;
-			break;
-		}
-		need = h.type < ARRAY_SIZE(entry_size) ? entry_size[h.type] : 0;
-		if (need != 0 && h.length < need) {
-			printk("acpi: MADT: entry type %u at offset 0x%x too "
-			       "short (%u < %u), skipped\n", h.type, off,
-			       h.length, need);
-			info->madt_skipped++;
-		} else if (need != 0) {
-			memcpy(&e, t + off, need);
-			decode_entry(info, &e, &addr_overridden);
-		}
-		off += h.length;
-	}
+	madt_walk(info, tab, t, true);
 	if (info->lapic_address == 0)
 		printk("acpi: warning: MADT gives no local APIC address\n");
 	if (info->cpus_enabled == 0)

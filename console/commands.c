@@ -39,7 +39,7 @@ static void cmd_cpus(print_fn pr, int argc, char **argv)
 	static const char *const states[] = { "absent", "starting", "idle",
 					      "in guest", "stopped" };
 
-	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+	for (unsigned i = 0; i < cpus_max; i++) {
 		const struct percpu *c = cpus[i];
 
 		if (!c)
@@ -67,7 +67,7 @@ static void cmd_exits(print_fn pr, int argc, char **argv)
 		svm_report_exits(pr, -1);
 		return;
 	}
-	if (con_arg_u64(argv[1], 0, SMP_MAX_CPUS - 1, &cpu, pr, "cpu"))
+	if (con_arg_u64(argv[1], 0, cpus_max - 1, &cpu, pr, "cpu"))
 		return;
 	if (svm_report_exits(pr, (int)cpu))
 		pr("error: cpu %llu has no vCPU\n", (unsigned long long)cpu);
@@ -77,7 +77,7 @@ static void cmd_regs(print_fn pr, int argc, char **argv)
 {
 	uint64_t cpu;
 
-	if (con_arg_u64(argv[1], 0, SMP_MAX_CPUS - 1, &cpu, pr, "cpu"))
+	if (con_arg_u64(argv[1], 0, cpus_max - 1, &cpu, pr, "cpu"))
 		return;
 	if (svm_report_regs(pr, (unsigned)cpu))
 		pr("error: cpu %llu has no vCPU\n", (unsigned long long)cpu);

@@ -20,7 +20,9 @@
 #define GDT_CODE32        0x18
 #define GDT_LIMIT         (4 * 8 - 1)  /* four descriptors, guest/entry.S */
 
-#define GUEST_MAX_CPUS    16
+/* Every xAPIC ID there is: 0..254 (0xFF is the broadcast ID; the guest
+ * drives its APIC in xAPIC mode only, so larger IDs are not for it). */
+#define GUEST_MAX_CPUS    255
 #define GUEST_STACK_SIZE  16384
 #define TRAMP_BASE        0x8000       /* AP trampoline page; SIPI vector 8 */
 

@@ -136,8 +136,10 @@ static const char *top_mem_policy(void)
 	return NULL;
 }
 
-/* x2APIC is not offered (0x800-0x8FF #GP) and MSRs outside the MSRPM's
- * ranges always exit and get #GP. */
+/* Without an x2APIC (QEMU TCG's qemu64) and outside x2APIC mode,
+ * 0x800-0x8FF #GP as on bare metal (the hypervisor intercepts them where
+ * TCG would answer); MSRs outside the MSRPM's ranges always exit and get
+ * #GP. */
 static const char *gp_policy(void)
 {
 	uint64_t v;

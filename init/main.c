@@ -320,7 +320,7 @@ static void acpi_bringup(void)
 		printk("warning: no ACPI RSDP from the boot loader: one CPU, PIT timing\n");
 		return;
 	}
-	if (acpi_parse(rsdp, len, acpi_map, NULL, &acpi) != 0) {
+	if (acpi_parse(rsdp, len, acpi_map, NULL, kmalloc, &acpi) != 0) {
 		printk("warning: ACPI unusable (see above): one CPU, PIT timing\n");
 		memset(&acpi, 0, sizeof(acpi));
 		return;
@@ -569,6 +569,34 @@ static void svm_bringup(const struct console_guard *con)
 	printk("svm: %u of %u CPUs ready\n", svm_vcpus_ready(), cpus_online);
 }
 
+/* Whether the CPU with @apic_id has a vCPU: online, with SVM set up. */
+static bool cpu_has_vcpu(uint32_t apic_id, void *kctx)
+{
+	(void)kctx;
+	for (unsigned int i = 0; i < cpus_max; i++)
+		if (cpus[i] && cpus[i]->apic_id == apic_id && cpus[i]->vcpu)
+			return true;
+	return false;
+}
+
+/* The guest reads the firmware's MADT in place: every CPU it lists that
+ * has no vCPU (it did not start, or SVM failed on it) and every
+ * online-capable slot (no CPU hot-add) is marked disabled there, so the
+ * guest neither starts nor waits for it (acpi_hide_cpus). */
+static void hide_cpus_without_vcpu(void)
+{
+	const void *rsdp = boot_info.rsdp_new ? boot_info.rsdp_new : boot_info.rsdp_old;
+	size_t len = boot_info.rsdp_new ? boot_info.rsdp_new_len : boot_info.rsdp_old_len;
+	int k;
+
+	if (!rsdp || !acpi.madt_present)
+		return;
+	k = acpi_hide_cpus(rsdp, len, cpu_has_vcpu, NULL, acpi_map_rw, NULL);
+	if (k > 0)
+		printk("acpi: %d CPU entries without a vCPU disabled in the "
+		       "guest's MADT\n", k);
+}
+
 /* Returns true when a guest is loaded and ready to start. */
 static bool guest_bringup(struct guest_start *gs)
 {
@@ -629,7 +657,7 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 	/* 9. Boot CPU: per-CPU state, GDT/TSS/IST, NMI handler, local APIC. */
 	smp_init_bsp(&acpi);
 	/* 10. Every other CPU, with INIT-SIPI-SIPI; absent ones skipped. */
-	smp_start_aps(&acpi, &boot_info);
+	smp_start_aps(&acpi, &boot_info, options.cpu_skip);
 	/* 10a. No more real-mode trampolines: drop the identity map so a
 	 *      stray low pointer faults (every CPU flushes its TLB). */
 	paging_drop_identity();
@@ -658,6 +686,8 @@ void kmain(uint64_t mbi_pa, uint64_t load_base)
 		smp_call_all(maybe_panic, NULL, 1000);
 	/* 12. SVM on every CPU: NPT, MSRPM, IOPM shared; a vCPU per CPU. */
 	svm_bringup(&con);
+	/* 12a. CPUs without a vCPU leave the guest's MADT. */
+	hide_cpus_without_vcpu();
 	/* 13. The guest: validated, loaded, its boot information built. */
 	have_guest = guest_bringup(&gs);
 	forget_boot_loader_memory();

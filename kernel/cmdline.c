@@ -106,6 +106,7 @@ static const char *value_hint(const char *w, size_t kl)
 		{ "iommu", "iommu: required" },
 		{ "linux_entry", "linux_entry: 32 or 64" },
 		{ "panic_on_cpu", "panic_on_cpu: a CPU index below 4096" },
+		{ "cpu_skip", "cpu_skip: an APIC ID below 2^32 - 1" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(hints); i++)
@@ -127,6 +128,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->mm_selftest = false;
 	opt->heap_poison = HEAP_POISON_DEFAULT;
 	opt->panic_on_cpu = -1;
+	opt->cpu_skip = UINT32_MAX;
 	opt->npci_hide = 0;
 	opt->pci_dump = false;
 	opt->net_mode = NET_OFF;
@@ -235,6 +237,10 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			bad = kparse_u64(v, vl, &n) != 0 || n >= 4096;
 			if (!bad)
 				opt->panic_on_cpu = (int)n;
+		} else if (word_is(w, kl, "cpu_skip") && v) {
+			bad = kparse_u64(v, vl, &n) != 0 || n >= UINT32_MAX;
+			if (!bad)
+				opt->cpu_skip = (uint32_t)n;
 		}
 		else {
 			if (!rc)

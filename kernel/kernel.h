@@ -194,6 +194,9 @@ struct hv_options {
 	bool mm_selftest;         /* mm_selftest: run the allocator self-test */
 	uint32_t heap_poison;     /* heap_poison=full|BYTES (mm/mm.h) */
 	int panic_on_cpu;         /* panic_on_cpu=N: test the panic path (-1 off) */
+	/* cpu_skip=APICID: leave that CPU off (tests the guest's MADT
+	 * without it); UINT32_MAX: none. */
+	uint32_t cpu_skip;
 	/* pci_hide=DD.F (repeatable): bus 0 functions the guest must not
 	 * see (dev << 3 | fn); the hypervisor's own devices. */
 	uint16_t pci_hide[HV_MAX_PCI_HIDE];

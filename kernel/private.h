@@ -40,6 +40,8 @@ void backtrace_from(uint64_t rbp);
 _Noreturn void halt_forever(void);
 
 /* Set by smp/ once other CPUs run: stop them all (NMI) for a panic. */
+/* The TSC at the hypervisor's first instruction (boot/entry.S). */
+extern uint64_t boot_tsc0;
 extern void (*panic_stop_others)(void);
 /* Called by panic() after its first line (panic_on_cpu= sets it). */
 extern void (*panic_mid_report)(void);

@@ -11,7 +11,8 @@
  *
  * Between the arenas and the callers sit the per-CPU caches
  * (mm/heap_cache.c): the fast paths there come here, under the one heap
- * lock, to refill a cache with MAG_HALF objects or flush MAG_HALF back.
+ * lock, to refill a cache with MAG_HALF objects (fewer of the big classes:
+ * REFILL_BYTES) or flush MAG_HALF back.
  * Arena blocks change hands only under the lock, which is what makes
  * frame_block_tag()'s lock-free answer stable for the arenas in use.
  */
@@ -24,7 +25,9 @@ static const uint16_t class_size[HEAP_NCLASSES] = {
 };
 
 struct heap heap = { .lock = SPINLOCK_INIT };
-struct heap_cpu heap_cpus[HEAP_MAX_CPUS];
+static struct heap_cpu heap_cpu_boot;  /* index 0 until heap_set_cpus */
+struct heap_cpu *heap_cpus = &heap_cpu_boot;
+unsigned heap_cpu_cap = 1;
 struct class_info class_info[HEAP_NCLASSES];
 uint8_t heap_size_class[HEAP_MAX_SMALL / 16 + 1];
 static uint32_t poison_bytes = HEAP_POISON_FULL;
@@ -44,7 +47,9 @@ void heap_init(uint32_t poison)
 	poison_bytes = poison;
 
 	memset(&heap, 0, sizeof(heap));
-	memset(heap_cpus, 0, sizeof(heap_cpus));
+	memset(&heap_cpu_boot, 0, sizeof(heap_cpu_boot));
+	heap_cpus = &heap_cpu_boot;
+	heap_cpu_cap = 1;
 	heap.lock = (struct spinlock)SPINLOCK_INIT;
 	for (unsigned i = 0; i <= HEAP_MAX_SMALL / 16; i++) {
 		while (class_size[c] < i * 16)
@@ -58,13 +63,42 @@ void heap_init(uint32_t poison)
 		ci->nobj = (ARENA_SIZE - ARENA_HDR) / ci->stride;
 		ci->recip = (uint32_t)((1ULL << 32) / ci->stride + 1);
 		ci->poison = ci->size <= poison ? ci->stride : poison;
+		ci->refill = MAX(1u, MIN((uint32_t)MAG_HALF,
+					 REFILL_BYTES / ci->size));
 	}
 	heap.ready = true;
 }
 
+unsigned heap_cpus_room(void)
+{
+	return heap_cpu_cap;
+}
+
+int heap_set_cpus(unsigned n)
+{
+	struct heap_cpu *a, *old = heap_cpus;
+
+	assert(heap.ready);
+	if (n <= heap_cpu_cap)
+		return MM_OK;
+	if (n > UINT32_MAX / sizeof(*a))
+		return MM_ENOMEM;
+	a = heap_large_alloc((size_t)n * sizeof(*a));
+	if (!a)
+		return MM_ENOMEM;
+	memset(a, 0, (size_t)n * sizeof(*a));
+	/* One CPU uses the heap (the contract): its caches move whole. */
+	memcpy(a, old, (size_t)heap_cpu_cap * sizeof(*a));
+	WRITE_ONCE(heap_cpus, a);
+	heap_cpu_cap = n;
+	if (old != &heap_cpu_boot)
+		kfree(old);
+	return MM_OK;
+}
+
 void heap_register_cpu(unsigned idx)
 {
-	assert(idx < HEAP_MAX_CPUS);
+	assert(idx < heap_cpu_cap);
 	if (idx >= heap.ncpus)
 		WRITE_ONCE(heap.ncpus, idx + 1);
 }
@@ -210,7 +244,8 @@ static void trim_locked(struct heap_cpu *cpu)
 	}
 }
 
-/* The cache of class c on CPU idx is empty: refill it with up to MAG_HALF
+/* The cache of class c on CPU idx is empty: refill it with up to
+ * class_info[c].refill (MAG_HALF, fewer for big classes)
  * objects. Returns false, counting a failure, when the pool is exhausted
  * even after this CPU's whole cache went back to the arenas. The caller
  * pops the object from the cache. */
@@ -221,7 +256,7 @@ bool heap_refill(struct heap_cpu *cpu, unsigned idx, unsigned c)
 
 	spin_lock(&heap.lock);
 	heap_register_cpu(idx);
-	while (m->n < MAG_HALF && (o = arena_take(c)))
+	while (m->n < class_info[c].refill && (o = arena_take(c)))
 		m->obj[m->n++] = o;
 	if (!m->n) {
 		trim_locked(cpu);

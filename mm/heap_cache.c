@@ -44,7 +44,7 @@ static void *small_alloc(unsigned c)
 	uint64_t total;
 	uint8_t *p;
 
-	assert(idx < HEAP_MAX_CPUS);
+	assert(idx < heap_cpu_cap);
 	cpu = &heap_cpus[idx];
 	m = &cpu->mag[c];
 	if (unlikely(!m->n) && !heap_refill(cpu, idx, c))
@@ -95,7 +95,7 @@ void kfree(void *p)
 	struct heap_cpu *cpu;
 	struct heap_loc l;
 
-	assert(idx < HEAP_MAX_CPUS);
+	assert(idx < heap_cpu_cap);
 	cpu = &heap_cpus[idx];
 	if (likely(heap_fast_locate(p, &l)) &&
 	    likely(heap_obj_intact(l.obj, class_info[l.cls].size))) {

@@ -15,6 +15,11 @@
 #define HEAP_RZ       (HEAP_REDZONE ? 16 : 0)
 #define POISON64(b)   (0x0101010101010101ULL * (uint8_t)(b))
 #define MAG_HALF      (HEAP_MAG / 2)  /* objects moved per refill / flush */
+/* A refill takes MAG_HALF objects, but no more than this many bytes'
+ * worth (at least one): every CPU's first allocation of a big class
+ * would otherwise park 16 objects (33 KiB of 2 KiB ones) in its cache,
+ * which over hundreds of CPUs is most of the pool (docs/memory.md). */
+#define REFILL_BYTES  4096
 
 /* At the start of every arena; objects follow at offset ARENA_HDR. */
 struct arena {
@@ -35,7 +40,7 @@ _Static_assert(ARENA_HDR % HEAP_ALIGN == 0, "objects stay aligned");
 struct class_info {
 	uint32_t size, stride, nobj, recip;
 	uint32_t poison;         /* head bytes kfree poisons (stride: all) */
-	uint32_t reserved;
+	uint32_t refill;         /* objects a refill takes (heap_init) */
 };
 
 /* A class's arenas. Under heap.lock. */
@@ -79,7 +84,8 @@ struct heap {
 };
 
 extern struct heap heap;
-extern struct heap_cpu heap_cpus[HEAP_MAX_CPUS];
+extern struct heap_cpu *heap_cpus;      /* heap_cpu_cap entries */
+extern unsigned heap_cpu_cap;
 extern struct class_info class_info[HEAP_NCLASSES];
 extern uint8_t heap_size_class[HEAP_MAX_SMALL / 16 + 1];
 extern uintptr_t heap_image_start, heap_image_end;  /* mm_set_image_range */

@@ -218,16 +218,30 @@ void frame_get_stats(struct frame_stats *st);
  * and no atomic unless the stack is empty or full (then HEAP_MAG / 2
  * objects move to or from the arenas under the heap lock).
  *
- * mm_cpu_index - the calling CPU's index, 0 <= index < HEAP_MAX_CPUS.
+ * mm_cpu_index - the calling CPU's index, 0 <= index < the number of
+ * CPUs given to heap_set_cpus (1 before: the boot CPU alone).
  * Defaults to a function returning 0 (host builds, early boot); bring-up
  * points it at this_cpu()->index once per-CPU state exists, before a
  * second CPU can allocate. The caller must not migrate between CPUs
  * during a heap call (true: the hypervisor runs with interrupts off, and
  * NMI handlers never allocate).
  */
-#define HEAP_MAX_CPUS    64
 #define HEAP_MAG         32
 extern unsigned (*mm_cpu_index)(void);
+
+/*
+ * heap_set_cpus - room for the caches of CPU indexes 0..n-1 (no fixed
+ * limit: the CPU count comes from the MADT at boot). heap_init leaves room
+ * for index 0 only, in the image; a larger n moves the caches into one
+ * block of whole frames from the heap itself (FRAME_TAG_HEAP_LARGE,
+ * about 7 KiB per CPU, rounded up to a power of two), the caches so far
+ * moving along. Call while only one CPU uses the heap (bring-up, before
+ * the other CPUs start). MM_OK (also when n is not larger) or MM_ENOMEM,
+ * with the old caches kept.
+ */
+int heap_set_cpus(unsigned n);
+/* The number of CPU indexes the heap has caches for. */
+unsigned heap_cpus_room(void);
 
 /*
  * Poisoning of freed objects. kfree always writes HEAP_POISON over the

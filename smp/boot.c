@@ -147,16 +147,43 @@ static unsigned int heap_cpu_index(void)
 	return this_cpu()->index;
 }
 
+/* The pool must hold every CPU's share (SMP_POOL_PER_CPU) besides what is
+ * in use and what the rest of bring-up takes (SMP_POOL_REST); if it
+ * cannot, the boot stops here naming the hv_mem= that would do (in 2 MiB
+ * steps, as cmdline.c takes it). Leaving CPUs out instead would leave
+ * the guest waiting for CPUs its MADT lists. */
+static void check_pool(unsigned int n)
+{
+	struct frame_stats st;
+	uint64_t need, total;
+
+	frame_get_stats(&st);
+	need = (uint64_t)n * SMP_POOL_PER_CPU + SMP_POOL_REST;
+	if (st.free_bytes >= need)
+		return;
+	total = ALIGN_UP(st.pool_size - st.free_bytes + need, 2 * MiB);
+	panic("hv_mem=%lluM needed for %u CPUs (the pool is %lluM): "
+	      "refusing to boot", (unsigned long long)(total >> 20), n,
+	      (unsigned long long)(st.pool_size >> 20));
+}
+
 void smp_init_bsp(const struct acpi_info *acpi)
 {
-	struct percpu *c = percpu_create(0, 0, false);
+	unsigned int n = acpi_cpu_count(acpi) ? acpi_cpu_count(acpi) : 1;
+	struct percpu *c;
 
+	c = percpu_create(0, 0, false);
 	if (!c)
 		panic("no memory for the boot CPU's per-CPU state");
 	c->stack_top = (uint64_t)boot_stack_top;
 	percpu_load(c);
 	percpu_pin_stacks(c, true);             /* its IST stacks, from now on */
-	_Static_assert(SMP_MAX_CPUS <= HEAP_MAX_CPUS, "heap caches per CPU");
+	/* A refusal panics with this_cpu() and the IST stacks in place. */
+	check_pool(n);
+	cpus = kcalloc(n, sizeof(*cpus));
+	if (!cpus || heap_set_cpus(n) != MM_OK)
+		panic("no memory for the CPU table of %u CPUs", n);
+	cpus_max = n;
 	mm_cpu_index = heap_cpu_index;
 	nmi_init_cpu();
 	lapic_init_bsp(acpi->madt_present ? acpi->lapic_address : 0,
@@ -198,7 +225,7 @@ static bool start_one(struct percpu *c)
 }
 
 unsigned int smp_start_aps(const struct acpi_info *acpi,
-			   const struct bootinfo *bi)
+			   const struct bootinfo *bi, uint32_t skip)
 {
 	const struct acpi_cpu *ac;
 	unsigned int it = 0, index = 1, skipped = 0;
@@ -225,8 +252,16 @@ unsigned int smp_start_aps(const struct acpi_info *acpi,
 		if (ac->apic_id == self)
 			continue;
 		cpus_possible++;
-		if (index >= SMP_MAX_CPUS || (ac->apic_id > 254 && !lapic_x2apic())) {
-			printk("cpu with APIC ID %u: skipped (limit)\n", ac->apic_id);
+		/* cpus_max counts the MADT's enabled CPUs, this one among
+		 * them unless the firmware forgot it; an APIC ID above 254
+		 * needs the x2APIC (lapic_init_bsp warned). Skipped CPUs are
+		 * hidden from the guest (acpi_hide_cpus). */
+		if (index >= cpus_max || ac->apic_id == skip ||
+		    (ac->apic_id > 254 && !lapic_x2apic())) {
+			printk("cpu with APIC ID %u: skipped (%s)\n", ac->apic_id,
+			       index >= cpus_max ? "the boot CPU is not in the MADT" :
+			       ac->apic_id == skip ? "cpu_skip=" :
+			       "APIC ID above 254 without x2APIC");
 			skipped++;
 			continue;
 		}

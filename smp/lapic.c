@@ -1,7 +1,10 @@
 /*
  * smp/lapic.c - the local APIC in xAPIC (MMIO) or x2APIC (MSR) mode.
  * APM Vol. 2, 16.3-16.5 (xAPIC) and 16.11 (x2APIC). x2APIC is used when
- * the firmware handed over in x2APIC mode or an APIC ID exceeds 254.
+ * the firmware handed over in x2APIC mode or an APIC ID exceeds 254: then
+ * on every CPU (IA32_APIC_BASE.EXTD, bit 10; ICR through MSR 0x830, the
+ * ID through MSR 0x802). The mode is kept per CPU (percpu.lapic_x2): a
+ * guest may move its CPU's APIC from xAPIC to x2APIC later.
  */
 #include "smp/smp.h"
 #include "arch/x86.h"
@@ -9,7 +12,7 @@
 #define APIC_BASE_BSP  BIT(8)
 #define APIC_BASE_EXTD BIT(10)
 #define APIC_BASE_EN   BIT(11)
-#define X2APIC_MSR(reg) (0x800 + ((reg) >> 4))
+#define X2APIC_MSR(reg) lapic_x2_msr(reg)
 #define SVR_ENABLE     BIT(8)
 
 static volatile uint32_t *xapic;
@@ -22,21 +25,21 @@ uint64_t lapic_base_pa(void)
 	return xapic_pa;
 }
 
-bool lapic_x2apic(void)
+void lapic_now_x2apic(void)
 {
-	return x2apic;
+	this_cpu()->lapic_x2 = true;
 }
 
 uint32_t lapic_read(uint32_t reg)
 {
-	if (x2apic)
+	if (lapic_x2apic())
 		return (uint32_t)rdmsr(X2APIC_MSR(reg));
 	return xapic[reg / 4];
 }
 
 void lapic_write(uint32_t reg, uint32_t v)
 {
-	if (!x2apic) {
+	if (!lapic_x2apic()) {
 		xapic[reg / 4] = v;
 		return;
 	}
@@ -48,7 +51,7 @@ void lapic_write(uint32_t reg, uint32_t v)
 
 uint32_t lapic_id(void)
 {
-	if (x2apic)
+	if (lapic_x2apic())
 		return (uint32_t)rdmsr(X2APIC_MSR(APIC_REG_ID));
 	return xapic[APIC_REG_ID / 4] >> 24;
 }
@@ -57,12 +60,12 @@ void lapic_send_ipi(uint32_t dest, uint32_t icr_lo)
 {
 	uint32_t saved_hi;
 
-	if (x2apic) {
+	if (lapic_x2apic()) {
 		/* One 64-bit write; no delivery-status bit (16.11.4.4). The
 		 * WRMSR does not serialize: order the caller's flag stores
 		 * (smp_kick) before the IPI. */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		wrmsr(X2APIC_MSR(APIC_REG_ICR_LO), (uint64_t)dest << 32 | icr_lo);
+		wrmsr(X2APIC_MSR(APIC_REG_ICR_LO), lapic_x2_icr(dest, icr_lo));
 		return;
 	}
 	/* The guest reads ICR high directly (its APIC page is mapped
@@ -81,6 +84,7 @@ static void lapic_enable(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
+	this_cpu()->lapic_x2 = x2apic;
 	if (x2apic && !(base & APIC_BASE_EXTD))
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
 	lapic_write(APIC_REG_SVR, lapic_read(APIC_REG_SVR) | SVR_ENABLE | 0xFF);
@@ -91,7 +95,7 @@ void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id)
 	uint64_t msr = rdmsr(MSR_APIC_BASE);
 	bool has_x2 = (cpuid(1, 0).ecx & BIT(21)) != 0;
 
-	x2apic = (msr & APIC_BASE_EXTD) || (max_apic_id > 254 && has_x2);
+	x2apic = lapic_want_x2apic(msr, max_apic_id, has_x2);
 	xapic_pa = base_pa ? base_pa : msr & 0xFFFFFF000ULL;
 	if (max_apic_id > 254 && !has_x2)
 		printk("warning: APIC IDs up to %u but no x2APIC: CPUs above 254 stay off\n",
@@ -103,6 +107,7 @@ void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id)
 			panic("cannot map the local APIC at 0x%llx",
 			      (unsigned long long)base_pa);
 	}
+	this_cpu()->lapic_x2 = x2apic;
 	firmware_svr = lapic_read(APIC_REG_SVR);
 	lapic_enable();
 	printk("lapic: %s mode, boot CPU APIC ID %u, version 0x%x\n",

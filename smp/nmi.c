@@ -100,7 +100,7 @@ int smp_nmi_source_add(struct nmi_source *s)
 	if (nmi_sources_add(s))
 		return -1;
 	/* Each CPU works out its polling period again at its next exit. */
-	for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
+	for (unsigned i = 0; i < cpus_max; i++)
 		if (cpus[i])
 			WRITE_ONCE(cpus[i]->poll_due_tsc, 0);
 	return 0;
@@ -137,7 +137,7 @@ unsigned int smp_call_all(smp_fn fn, void *arg, unsigned int timeout_ms)
 	unsigned int done = 1;
 	uint64_t end;
 
-	for (unsigned int i = 0; i < SMP_MAX_CPUS; i++) {
+	for (unsigned int i = 0; i < cpus_max; i++) {
 		struct percpu *c = cpus[i];
 
 		if (!c || c == self || c->state != CPU_ONLINE)
@@ -149,7 +149,7 @@ unsigned int smp_call_all(smp_fn fn, void *arg, unsigned int timeout_ms)
 	}
 	fn(arg);
 	end = now_ns() + (uint64_t)timeout_ms * 1000000;
-	for (unsigned int i = 0; i < SMP_MAX_CPUS; i++) {
+	for (unsigned int i = 0; i < cpus_max; i++) {
 		struct percpu *c = cpus[i];
 		smp_fn posted = fn;
 

@@ -15,7 +15,8 @@
 #define GDT_CODE32 0x00CF9A000000FFFFULL
 #define TSS_TYPE_AVAIL 0x9ULL
 
-struct percpu *cpus[SMP_MAX_CPUS];
+struct percpu **cpus;
+unsigned int cpus_max;
 
 static uint64_t stack_alloc(unsigned order)
 {

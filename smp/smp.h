@@ -15,7 +15,6 @@
 
 #include "kernel/kernel.h"
 
-#define SMP_MAX_CPUS 64
 #define CPU_STACK_ORDER 2          /* 16 KiB hypervisor stack per CPU */
 #define CPU_IST_ORDER   1          /* 8 KiB per IST stack */
 #define IST_NMI 1
@@ -79,6 +78,7 @@ struct percpu {
 
 	struct vcpu *vcpu;          /* svm/: this CPU's vCPU, or NULL */
 	bool stack_is_frame;        /* stack_top ends a STACK frame block */
+	bool lapic_x2;              /* its local APIC is in x2APIC mode */
 
 	uint64_t gdt[7] __aligned(16); /* null, code64, data, code32, TSS(2), pad */
 	struct tss64 tss __aligned(16);
@@ -93,21 +93,42 @@ static inline struct percpu *this_cpu(void)
 	return p;
 }
 
-/* All CPUs by index (NULL when absent) and how many are online. */
-extern struct percpu *cpus[SMP_MAX_CPUS];
+/* All CPUs by index (NULL when absent), cpus_max slots: one per enabled
+ * CPU of the MADT (at least 1), allocated at boot (smp_init_bsp); no
+ * fixed limit. How many are online, and how many the MADT offered. */
+extern struct percpu **cpus;
+extern unsigned int cpus_max;
 extern unsigned int cpus_online;
 extern unsigned int cpus_possible;
+
+/*
+ * What the pool must hold per CPU (docs/memory.md, "Per CPU"): its
+ * stacks (16 KiB + 3 x 8 KiB IST), its vCPU's VMCB, host save area and
+ * host-state page (3 x 4 KiB), its heap caches (about 7 KiB) and its
+ * percpu and vcpu objects, with room to spare. `make bench` (bench/
+ * scale.mk) measures the real figure and fails above this bound. Plus
+ * SMP_POOL_REST for everything that does not grow with the CPU count
+ * (nested page tables, MSRPM/IOPM, the NIC's buffers, lwIP, the guest's
+ * boot information).
+ */
+#define SMP_POOL_PER_CPU (80 * KiB)
+#define SMP_POOL_REST    (8 * MiB)
 
 /* ---- bring-up (init/main.c calls these in order) ------------------------ */
 struct acpi_info;
 /* smp_init_bsp: percpu, GDT, TSS with IST stacks, GS base, NMI handler
- * for the boot CPU; local APIC (xAPIC or x2APIC, reported). */
+ * for the boot CPU; local APIC (xAPIC or x2APIC, reported); cpus[] and
+ * the heap's per-CPU caches sized for the MADT's enabled CPUs. A pool
+ * (hv_mem=) too small for them stops the boot with the size needed:
+ * "hv_mem=NNNM needed for N CPUs" (CPUs are never left out for lack of
+ * memory: a guest would wait for them). */
 void smp_init_bsp(const struct acpi_info *acpi);
 /* smp_start_aps: start every enabled CPU of the MADT with INIT-SIPI-SIPI
  * through a trampoline below 1 MiB; a CPU that does not answer in time is
- * reported and skipped. Returns the number of CPUs online. */
+ * reported and skipped, as is the one with APIC ID @skip (cpu_skip=, for
+ * tests; UINT32_MAX: none). Returns the number of CPUs online. */
 unsigned int smp_start_aps(const struct acpi_info *acpi,
-			   const struct bootinfo *bi);
+			   const struct bootinfo *bi, uint32_t skip);
 /* The trampoline page (for the guest's memory map: given back), or 0. */
 uint64_t smp_trampoline_pa(void);
 
@@ -284,10 +305,36 @@ void smp_park_until(volatile uint32_t *flag);
 #define ICR_ALL       (2U << 18)
 #define ICR_ALL_BUT_SELF (3U << 18)
 
+/* smp/lapicmode.c (pure, host-tested): whether the hypervisor runs the
+ * APICs in x2APIC mode. */
+bool lapic_want_x2apic(uint64_t apic_base, uint32_t max_apic_id, bool has_x2apic);
+/* The MSR of the register at offset @reg of the xAPIC page (Intel SDM
+ * Vol. 3, 10.12.1.2, table 10-6): 0x800 + reg / 16; ID 0x802, ICR 0x830.
+ * Inline: lapic_write stays a leaf on the guest's hot APIC writes. */
+static inline uint32_t lapic_x2_msr(uint32_t reg)
+{
+	return 0x800 + (reg >> 4);
+}
+/* The x2APIC ICR is one 64-bit MSR: destination in bits 63:32, the
+ * xAPIC's low half below (10.12.9). */
+static inline uint64_t lapic_x2_icr(uint32_t dest, uint32_t icr_lo)
+{
+	return (uint64_t)dest << 32 | icr_lo;
+}
+
 void lapic_init_bsp(uint64_t base_pa, uint32_t max_apic_id);
 void lapic_init_ap(void);
 void lapic_restore_firmware_state(void);
-bool lapic_x2apic(void);
+/* Whether this CPU's local APIC is in x2APIC mode: the boot's choice
+ * (all CPUs alike), or the guest's since (lapic_now_x2apic). Inline: the
+ * guest's trapped APIC writes ask it (bench-svm counts them). */
+static inline bool lapic_x2apic(void)
+{
+	return this_cpu()->lapic_x2;
+}
+/* The guest moved this CPU's APIC from xAPIC to x2APIC mode (svm/msr.c,
+ * after its APIC_BASE write): from now on MSRs reach it here. */
+void lapic_now_x2apic(void);
 /* The local APIC page's physical address (the MADT's, else APIC_BASE's),
  * also in x2APIC mode, where the page is not decoded. */
 uint64_t lapic_base_pa(void);

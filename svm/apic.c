@@ -16,6 +16,14 @@
  * reserved delivery (svm/events.c, lvt_refused). Destinations follow
  * APM Vol. 2, 16.6: physical (0xFF broadcast), logical flat or cluster,
  * and the shorthands. A target without a vCPU is dropped.
+ *
+ * The guest's x2APIC (when the CPU has one; docs/interrupts.md, "x2APIC"):
+ * its ICR (MSR 0x830) is emulated the same way (apic_x2_icr_write, from
+ * svm/msr.c), with 32-bit destinations (Intel SDM Vol. 3, 10.12.9-10).
+ * Once a CPU's APIC is in x2APIC mode its xAPIC page is not decoded any
+ * more: reads give 0 and writes are dropped, except those to the plain
+ * registers (EOI, TPR, timer, ...), which exist in both modes and keep
+ * the hot path free of the check.
  */
 #include "svm/internal.h"
 #include "decode/decode.h"
@@ -58,13 +66,49 @@ static __attribute__((noinline)) void icr_write(struct vcpu *v, uint32_t lo)
 	case ICR_EMULATE:
 		break;
 	}
-	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+	for (unsigned i = 0; i < cpus_max; i++) {
 		struct vcpu *t = cpus[i] ? cpus[i]->vcpu : NULL;
 
 		if (t && icr_targets(lo, v->icr_high, t == v, t->cpu->apic_id,
 				     t->ldr, t->dfr))
 			vcpu_post_ipi(v, t, ICR_MODE(lo), (uint8_t)lo);
 	}
+}
+
+void apic_x2_icr_write(struct vcpu *v, uint64_t icr)
+{
+	uint32_t lo = (uint32_t)icr, dest = (uint32_t)(icr >> 32);
+
+	switch (icr_classify(lo)) {
+	case ICR_FORWARD:
+		lapic_send_ipi(dest, lo);
+		return;
+	case ICR_IGNORE:
+		return;
+	case ICR_REFUSE:
+		if (v->apic_refused++ < 4)
+			printk("vcpu %u: guest x2APIC IPI %#llx (SMI or reserved "
+			       "delivery mode) dropped\n", v->index,
+			       (unsigned long long)icr);
+		return;
+	case ICR_EMULATE:
+		break;
+	}
+	for (unsigned i = 0; i < cpus_max; i++) {
+		struct vcpu *t = cpus[i] ? cpus[i]->vcpu : NULL;
+
+		if (t && icr_targets_x2(lo, dest, t == v, t->cpu->apic_id))
+			vcpu_post_ipi(v, t, ICR_MODE(lo), (uint8_t)lo);
+	}
+}
+
+/* The mode apic_policy_init built the page's masks for; a CPU whose APIC
+ * the guest moved to x2APIC since no longer decodes the page. */
+static bool policy_x2apic;
+
+static bool page_decoded(void)
+{
+	return lapic_x2apic() == policy_x2apic;
 }
 
 /* Reads of the page's registers (the decoder's read of a read-modify-
@@ -79,7 +123,7 @@ static int apic_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 	uint32_t r;
 
 	*val = 0;
-	if (off + size > 4)
+	if (off + size > 4 || !page_decoded())
 		return 0;
 	if (reg == APIC_REG_ICR_HI)
 		r = v->icr_high;
@@ -118,6 +162,7 @@ static bool apic_plain(uint32_t reg)
 
 void apic_policy_init(void)
 {
+	policy_x2apic = lapic_x2apic();
 	for (uint32_t reg = 0; reg < 0x1000; reg += 0x10)
 		if (apic_reg_flags(reg, lapic_x2apic()) & APIC_REG_W)
 			apic_forward_mask[(reg >> 4) / 64] |= 1ULL << ((reg >> 4) % 64);
@@ -140,6 +185,10 @@ static __attribute__((noinline)) void apic_write_checked(struct vcpu *v,
 							  uint32_t reg,
 							  uint32_t val)
 {
+	/* The plain registers exist in both modes, so only here can a page
+	 * write meet a register the x2APIC lacks (LDR, DFR): dropped. */
+	if (!page_decoded())
+		return;
 	switch (reg) {
 	case APIC_REG_ICR_HI:
 		/* Shadowed, and written through (xAPIC) so that the guest's

@@ -106,4 +106,34 @@ bool lvt_refused(uint32_t reg, uint32_t val);
 bool icr_targets(uint32_t lo, uint32_t hi, bool self, uint32_t apic_id,
 		 uint32_t ldr, uint32_t dfr);
 
+/* ---- the guest's x2APIC (svm/x2apic.c; Intel SDM Vol. 3, 10.12) ------- */
+/* x2apic_icr_valid: no reserved ICR bit set (else the WRMSR #GPs). */
+bool x2apic_icr_valid(uint64_t icr);
+/* icr_targets_x2: whether the vCPU with @x2apic_id is a target of the
+ * x2APIC ICR low half @lo with destination @dest, written by @self. */
+bool icr_targets_x2(uint32_t lo, uint32_t dest, bool self, uint32_t x2apic_id);
+/* x2apic_write_passes: whether a guest WRMSR to @msr runs without an exit
+ * (svm/msrtable.c opens exactly these). */
+bool x2apic_write_passes(uint32_t msr);
+/* x2apic_write_class: what an intercepted guest WRMSR of @val to x2APIC
+ * MSR @msr (0x800-0x8FF) becomes. */
+enum x2_write {
+	X2_ICR,           /* the ICR: emulated like the xAPIC's (svm/apic.c) */
+	X2_FORWARD,       /* written to the hardware as it is */
+	X2_DROP,          /* an LVT with SMI, INIT or reserved delivery */
+	X2_GP,            /* read-only, absent, or reserved bits: #GP */
+};
+enum x2_write x2apic_write_class(uint32_t msr, uint64_t val);
+/* apic_base_write_check: a guest write of @val to APIC_BASE (MSR 0x1B)
+ * whose current value is @cur; @valid: the bits that may be 1 (BSP, EXTD,
+ * EN, the base up to MAXPHYADDR). */
+enum apic_base_action {
+	APIC_BASE_SAME,       /* nothing changes */
+	APIC_BASE_TO_X2APIC,  /* xAPIC to x2APIC: performed */
+	APIC_BASE_DROP,       /* relocation, disable, BSP: dropped, logged */
+	APIC_BASE_GP,         /* the CPU would refuse it: #GP */
+};
+enum apic_base_action apic_base_write_check(uint64_t cur, uint64_t val,
+					    bool has_x2apic, uint64_t valid);
+
 #endif

@@ -8,13 +8,13 @@
 #include "kernel/private.h"
 #include "lib/lib.h"
 
-#define CPUID1_ECX_X2APIC      BIT(21)
 #define CPUID1_ECX_HYPERVISOR  BIT(31)
 #define CPUID81_ECX_SVM        BIT(2)
 
 /* CPUID policy: the guest sees the real CPU minus SVM (Fn8000_0001
- * ECX[2], Fn8000_000A zeroed) and minus x2APIC (we emulate only the
- * xAPIC's ICR; docs/interrupts.md), plus the hypervisor-present bit and
+ * ECX[2], Fn8000_000A zeroed), x2APIC as the CPU has it (its ICR is
+ * emulated like the xAPIC's: svm/apic.c, docs/interrupts.md), plus the
+ * hypervisor-present bit and
  * our leaves 0x40000000.. (QEMU's "TCGTCGTCGTCG" must not show). */
 enum exit_action handle_cpuid(struct vcpu *v)
 {
@@ -36,7 +36,6 @@ enum exit_action handle_cpuid(struct vcpu *v)
 		r = cpuid(leaf, sub);
 		if (leaf == 1) {
 			r.ecx |= CPUID1_ECX_HYPERVISOR;
-			r.ecx &= ~CPUID1_ECX_X2APIC;
 		} else if (leaf == 0x80000001) {
 			r.ecx &= ~CPUID81_ECX_SVM;
 		} else if (leaf == 0x8000000A) {

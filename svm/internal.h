@@ -359,6 +359,10 @@ enum exit_action handle_npf(struct vcpu *v);
 enum exit_action apic_write_fault(struct vcpu *v, uint64_t gpa);
 bool apic_fast_write(struct vcpu *v);
 void apic_policy_init(void);
+/* The guest's x2APIC ICR (MSR 0x830), validated (x2apic_write_class):
+ * INIT, SIPI and NMI emulated for their targets, fixed and lowest
+ * priority sent by the real APIC, SMI and reserved modes dropped. */
+void apic_x2_icr_write(struct vcpu *v, uint64_t icr);
 
 /* Nested page fault error code (EXITINFO1, APM Vol. 2, 15.25.6). */
 #define NPF_ERR_P      BIT(0)

@@ -7,7 +7,12 @@
  *                   LME changed with paging on) raise #GP in the guest
  *   VM_CR           reads "SVM disabled and locked"; writes #GP
  *   VM_HSAVE_PA     a per-vCPU shadow; never the real register
- *   APIC_BASE       writes that change anything dropped
+ *   APIC_BASE       xAPIC to x2APIC performed (when the CPU has one);
+ *                   other changes (relocation, disable) dropped; what
+ *                   the CPU would refuse raises #GP (apic_base_write_check)
+ *   x2APIC writes   0x800-0x8FF that exit: the ICR emulated (svm/apic.c),
+ *                   LVTs checked, read-only and absent ones #GP
+ *                   (x2apic_write_class); #GP outside x2APIC mode
  *   MTRRs           writes that would make any of the hole non-WB dropped;
  *                   writes the CPU would refuse raise #GP in the guest
  *   TSC             writes become the vCPU's TSC offset
@@ -36,9 +41,19 @@
 #define DEBUGCTL_VALID   (BIT(0) | BIT(1) | GENMASK(5, 2)) /* LBR, BTF, PB0-3 */
 #define SPEC_CTRL_VALID  (BIT(0) | BIT(1) | BIT(2))   /* IBRS, STIBP, SSBD */
 
+static bool has_x2apic(void)
+{
+	return (cpuid(1, 0).ecx & BIT(21)) != 0;
+}
+
+/* A CPU without an x2APIC raises #GP for 0x800-0x8FF; QEMU TCG answers
+ * them instead (measured: RDMSR 0x802 returns without #GP on qemu64).
+ * There every access exits and gets the #GP here. */
 void msrpm_setup(uint8_t *pm)
 {
 	msrpm_build(pm);
+	if (!has_x2apic())
+		msrpm_intercept(pm, 0x800, 0x8FF);
 }
 
 /* The EFER bits this CPU has (APM Vol. 2, 3.1.7; CPUID Fn8000_0001 EDX
@@ -148,10 +163,24 @@ static enum exit_action gp(struct vcpu *v)
 	return EXIT_INJECT;
 }
 
+/* An x2APIC read that exited: no x2APIC, or not in x2APIC mode on this
+ * CPU (#GP, as the CPU would), else the hardware's register when it has
+ * one (a RDMSR of an absent one would #GP in the hypervisor). */
+static enum exit_action x2apic_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	if (!lapic_x2apic() ||
+	    !(apic_reg_flags((msr - 0x800) << 4, true) & APIC_REG_R))
+		return gp(v);
+	*val = rdmsr(msr);
+	return EXIT_RESUME;
+}
+
 static enum exit_action msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	const struct msr_rule *r = msr_rule_find(msr);
 
+	if (msr >= 0x800 && msr <= 0x8FF)
+		return x2apic_read(v, msr, val);
 	switch (r ? r->read : MSR_GP) {
 	case MSR_PASS:
 		*val = rdmsr(msr);       /* an exit for a pass-through read:
@@ -203,6 +232,60 @@ static enum exit_action efer_write(struct vcpu *v, uint64_t val)
 	return EXIT_RESUME;
 }
 
+static enum exit_action apic_base_write(struct vcpu *v, uint64_t val)
+{
+	uint64_t cur = rdmsr(MSR_APIC_BASE), n;
+	unsigned bits = cpuid(0x80000008, 0).eax & 0xFF;
+	/* BSP (8), EXTD (10), EN (11), the base up to MAXPHYADDR. */
+	uint64_t valid = GENMASK(bits - 1, 12) | BIT(8) | BIT(10) | BIT(11);
+
+	switch (apic_base_write_check(cur, val, has_x2apic(), valid)) {
+	case APIC_BASE_SAME:
+		return EXIT_RESUME;
+	case APIC_BASE_TO_X2APIC:
+		wrmsr(MSR_APIC_BASE, val);
+		lapic_now_x2apic();     /* the hypervisor follows, on this CPU */
+		printk("vcpu %u: the guest switched its local APIC to x2APIC "
+		       "mode\n", v->index);
+		return EXIT_RESUME;
+	case APIC_BASE_DROP:
+		if ((n = log_ratelimit(&msr_dropped)))
+			printk("vcpu %u: APIC_BASE write %llx dropped (relocation, "
+			       "disable and BSP changes are not offered; %llu so "
+			       "far)\n", v->index, (unsigned long long)val,
+			       (unsigned long long)n);
+		return EXIT_RESUME;
+	case APIC_BASE_GP:
+		break;
+	}
+	return gp(v);
+}
+
+/* Intercepted WRMSR to 0x800-0x8FF. The MSRs exist only while this CPU's
+ * APIC is in x2APIC mode (Intel SDM Vol. 3, 10.12.1.2). */
+static enum exit_action x2apic_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	if (!lapic_x2apic())
+		return gp(v);
+	switch (x2apic_write_class(msr, val)) {
+	case X2_ICR:
+		apic_x2_icr_write(v, val);
+		return EXIT_RESUME;
+	case X2_FORWARD:
+		wrmsr(msr, val);
+		return EXIT_RESUME;
+	case X2_DROP:
+		if (v->apic_refused++ < 4)
+			printk("vcpu %u: guest x2APIC LVT %#x write %#llx (SMI, "
+			       "INIT or reserved delivery) dropped\n", v->index,
+			       msr, (unsigned long long)val);
+		return EXIT_RESUME;
+	case X2_GP:
+		break;
+	}
+	return gp(v);
+}
+
 static enum exit_action mtrr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	uint64_t n;
@@ -250,13 +333,7 @@ static enum exit_action msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		v->vmcb->ctl.tsc_offset = val - rdtsc();
 		return EXIT_RESUME;
 	case MSR_APIC_BASE:
-		if (val != rdmsr(MSR_APIC_BASE) &&
-		    (n = log_ratelimit(&msr_dropped)))
-			printk("vcpu %u: APIC_BASE write %llx dropped (relocation, "
-			       "disable and x2APIC are not offered; %llu so far)\n",
-			       v->index, (unsigned long long)val,
-			       (unsigned long long)n);
-		return EXIT_RESUME;
+		return apic_base_write(v, val);
 	case MSR_DEBUGCTL:
 		if (val & ~(uint64_t)DEBUGCTL_VALID)
 			return gp(v);
@@ -274,6 +351,8 @@ static enum exit_action msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	}
 	if ((msr >= MSR_MTRR_BASE0 && msr <= MSR_MTRR_LAST) || msr == MSR_MTRR_DEF)
 		return mtrr_write(v, msr, val);
+	if (msr >= 0x800 && msr <= 0x8FF)
+		return x2apic_write(v, msr, val);
 	return gp(v);
 }
 

@@ -81,8 +81,22 @@ const struct msr_rule msr_rules[] = {
 	{ 0xC0010061, 0xC0010061, P, D, "P-state current limit" },
 	{ 0xC0010062, 0xC0010063, P, P, "P-state control/status: the guest's CPU's speed" },
 	{ 0xC0000103, 0xC0000103, P, P, "TSC_AUX: the hypervisor never reads it (no RDTSCP/RDPID)" },
-	/* The x2APIC is not offered (CPUID hides it). */
-	{ 0x00000800, 0x000008FF, G, G, "x2APIC: not offered" },
+	/* The x2APIC, offered when the CPU has one (Intel SDM Vol. 3,
+	 * 10.12; docs/interrupts.md, "x2APIC"): reads are the hardware's
+	 * (#GP outside x2APIC mode, as on bare metal); writes that cannot
+	 * reach another core, SMM or an INIT pass (x2apic_write_passes);
+	 * the rest exit: the ICR emulated like the xAPIC's, LVTs checked. */
+	{ 0x00000800, 0x00000807, P, E, "x2APIC ID, version: read-only (#GP)" },
+	{ 0x00000808, 0x00000808, P, P, "x2APIC TPR" },
+	{ 0x00000809, 0x0000080A, P, E, "x2APIC PPR: read-only (#GP)" },
+	{ 0x0000080B, 0x0000080B, P, P, "x2APIC EOI" },
+	{ 0x0000080C, 0x00000827, P, E, "x2APIC LDR, SVR, ISR/TMR/IRR: SVR forwarded, the rest read-only" },
+	{ 0x00000828, 0x00000828, P, P, "x2APIC ESR" },
+	{ 0x00000829, 0x00000837, P, E, "x2APIC ICR emulated (INIT, SIPI, NMI), LVTs checked" },
+	{ 0x00000838, 0x00000838, P, P, "x2APIC timer initial count" },
+	{ 0x00000839, 0x0000083D, P, E, "x2APIC timer current count: read-only (#GP)" },
+	{ 0x0000083E, 0x0000083F, P, P, "x2APIC timer divide, SELF IPI (a fixed vector to itself)" },
+	{ 0x00000840, 0x000008FF, P, E, "x2APIC: reserved (#GP)" },
 };
 const size_t msr_nrules = ARRAY_SIZE(msr_rules);
 
@@ -119,6 +133,18 @@ const struct msr_rule *msr_rule_find(uint32_t msr)
 		if (msr >= msr_rules[i].first && msr <= msr_rules[i].last)
 			return &msr_rules[i];
 	return NULL;
+}
+
+void msrpm_intercept(uint8_t *pm, uint32_t first, uint32_t last)
+{
+	for (uint64_t msr = first; msr <= last; msr++) {
+		long bit = msrpm_bit((uint32_t)msr);
+
+		if (bit < 0)
+			continue;           /* outside the map: exits anyway */
+		pm[bit / 8] |= (uint8_t)(1U << (bit % 8));
+		pm[(bit + 1) / 8] |= (uint8_t)(1U << ((bit + 1) % 8));
+	}
 }
 
 void msrpm_build(uint8_t *pm)

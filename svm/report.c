@@ -13,13 +13,13 @@ static const char *const vcpu_states[] = { "wait-for-SIPI", "running",
 
 static struct vcpu *vcpu_of(unsigned cpu)
 {
-	return cpu < SMP_MAX_CPUS && cpus[cpu] ? cpus[cpu]->vcpu : NULL;
+	return cpu < cpus_max && cpus[cpu] ? cpus[cpu]->vcpu : NULL;
 }
 
 /* One line per vCPU: where it is and what it cost. */
 void svm_report_vcpus(print_fn pr)
 {
-	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+	for (unsigned i = 0; i < cpus_max; i++) {
 		const struct vcpu *v = vcpu_of(i);
 
 		if (!v)
@@ -76,7 +76,7 @@ int svm_report_exits(print_fn pr, int cpu)
 		uint64_t n = 0, code = svm_slot_code(s);
 		const char *name = exit_name(code);
 
-		for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+		for (unsigned i = 0; i < cpus_max; i++) {
 			const struct vcpu *v = vcpu_of(i);
 
 			if (v && (cpu < 0 || (unsigned)cpu == i))

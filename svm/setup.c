@@ -13,7 +13,38 @@
 
 struct svm_global svm;
 static unsigned int vcpus_ready;
-static struct spinlock ready_lock = SPINLOCK_INIT;
+/* Every online CPU's vCPU, made on the boot CPU (svm_init) and taken by
+ * svm_init_cpu: the CPUs then set themselves up without a lock. With
+ * hundreds of CPUs allocating at once, the heap and frame locks made a
+ * convoy that outlasted smp_call_all's timeout under QEMU TCG. */
+static struct vcpu **prepared;
+
+static void prepare_vcpus(void)
+{
+	prepared = kcalloc(cpus_max, sizeof(*prepared));
+	for (unsigned int i = 0; i < cpus_max; i++) {
+		struct vcpu *v;
+
+		if (!cpus[i] || !prepared)
+			continue;
+		v = vcpu_create(cpus[i]);
+		if (!v) {
+			printk("svm: cpu %u: out of memory for its vCPU\n", i);
+			continue;
+		}
+		/* The CPU holds these by physical address from now on
+		 * (VMRUN reads the VMCB, #VMEXIT writes the host save area,
+		 * VMLOAD the host state): pinned, so freeing one early
+		 * panics instead of handing memory the CPU still writes
+		 * back to the pool. */
+		frame_pin(v->vmcb_pa, 0, FRAME_TAG_VMCB);
+		frame_pin(v->hsave_pa, 0, FRAME_TAG_HSAVE);
+		frame_pin(v->host_state_pa, 0, FRAME_TAG_HOST_STATE);
+		prepared[i] = v;
+	}
+	if (!prepared)
+		printk("svm: out of memory for the vCPU table\n");
+}
 
 /* NPT tables come from the frame domain with their own tag. */
 static int npt_alloc(void *ctx, uint64_t *pa, void **va)
@@ -152,6 +183,13 @@ static void report_features(void)
 	       line, svm.page1gb ? "used" : "absent");
 }
 
+/* #SX: with VM_CR.R_INIT an INIT arrives as this exception (15.29). */
+static void sx_handler(struct trap_frame *f)
+{
+	printk("svm: INIT redirected to #SX on cpu %u and dropped\n",
+	       this_cpu()->index);
+}
+
 int svm_init(const struct svm_config *cfg)
 {
 	struct paddr pm;
@@ -233,14 +271,9 @@ int svm_init(const struct svm_config *cfg)
 	msrpm_setup(phys_to_virt(svm.msrpm_pa));
 	apic_policy_init();
 	iopm_setup(phys_to_virt(svm.iopm_pa));
+	trap_set_hook(30, sx_handler);
+	prepare_vcpus();
 	return 0;
-}
-
-/* #SX: with VM_CR.R_INIT an INIT arrives as this exception (15.29). */
-static void sx_handler(struct trap_frame *f)
-{
-	printk("svm: INIT redirected to #SX on cpu %u and dropped\n",
-	       this_cpu()->index);
 }
 
 void svm_init_cpu(void *unused)
@@ -253,30 +286,18 @@ void svm_init_cpu(void *unused)
 		printk("svm: cpu %u has no usable SVM: its vCPU is absent\n", c->index);
 		return;
 	}
-	v = vcpu_create(c);
-	if (!v) {
-		printk("svm: cpu %u: out of memory for its vCPU\n", c->index);
-		return;
-	}
-	/* The CPU holds these by physical address from now on (VMRUN reads
-	 * the VMCB, #VMEXIT writes the host save area, VMLOAD the host
-	 * state): pinned, so freeing one early panics instead of handing
-	 * memory the CPU still writes back to the pool. */
-	frame_pin(v->vmcb_pa, 0, FRAME_TAG_VMCB);
-	frame_pin(v->hsave_pa, 0, FRAME_TAG_HSAVE);
-	frame_pin(v->host_state_pa, 0, FRAME_TAG_HOST_STATE);
+	v = prepared && c->index < cpus_max ? prepared[c->index] : NULL;
+	if (!v)
+		return;                 /* prepare_vcpus said why */
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, v->hsave_pa.pa);
 	if (svm.has_vm_cr && !(rdmsr(MSR_VM_CR) & VM_CR_LOCK))
 		wrmsr(MSR_VM_CR, rdmsr(MSR_VM_CR) | VM_CR_R_INIT);
-	trap_set_hook(30, sx_handler);
 	smp_vcpu_work = svm_vcpu_work;
 	/* The host's FS/GS/TR/syscall state, restored after every exit. */
 	__asm__ __volatile__("vmsave %0" ::"a"(v->host_state_pa.pa) : "memory");
 	c->vcpu = v;
-	spin_lock(&ready_lock);
-	vcpus_ready++;
-	spin_unlock(&ready_lock);
+	__atomic_fetch_add(&vcpus_ready, 1, __ATOMIC_SEQ_CST);
 }
 
 unsigned int svm_vcpus_ready(void)
@@ -296,6 +317,17 @@ _Noreturn void svm_run_boot_vcpu(uint32_t entry, uint32_t mbi, uint64_t gdt_gpa,
 		vcpu_set_linux32_state(v, mbi);
 	if (kind == SVM_BOOT_LINUX64)
 		vcpu_set_long_mode(v, pt);
+	/* Set-up time: from the hypervisor's first instruction to here,
+	 * just before the guest's first (bench/scale.mk reads this line). */
+	{
+		uint64_t cycles = rdtsc() - boot_tsc0, khz = tsc_khz();
+
+		printk("setup: %llu TSC cycles, %llu us from the first "
+		       "instruction to the guest's, %u CPUs\n",
+		       (unsigned long long)cycles,
+		       (unsigned long long)(khz ? cycles * 1000 / khz : 0),
+		       cpus_online);
+	}
 	printk("svm: vcpu 0 enters the guest at %x (info at %x)\n", entry, mbi);
 	v->sipi_accepted = true; /* started by the boot loader, not a SIPI */
 	vcpu_run(v);

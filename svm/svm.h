@@ -239,6 +239,9 @@ const struct msr_rule *msr_rule_find(uint32_t msr);
  * map does not cover it (always intercepted). */
 long msrpm_bit(uint32_t msr);
 void msrpm_build(uint8_t *pm);
+/* Intercept reads and writes of [first, last] in the map (svm/msr.c: the
+ * x2APIC range on a CPU without one). */
+void msrpm_intercept(uint8_t *pm, uint32_t first, uint32_t last);
 
 /* ==== local APIC registers the guest reaches (svm/apicregs.c) =========
  * apic_reg_flags: for the register at offset off of the APIC page (a

@@ -255,7 +255,7 @@ unsigned svm_pause_all(unsigned timeout_ms, unsigned *total)
 	unsigned n = 0, all = 0;
 
 	WRITE_ONCE(pause_all, 1);
-	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+	for (unsigned i = 0; i < cpus_max; i++) {
 		struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
 
 		if (v && v->cpu != this_cpu())
@@ -263,7 +263,7 @@ unsigned svm_pause_all(unsigned timeout_ms, unsigned *total)
 	}
 	for (unsigned ms = 0; ; ms++) {
 		n = all = 0;
-		for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+		for (unsigned i = 0; i < cpus_max; i++) {
 			const struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
 
 			all += v != NULL;
@@ -280,7 +280,7 @@ unsigned svm_pause_all(unsigned timeout_ms, unsigned *total)
 void svm_resume_all(void)
 {
 	WRITE_ONCE(pause_all, 0);
-	for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+	for (unsigned i = 0; i < cpus_max; i++) {
 		struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
 
 		if (v && v->cpu != this_cpu())

@@ -7,8 +7,10 @@
  * ./build/unit/test_acpi writes the seeds of tests/fuzz/corpus/acpi/).
  * The map callback returns a heap copy of exactly the range asked for, so
  * ASan reports any read past what the parser mapped. After parsing, the
- * queries, acpi_copy_tables() and acpi_hide_table() (which edits the
- * image in place) run on the result too.
+ * queries, acpi_copy_tables(), acpi_hide_table() and acpi_hide_cpus()
+ * (both edit the image in place) run on the result too. The CPU list is
+ * sized from the MADT (types 0 and 9): the allocator checks it is asked
+ * once, for no more entries than the input can hold.
  *
  * Checksums would stop almost every mutation at the door, so inputs of odd
  * length are first "repaired": every checksum of the RSDP and of anything
@@ -114,6 +116,27 @@ static void *fuzz_alloc(size_t size)
 	return img.copies[img.ncopies++] = malloc(size);
 }
 
+/* The CPU list: asked for at most once per parse (one MADT decoded),
+ * never for more entries than the input could hold (a type 0 entry is 8
+ * bytes), freed after each input. */
+static void *cpu_list;
+static size_t cpu_list_max;
+
+static void *fuzz_cpu_alloc(size_t size)
+{
+	if (cpu_list || size == 0 || size / sizeof(struct acpi_cpu) > cpu_list_max)
+		abort();
+	return cpu_list = malloc(size);
+}
+
+/* The MADT edit keeps odd APIC IDs (types 0 and 9: x2APIC IDs past 255
+ * included). */
+static bool keep_odd(uint32_t apic_id, void *kctx)
+{
+	(void)kctx;
+	return apic_id & 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -138,11 +161,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(rsdp, mem, rsdp_len);
 	img.data = mem;
 	img.size = size;
-	if (acpi_parse(rsdp, rsdp_len, fuzz_map, &img, &info) == 0) {
+	cpu_list_max = size / 8;
+	if (acpi_parse(rsdp, rsdp_len, fuzz_map, &img, fuzz_cpu_alloc,
+		       &info) == 0) {
+		unsigned int disabled = 0;
+
 		while ((c = acpi_cpu_next(&info, &it)) != NULL)
 			n++;
-		if (n != acpi_cpu_count(&info) || n > ACPI_MAX_CPUS ||
-		    info.cpu_count > ACPI_MAX_CPUS ||
+		for (unsigned int i = 0; i < info.cpu_count; i++)
+			disabled += !info.cpus[i].enabled;
+		if (n != acpi_cpu_count(&info) || info.cpu_count > info.cpu_cap ||
+		    (info.cpu_count && info.cpus != cpu_list) ||
+		    (info.madt_present && (n != info.cpus_enabled ||
+					   disabled != info.cpus_disabled)) ||
 		    info.table_count > ACPI_MAX_TABLES)
 			abort();
 		(void)acpi_max_apic_id(&info);
@@ -152,7 +183,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Last: it edits the image the maps above copied from. */
 		img_rw = mem;
 		(void)acpi_hide_table(rsdp, rsdp_len, "IVRS", fuzz_map_rw, &img);
+		(void)acpi_hide_cpus(rsdp, rsdp_len, keep_odd, NULL,
+				     fuzz_map_rw, &img);
 	}
+	free(cpu_list);
+	cpu_list = NULL;
 	while (img.nmaps)
 		free(img.maps[--img.nmaps]);
 	while (img.ncopies)

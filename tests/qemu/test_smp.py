@@ -102,3 +102,19 @@ def test_panic_on_one_cpu_stops_all(boot):
     strays = [l for l in tail if not PANIC_TAIL.match(l)]
     assert not strays, "output after the panic (log %s): %r" % (m.logpath, strays)
     assert tail[-1] == "hv: system halted", "last line %r" % tail[-1]
+
+
+def test_skipped_cpu_hidden_from_guest(boot):
+    """Issue 16: a CPU the hypervisor leaves out (cpu_skip=2 stands for one
+    that did not answer) is disabled in the guest's MADT: the guest sees 3
+    CPUs, starts and checks them, and never waits for the fourth."""
+    m = boot(cmdline="cpu_skip=2", guest_args="smp exit", smp=4, mem="1G")
+    m.expect(r"hv: cpu with APIC ID 2: skipped \(cpu_skip=\)", timeout=90)
+    m.expect(r"hv: cpus: 3 online \(some skipped", timeout=60)
+    m.expect(r"hv: acpi: 1 CPU entries without a vCPU disabled in the "
+             r"guest's MADT", timeout=60)
+    m.expect(r"guest: 3 cpus in the MADT", timeout=60)
+    m.expect(r"guest: all 3 cpus ok", timeout=120)
+    m.expect_exit(hvtest.EXIT_OK, timeout=30)
+    out = serial_text(m)
+    assert "APIC ID 2) online" not in out

@@ -295,7 +295,8 @@ static int parse_len(struct img *m, size_t rsdp_len)
 	int ret;
 
 	memcpy(r, m->mem + OFF_RSDP, rsdp_len);
-	ret = acpi_parse(r, rsdp_len, img_map, m, &info);
+	free(info.cpus);                /* the previous parse's CPU list */
+	ret = acpi_parse(r, rsdp_len, img_map, m, malloc, &info);
 	free(r);
 	return ret;
 }
@@ -452,7 +453,8 @@ TEST(acpi_rsdp_refused)
 	struct img m;
 
 	img_std(&m, 2);
-	CHECK_EQ(acpi_parse(NULL, 36, img_map, &m, &info), ACPI_ERR_RSDP);
+	free(info.cpus);
+	CHECK_EQ(acpi_parse(NULL, 36, img_map, &m, malloc, &info), ACPI_ERR_RSDP);
 	CHECK_EQ(parse_len(&m, 19), ACPI_ERR_RSDP);
 	m.mem[8] ^= 1;                  /* checksum */
 	CHECK_EQ(parse(&m), ACPI_ERR_RSDP);
@@ -840,44 +842,196 @@ TEST(acpi_madt_no_enabled_cpu)
 	img_free(&m);
 }
 
-/* 300 CPUs, 40 IOAPICs: over the limits, counted, never written past. */
-TEST(acpi_madt_limits)
+/* 1100 x2APIC CPUs (IDs past 255, some disabled, some online capable)
+ * and 40 IOAPICs: every CPU is kept (the list is sized from the MADT),
+ * the IOAPICs over their limit are counted, never written past. */
+#define MANY_CPUS 1100u
+static void madt_many(struct img *m, size_t off, uint32_t ncpus)
 {
-	struct img m;
-	size_t p, off = 0x800;
+	size_t p = off + sizeof(struct acpi_madt);
 	struct acpi_madt_x2apic *x;
+	struct acpi_madt_lapic *l;
 	struct acpi_madt_ioapic *io;
 	const uint64_t pas[] = { PA(0x800) };
+	size_t size = 0x800 + 44 + 8 + ncpus * 16 + 40 * 12 + 64;
 
-	img_std(&m, 2);
-	m.mem = realloc(m.mem, 0x800 + 300 * 16 + 40 * 12 + 64);
-	m.size = 0x800 + 300 * 16 + 40 * 12 + 64;
-	p = off + sizeof(struct acpi_madt);
-	for (uint32_t i = 0; i < 300; i++) {
-		x = (void *)madt_add(&m, &p, ACPI_MADT_X2APIC, 16);
-		x->x2apic_id = i;
-		x->uid = i;
-		x->flags = ACPI_LAPIC_ENABLED;
+	m->mem = realloc(m->mem, size);
+	memset(m->mem + m->size, 0, size - m->size);
+	m->size = size;
+	/* The boot CPU as a type 0 entry, then the x2APIC ones (5.2.12.12:
+	 * IDs below 255 may appear as type 9 too). */
+	l = (void *)madt_add(m, &p, ACPI_MADT_LAPIC, 8);
+	l->uid = 0;
+	l->apic_id = 0;
+	l->flags = ACPI_LAPIC_ENABLED;
+	for (uint32_t i = 1; i < ncpus; i++) {
+		x = (void *)madt_add(m, &p, ACPI_MADT_X2APIC, 16);
 		x->reserved_0x2 = 0;
+		x->x2apic_id = i * 2;           /* sparse IDs, up to 2198 */
+		x->uid = i;
+		x->flags = i % 100 == 7 ? 0 :
+			   i % 100 == 9 ? ACPI_LAPIC_ONLINE_CAPABLE :
+			   ACPI_LAPIC_ENABLED;
 	}
 	for (uint8_t i = 0; i < 40; i++) {
-		io = (void *)madt_add(&m, &p, ACPI_MADT_IOAPIC, 12);
+		io = (void *)madt_add(m, &p, ACPI_MADT_IOAPIC, 12);
 		io->ioapic_id = i;
 		io->reserved_0x3 = 0;
 		io->address = 0xfec00000u + i * 0x1000u;
 		io->gsi_base = i * 24u;
 	}
-	sdt_put(&m, off, "APIC", (uint32_t)(p - off));
-	memset(m.mem + off + 36, 0, 8);
-	sdt_fix(&m, off);
-	root_put(&m, OFF_XSDT, true, pas, 1);
+	sdt_put(m, off, "APIC", (uint32_t)(p - off));
+	memset(m->mem + off + 36, 0, 8);
+	sdt_fix(m, off);
+	root_put(m, OFF_XSDT, true, pas, 1);
+}
+
+TEST(acpi_madt_many_cpus)
+{
+	struct img m;
+	const struct acpi_cpu *c;
+	unsigned int it = 0, n = 0, oc = 0;
+
+	img_std(&m, 2);
+	madt_many(&m, 0x800, MANY_CPUS);
 	CHECK_EQ(parse(&m), ACPI_OK);
-	CHECK_EQ(info.cpu_count, ACPI_MAX_CPUS);
-	CHECK_EQ(acpi_cpu_count(&info), ACPI_MAX_CPUS);
+	CHECK_EQ(info.cpu_count, MANY_CPUS);
+	/* 11 disabled (i % 100 == 7) and 11 online capable (== 9). */
+	CHECK_EQ(info.cpus_disabled, 22);
+	CHECK_EQ(acpi_cpu_count(&info), MANY_CPUS - 22);
 	CHECK_EQ(info.ioapic_count, ACPI_MAX_IOAPICS);
-	CHECK_EQ(info.dropped, (300 - ACPI_MAX_CPUS) + (40 - ACPI_MAX_IOAPICS));
-	CHECK_EQ(info.cpus[255].apic_id, 255);
+	CHECK_EQ(info.dropped, 40 - ACPI_MAX_IOAPICS);
+	CHECK_EQ(info.cpus[0].apic_id, 0);
+	CHECK(!info.cpus[0].x2apic);
+	CHECK_EQ(info.cpus[300].apic_id, 600);
+	CHECK(info.cpus[300].x2apic && info.cpus[300].enabled);
+	CHECK_EQ(info.cpus[MANY_CPUS - 1].apic_id, 2 * (MANY_CPUS - 1));
+	CHECK(!info.cpus[7].enabled && !info.cpus[7].online_capable);
+	CHECK(!info.cpus[9].enabled && info.cpus[9].online_capable);
+	while ((c = acpi_cpu_next(&info, &it))) {
+		CHECK(c->enabled);
+		n++;
+	}
+	CHECK_EQ(n, MANY_CPUS - 22);
+	for (unsigned int i = 0; i < info.cpu_count; i++)
+		oc += info.cpus[i].online_capable;
+	CHECK_EQ(oc, 11);
+	/* 1099 is i % 100 == 99: enabled, the highest ID. */
+	CHECK_EQ(acpi_max_apic_id(&info), 2 * (MANY_CPUS - 1));
 	acpi_print_summary(&info);
+	img_free(&m);
+}
+
+/* Without memory for its CPU list the MADT is not used: boot CPU only. */
+static void *no_alloc(size_t size)
+{
+	(void)size;
+	return NULL;
+}
+
+TEST(acpi_madt_cpu_list_no_memory)
+{
+	struct img m;
+	uint8_t r[36];
+
+	img_std(&m, 2);
+	memcpy(r, m.mem + OFF_RSDP, sizeof(r));
+	free(info.cpus);
+	CHECK_EQ(acpi_parse(r, sizeof(r), img_map, &m, no_alloc, &info), ACPI_OK);
+	CHECK(!info.madt_present);
+	CHECK(info.cpus == NULL);
+	CHECK_EQ(acpi_cpu_count(&info), 0);
+	CHECK(info.fadt.present);       /* the rest is decoded */
+	img_free(&m);
+}
+
+/* Duplicates are still refused with many CPUs: the same 1100 entries
+ * twice keep 1100. */
+TEST(acpi_madt_many_duplicates)
+{
+	struct img m;
+	size_t off = 0x800, len;
+
+	img_std(&m, 2);
+	madt_many(&m, off, MANY_CPUS);
+	len = ((struct acpi_sdt_header *)(m.mem + off))->length - 44;
+	m.mem = realloc(m.mem, off + 44 + 2 * len);
+	memcpy(m.mem + off + 44 + len, m.mem + off + 44, len);
+	m.size = off + 44 + 2 * len;
+	((struct acpi_sdt_header *)(m.mem + off))->length += (uint32_t)len;
+	sdt_fix(&m, off);
+	CHECK_EQ(parse(&m), ACPI_OK);
+	CHECK_EQ(info.cpu_count, MANY_CPUS);
+	CHECK_EQ(info.madt_skipped, MANY_CPUS);
+	CHECK_EQ(info.cpu_cap, 2 * MANY_CPUS);   /* counted before dedup */
+	img_free(&m);
+}
+
+/* acpi_hide_cpus: the CPUs the hypervisor leaves out become disabled in
+ * the guest's MADT (types 0 and 9), the checksum stays good, the rest of
+ * the table is untouched. */
+static void *img_map_rw(uint64_t pa, uint64_t len, void *ctx)
+{
+	struct img *m = ctx;
+
+	if (len == 0 || pa < m->base || len > m->size ||
+	    pa - m->base > m->size - len)
+		return NULL;
+	return m->mem + (pa - m->base);
+}
+
+static bool keep_not_1(uint32_t apic_id, void *kctx)
+{
+	(void)kctx;
+	return apic_id != 1;
+}
+
+static bool keep_below_1000(uint32_t apic_id, void *kctx)
+{
+	(void)kctx;
+	return apic_id < 1000;
+}
+
+TEST(acpi_hide_cpus_in_madt)
+{
+	struct img m;
+	uint8_t r[36];
+	size_t off = 0x800;
+	uint32_t len;
+
+	img_std(&m, 2);
+	madt_many(&m, off, MANY_CPUS);
+	len = ((struct acpi_sdt_header *)(m.mem + off))->length;
+	memcpy(r, m.mem + OFF_RSDP, sizeof(r));
+	/* IDs 1000..2198 (i = 500..1099) enabled or online capable: 600
+	 * minus the 6 disabled ones (i % 100 == 7). The RSDT's MADT (the
+	 * standard one, IDs up to 300) keeps all. */
+	CHECK_EQ(acpi_hide_cpus(r, sizeof(r), keep_below_1000, NULL,
+				img_map_rw, &m), 594);
+	CHECK_EQ(img_sum(m.mem + off, len), 0);
+	CHECK_EQ(((struct acpi_sdt_header *)(m.mem + off))->length, len);
+	/* A second pass finds nothing left. */
+	CHECK_EQ(acpi_hide_cpus(r, sizeof(r), keep_below_1000, NULL,
+				img_map_rw, &m), 0);
+	CHECK_EQ(parse(&m), ACPI_OK);
+	CHECK_EQ(info.cpu_count, MANY_CPUS);
+	/* 1078 enabled before, 600 - 6 - 6 of them hidden. */
+	CHECK_EQ(acpi_cpu_count(&info), 1078 - 588);
+	CHECK(info.cpus[499].enabled);
+	CHECK(!info.cpus[500].enabled && !info.cpus[500].online_capable);
+	CHECK(!info.cpus[509].online_capable);
+	CHECK(info.cpus[9].online_capable);
+	CHECK_EQ(info.ioapic_count, ACPI_MAX_IOAPICS);
+	/* The standard image (type 0 entries, XSDT and RSDT naming one
+	 * MADT): CPU 1 hidden once. */
+	img_free(&m);
+	img_std(&m, 2);
+	memcpy(r, m.mem + OFF_RSDP, sizeof(r));
+	CHECK_EQ(acpi_hide_cpus(r, sizeof(r), keep_not_1, NULL, img_map_rw, &m), 1);
+	CHECK_EQ(parse(&m), ACPI_OK);
+	CHECK_EQ(acpi_cpu_count(&info), 2);
+	CHECK(!info.cpus[1].enabled);
+	CHECK_EQ(acpi_hide_cpus(NULL, 36, keep_not_1, NULL, img_map_rw, &m), -1);
 	img_free(&m);
 }
 
@@ -1094,6 +1248,10 @@ TEST(acpi_write_fuzz_seeds)
 	write_seed(dir, "v2_madt_odd", &m);
 	madt_custom(&m, fill_odd_cpus);
 	write_seed(dir, "v2_madt_dups", &m);
+	img_free(&m);
+	img_std(&m, 2);
+	madt_many(&m, 0x800, 300);
+	write_seed(dir, "v2_madt_x2apic_300", &m);
 	img_free(&m);
 	img_std(&m, 0);
 	memset(m.mem + OFF_FADT, 0, sizeof(struct acpi_fadt));

@@ -134,7 +134,7 @@ TEST(guest_mb2_refuses_bad_blocks)
 }
 
 /* ---- ACPI: RSDP v2 -> XSDT -> MADT built in host memory ------------------- */
-static uint8_t madt_buf[256] __attribute__((aligned(8)));
+static uint8_t madt_buf[8192] __attribute__((aligned(8)));
 static uint8_t xsdt_buf[64] __attribute__((aligned(8)));
 static uint8_t rsdp_buf[36];
 
@@ -196,6 +196,29 @@ TEST(guest_madt_good)
 	CHECK_EQ(gm.apic_ids[1], 3);
 	CHECK_EQ(gm.apic_ids[2], 7);
 	CHECK_EQ(gm.lapic_base, 0xfee00000);
+}
+
+/* 255 xAPIC CPUs (IDs 0..254, all the guest can address: 0xFF is the
+ * broadcast ID) and an x2APIC entry past 254, which an xAPIC guest
+ * ignores: all 255 kept, nothing truncated. */
+TEST(guest_madt_255_cpus)
+{
+	static uint8_t e[255 * 8 + 16];
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < 255; i++, n += 8) {
+		uint8_t l[8] = { 0, 8, (uint8_t)i, (uint8_t)i, 1, 0, 0, 0 };
+		memcpy(e + n, l, 8);
+	}
+	uint8_t x[16] = { 9, 16, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 };
+	put32(x + 4, 300);                      /* x2APIC ID 300: ignored */
+	memcpy(e + n, x, 16);
+	n += 16;
+	build_tables(e, n);
+	CHECK(acpi_read_madt(rsdp_buf, 36, UINT64_MAX, &gm) == NULL);
+	CHECK_EQ(gm.nr_cpus, 255);
+	CHECK(!gm.truncated);
+	CHECK_EQ(gm.apic_ids[254], 254);
 }
 
 TEST(guest_madt_refuses_bad_tables)

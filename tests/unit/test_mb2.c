@@ -486,6 +486,11 @@ TEST(cmdline_options)
 	CHECK_EQ(o.npci_hide, 2);
 	CHECK_EQ(o.pci_hide[0], 31 << 3 | 3);
 	CHECK_EQ(o.pci_hide[1], 3 << 3);
+	CHECK_EQ(o.cpu_skip, UINT32_MAX);
+	CHECK(cmdline_parse("cpu_skip=300", &o, err, sizeof(err)) == 0);
+	CHECK_EQ(o.cpu_skip, 300);
+	CHECK(cmdline_parse("cpu_skip=4294967295", &o, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "cpu_skip: an APIC ID") != NULL);
 	CHECK(!o.iommu_required);
 	CHECK(cmdline_parse("iommu=required", &o, err, sizeof(err)) == 0);
 	CHECK(o.iommu_required);

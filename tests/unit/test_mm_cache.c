@@ -36,6 +36,7 @@ TEST(heap_cache_cross_cpu_stats)
 	struct mm_mark m;
 
 	mm_sim_setup(POOL);
+	CHECK_EQ(heap_set_cpus(3), MM_OK);
 	mm_mark(&m);
 	on_cpu(0);
 	for (unsigned i = 0; i < 200; i++)
@@ -47,8 +48,9 @@ TEST(heap_cache_cross_cpu_stats)
 	CHECK_EQ(hs.cls[3].live, 50);
 	CHECK_EQ(hs.cls[3].peak, 200);
 	CHECK_EQ(hs.cls[3].allocs, 200);
-	CHECK_EQ(hs.live_bytes, 50 * 64);
-	CHECK_EQ(hs.peak_bytes, 200 * 64);
+	/* The caches' own block (heap_set_cpus) is a live large object. */
+	CHECK_EQ(hs.live_bytes - hs.large_bytes, 50 * 64);
+	CHECK_EQ(hs.peak_bytes - hs.large_bytes, 200 * 64);
 	CHECK(heap_verify());
 	/* CPU 2 reuses what it cached; CPU 0 frees the rest. */
 	for (unsigned i = 0; i < 10; i++)
@@ -77,6 +79,7 @@ TEST(heap_cache_double_free_other_cpu)
 	uint8_t *a;
 
 	mm_sim_setup(POOL);
+	CHECK_EQ(heap_set_cpus(3), MM_OK);
 	on_cpu(0);
 	a = kmalloc(100);
 	CHECK(a);
@@ -94,6 +97,7 @@ TEST(heap_cache_use_after_free)
 	uint8_t *a, *b;
 
 	mm_sim_setup_poison(POOL, HEAP_POISON_FULL); /* tail bytes poisoned */
+	CHECK_EQ(heap_set_cpus(3), MM_OK);
 	on_cpu(0);
 	a = kmalloc(1000);
 	b = kmalloc(1000);
@@ -115,6 +119,7 @@ TEST(heap_cache_full_flush_and_exhaustion)
 	unsigned n = 0;
 
 	mm_sim_setup(2 * MiB);
+	CHECK_EQ(heap_set_cpus(3), MM_OK);
 	on_cpu(0);
 	mm_mark(&m);
 	/* Fill CPU 1's caches of every class, then exhaust the pool from CPU
@@ -138,4 +143,50 @@ TEST(heap_cache_full_flush_and_exhaustion)
 	on_cpu(0);
 	CHECK(mm_balanced(&m));
 	CHECK(frame_verify());
+}
+
+/* heap_set_cpus: room for more CPUs' caches, sized at run time (1024 CPUs
+ * here); what CPU 0 cached before moves along; a pool too small for the
+ * caches says so and keeps the old ones. */
+TEST(heap_set_cpus_grows)
+{
+	static void *p[64];
+	struct heap_stats hs;
+
+	mm_sim_setup(16 * MiB);
+	CHECK_EQ(heap_cpus_room(), 1);
+	on_cpu(0);
+	for (unsigned i = 0; i < 64; i++)
+		CHECK((p[i] = kmalloc(32)));
+	for (unsigned i = 0; i < 16; i++)
+		kfree(p[i]);                  /* into CPU 0's cache */
+	CHECK_EQ(heap_set_cpus(4), MM_OK);
+	CHECK_EQ(heap_cpus_room(), 4);
+	CHECK_EQ(heap_set_cpus(2), MM_OK);    /* never shrinks */
+	CHECK_EQ(heap_cpus_room(), 4);
+	CHECK_EQ(heap_set_cpus(1024), MM_OK);
+	CHECK_EQ(heap_cpus_room(), 1024);
+	CHECK(heap_verify());
+	heap_get_stats(&hs);
+	CHECK_EQ(hs.cls[1].live, 48);
+	on_cpu(1023);
+	for (unsigned i = 16; i < 64; i++)
+		kfree(p[i]);
+	for (unsigned i = 0; i < 16; i++)
+		CHECK((p[i] = kmalloc(20)));
+	on_cpu(0);
+	for (unsigned i = 0; i < 16; i++)
+		kfree(p[i]);
+	heap_get_stats(&hs);
+	CHECK_EQ(hs.cls[1].live, 0);
+	CHECK(heap_verify());
+
+	/* 2 MiB cannot hold the caches of 4096 CPUs (28 MiB). */
+	mm_sim_setup(2 * MiB);
+	CHECK_EQ(heap_set_cpus(4096), MM_ENOMEM);
+	CHECK_EQ(heap_cpus_room(), 1);
+	CHECK((p[0] = kmalloc(16)));
+	kfree(p[0]);
+	CHECK(heap_verify());
+	on_cpu(0);
 }
