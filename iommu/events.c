@@ -72,6 +72,8 @@ static void drain(struct iommu_unit *u)
 		iommu_restart_event_log(u);
 }
 
+volatile uint64_t iommu_poll_due_tsc = UINT64_MAX;
+
 void iommu_poll(bool force)
 {
 	uint64_t now;
@@ -87,6 +89,7 @@ void iommu_poll(bool force)
 		return;          /* another CPU drains */
 	__atomic_store_n(&iommu.next_poll, now + iommu.poll_interval,
 			 __ATOMIC_RELAXED);
+	iommu_poll_due_tsc = now + iommu.poll_interval;
 	for (unsigned i = 0; i < iommu.nunits; i++)
 		drain(&iommu.units[i]);
 	spin_unlock(&iommu_lock);

@@ -398,6 +398,7 @@ int iommu_init(const struct iommu_config *cfg)
 		       (unsigned long long)(iommu.hv_pt.mapped >> 10));
 	iommu.poll_interval = tsc_khz() * 10;  /* 10 ms */
 	__atomic_store_n(&iommu.active, true, __ATOMIC_RELEASE);
+	iommu_poll_due_tsc = 0;                /* the exit path polls from now */
 	wire_event_nmi();
 	printk("iommu: %u IOMMU(s) translating: %u device IDs reach guest RAM "
 	       "(%llu MiB mapped, %zu table pages), every other ID blocked; "

@@ -339,6 +339,14 @@ int iommu_init(const struct iommu_config *cfg);
  * Cheap when nothing is new; any CPU, serialised inside. @force: ignore
  * the poll interval (the console). */
 void iommu_poll(bool force);
+/* The TSC at which the exit path's iommu_poll(false) is next due;
+ * UINT64_MAX while no IOMMU is active (one compare per exit). */
+extern volatile uint64_t iommu_poll_due_tsc;
+static inline void iommu_poll_at(uint64_t now)
+{
+	if (now >= iommu_poll_due_tsc)
+		iommu_poll(false);
+}
 
 /* The IOMMU's event interrupt as an NMI source of the boot CPU (smp/,
  * "NMI sources"): each IOMMU's MSI is programmed in NMI delivery mode to

@@ -193,16 +193,12 @@ int smp_nmi_source_add(struct nmi_source *s);
 void smp_nmi_source_again(const struct nmi_source *s);
 /* The vCPU loop, after an exit, with GIF = 1: ask the polled sources of
  * this CPU whose period ran out; those with work become pending like an
- * NMI's. Cheap when nothing is due (one compare). */
+ * NMI's. Cheap when nothing is due (one compare against @now, the TSC
+ * the loop read at the exit). */
 void smp_poll_sources_due(struct percpu *c);
-static inline void smp_poll_sources(struct percpu *c)
+static inline void smp_poll_sources(struct percpu *c, uint64_t now)
 {
-	uint64_t lo, hi;
-
-	if (c->poll_due_tsc == UINT64_MAX)
-		return;
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	if ((hi << 32 | lo) >= c->poll_due_tsc)
+	if (now >= c->poll_due_tsc)
 		smp_poll_sources_due(c);
 }
 /* The source table's pure logic (smp/nmisrc.c, host-tested):

@@ -98,9 +98,11 @@ struct vcpu {
 	bool tlb_flush;               /* TLB_CONTROL=1 on the next VMRUN */
 	const char *stop_reason;
 	uint64_t exit_counts[SVM_EXIT_SLOTS];
+	uint64_t apic_fast_writes;    /* NPF exits apic_fast_write took */
 	/* TSC ticks from each exit to the next VMRUN (the hypervisor's
 	 * handling, polls, NIC and console work on this CPU; a parked or
-	 * HLT-waiting vCPU's waits included), and when the last exit was. */
+	 * HLT-waiting vCPU's waits included) since svm.time_accounting,
+	 * and when the last exit was. */
 	uint64_t hv_tsc, exit_tsc;
 	struct vcpu_fast fast;
 	struct mmio_site mmio_site;
@@ -134,6 +136,11 @@ struct vcpu {
 /* ---- global SVM state (svm/setup.c) ----------------------------------- */
 struct svm_global {
 	uint32_t features;            /* CPUID Fn8000_000A EDX */
+	uint8_t tlb_flush_kind;       /* TLB_CONTROL for a guest flush */
+	/* The vCPUs' hypervisor-time accounts run once `exits N` first
+	 * asks (two TSC reads an exit otherwise spent for nobody). */
+	volatile bool time_accounting;
+	uint64_t time_since;          /* TSC when the accounts started */
 	uint32_t nasid;
 	bool page1gb;
 	bool has_vm_cr;

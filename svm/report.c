@@ -30,7 +30,7 @@ void svm_report_vcpus(print_fn pr)
 		   vcpu_states[v->state % 3], v->paused ? " (paused)" : "",
 		   (unsigned long long)vcpu_exits_total(v),
 		   (unsigned long long)(v->fast.cpuid_exits + v->fast.vmmcall_exits),
-		   (unsigned long long)v->exit_counts[svm_exit_slot(VMEXIT_NPF)],
+		   (unsigned long long)vcpu_exit_count(v, svm_exit_slot(VMEXIT_NPF)),
 		   (unsigned long long)v->inits, (unsigned long long)v->sipis,
 		   v->nmi_req, (unsigned long long)v->ev.nmis_injected,
 		   v->ev.nmi_queued, v->ev.nmi_blocked ? " blocked" : "",
@@ -93,12 +93,20 @@ int svm_report_exits(print_fn pr, int cpu)
 			   name ? name : "", (unsigned long long)n);
 	}
 	pr("%-8s %-16s %12llu\n", "", "total", (unsigned long long)total);
-	if (cpu >= 0 && tsc_khz())
-		pr("in the hypervisor %llu us of %llu us since boot (from each "
-		   "exit to the next VMRUN)\n",
+	if (cpu >= 0 && tsc_khz()) {
+		/* The accounts start with the first question (a race with a
+		 * second console is harmless: both see a start). */
+		if (!svm.time_accounting) {
+			svm.time_since = rdtsc();
+			svm.time_accounting = true;
+		}
+		pr("in the hypervisor %llu us of %llu us since the first "
+		   "'exits N' (from each exit to the next VMRUN)\n",
 		   (unsigned long long)(vcpu_of((unsigned)cpu)->hv_tsc * 1000 /
 					tsc_khz()),
-		   (unsigned long long)(rdtsc() * 1000 / tsc_khz()));
+		   (unsigned long long)((rdtsc() - svm.time_since) * 1000 /
+					tsc_khz()));
+	}
 	return 0;
 }
 

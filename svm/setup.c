@@ -203,6 +203,10 @@ int svm_init(const struct svm_config *cfg)
 		return -1;
 	}
 	svm.features = cpuid(0x8000000A, 0).edx;
+	/* The guest's entries only, when the CPU can (APM Vol. 2, 15.16.1):
+	 * the hypervisor's own (ASID 0) stay. */
+	svm.tlb_flush_kind = (svm.features & SVM_FEAT_FLUSHASID) ?
+			     TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
 	svm.nasid = cpuid(0x8000000A, 0).ebx;
 	svm.page1gb = (cpuid(0x80000001, 0).edx & CPUID81_EDX_PG1G) != 0;
 	svm.has_vm_cr = true; /* architectural on every SVM CPU */

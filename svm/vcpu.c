@@ -434,6 +434,8 @@ uint64_t vcpu_exit_count(const struct vcpu *v, unsigned slot)
 		n += v->fast.cpuid_exits;
 	else if (slot == VMEXIT_VMMCALL)
 		n += v->fast.vmmcall_exits;
+	else if (slot == svm_exit_slot(VMEXIT_NPF))
+		n += v->apic_fast_writes;
 	return n;
 }
 
@@ -441,7 +443,8 @@ uint64_t vcpu_exit_count(const struct vcpu *v, unsigned slot)
  * exit path (every instruction there is one the guest waits for). */
 uint64_t vcpu_exits_total(const struct vcpu *v)
 {
-	uint64_t n = v->fast.cpuid_exits + v->fast.vmmcall_exits;
+	uint64_t n = v->fast.cpuid_exits + v->fast.vmmcall_exits +
+		     v->apic_fast_writes;
 
 	for (unsigned s = 0; s < SVM_EXIT_SLOTS; s++)
 		n += v->exit_counts[s];
@@ -458,8 +461,10 @@ void vcpu_run(struct vcpu *v)
 	/* The first pass takes in requests too: a pause that arrived while
 	 * this vCPU waited for its SIPI holds it before its first VMRUN. */
 	c->kick_pending = 1;
+	v->exit_tsc = rdtsc();            /* the hypervisor's time from here */
 	for (;;) {
 		enum exit_action act;
+		uint64_t now;
 
 		/* Every request comes with kick_pending set (smp_kick, or
 		 * the NMI handler for the guest's own NMIs). */
@@ -469,12 +474,11 @@ void vcpu_run(struct vcpu *v)
 		/* QEMU's SMM emulation was seen to clear SVME in the saved
 		 * EFER (docs/qemu-svm.md, "SMM"). */
 		vm->save.efer |= EFER_SVME;
-		/* The guest's entries only, when the CPU can: the
-		 * hypervisor's own (ASID 0) stay. Every flush here is for the
-		 * guest's ASID: a changed NPT, a vCPU (re)started. */
-		vm->ctl.tlb_control = !v->tlb_flush ? TLB_CONTROL_NONE :
-				      (svm.features & SVM_FEAT_FLUSHASID) ?
-				      TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
+		/* Every flush here is for the guest's ASID: a changed NPT, a
+		 * vCPU (re)started (svm.tlb_flush_kind: by ASID if the CPU
+		 * can). */
+		vm->ctl.tlb_control = v->tlb_flush ? svm.tlb_flush_kind :
+						     TLB_CONTROL_NONE;
 		v->tlb_flush = false;
 		/* A kick that arrives after this check stays pending (GIF =
 		 * 0) and makes VMRUN exit at once: none is ever missed. */
@@ -487,16 +491,25 @@ void vcpu_run(struct vcpu *v)
 		 * guest's value only while it runs, the host's (0) else. */
 		if (v->spec_ctrl)
 			wrmsr(MSR_SPEC_CTRL, v->spec_ctrl);
-		if (v->exit_tsc)
+		if (svm.time_accounting)
 			v->hv_tsc += rdtsc() - v->exit_tsc;
 		svm_vmrun(&v->regs, v->vmcb_pa.pa, v->host_state_pa.pa, &v->fast);
-		v->exit_tsc = rdtsc();
+		/* One TSC read for the exit: the time accounts and the
+		 * polls below compare against it. */
+		now = v->exit_tsc = rdtsc();
 		v->inj_staged = false;   /* delivered, or back in EXITINTINFO */
 		if (v->spec_ctrl)
 			wrmsr(MSR_SPEC_CTRL, 0);
-		v->exit_counts[svm_exit_slot(vm->ctl.exit_code)]++;
-		act = vm->ctl.exit_code == VMEXIT_NPF && apic_fast_write(v) ?
-		      EXIT_RESUME : svm_handle_exit(v);
+		/* The trapped APIC write first, counted apart (its NPF slot
+		 * is the sum: vcpu_exit_count): the slot lookup is not on the
+		 * hottest exit's path. */
+		if (vm->ctl.exit_code == VMEXIT_NPF && apic_fast_write(v)) {
+			v->apic_fast_writes++;
+			act = EXIT_RESUME;
+		} else {
+			v->exit_counts[svm_exit_slot(vm->ctl.exit_code)]++;
+			act = svm_handle_exit(v);
+		}
 		/* The guest is in the handler of an NMI we injected: on a CPU
 		 * without vNMI that delivery may have left the CPU's own NMI
 		 * blocking set, and only an IRET clears it. Ours, here (GIF
@@ -505,11 +518,11 @@ void vcpu_run(struct vcpu *v)
 		if (v->ev.nmi_blocked)
 			smp_nmi_unmask();
 		__asm__ __volatile__("stgi" ::: "memory");
-		smp_poll_sources(c);
+		smp_poll_sources(c, now);
 		if (v->hlt_wait)
 			hlt_pause(c);
 		/* Blocked DMA is reported from here (at most every 10 ms). */
-		iommu_poll(false);
+		iommu_poll_at(now);
 		if (act == EXIT_STOP) {
 			v->state = VCPU_STOPPED;
 			printk("vcpu %u stopped: %s\n", v->index,
