@@ -156,7 +156,7 @@ static bool route_irq(int irq, const struct acpi_info *acpi,
 	return false;
 }
 
-static bool source_pending(void);
+static bool source_pending(bool from_nmi);
 static void source_service(struct percpu *c);
 
 /* The console as an NMI source of the boot CPU (smp.h, "NMI sources").
@@ -229,8 +229,9 @@ bool console_init(uint16_t port, const struct acpi_info *acpi,
  * the console's: docs/interrupts.md). The exit-time poll asks the same
  * question; the window then costs at most one empty poll.
  */
-static bool source_pending(void)
+static bool source_pending(bool from_nmi)
 {
+	(void)from_nmi;
 	if (!con.port)
 		return false;
 	if (uart_rx_ready(con.port))

@@ -60,10 +60,11 @@ static void wr(uint32_t off, uint32_t val)
 }
 
 /* NMI context (smp.h rules): one register read. */
-static bool tick_pending(void)
+static bool tick_pending(bool from_nmi)
 {
 	uint32_t cmp = rd(HPET_TIMER(tick.timer) + HPET_TN_CMP);
 
+	(void)from_nmi;
 	if (cmp == tick.seen_cmp)
 		return false;
 	tick.seen_cmp = cmp;

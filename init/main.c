@@ -352,6 +352,7 @@ static void net_bringup(void)
 		.gw = options.gw,
 		.prefix = options.ip_prefix,
 		.console_port = options.udp_console_port,
+		.flood_ms = options.net_flood_ms,
 		.console_plain = options.console_key_none,
 		.console_key = console_key_ok ? console_key : NULL,
 	};

@@ -101,8 +101,9 @@ void iommu_poll(bool force)
  * is read racily, which can only claim generously. */
 static volatile uint64_t nmi_claims;
 
-static bool source_pending(void)
+static bool source_pending(bool from_nmi)
 {
+	(void)from_nmi;
 	for (unsigned i = 0; i < iommu.nunits; i++) {
 		const struct iommu_unit *u = &iommu.units[i];
 		uint32_t head = __atomic_load_n(&u->evt_head, __ATOMIC_RELAXED);

@@ -101,6 +101,7 @@ static const char *value_hint(const char *w, size_t kl)
 		{ "ip", "ip: A.B.C.D/NN" },
 		{ "gw", "gw: A.B.C.D" },
 		{ "console_port", "console_port: 1..65535" },
+		{ "net_flood", "net_flood: 0..16 (ms between polls in a flood; 0: off)" },
 		{ "console_key", "console_key: 64 hex digits or none" },
 		{ "pci_hide", "pci_hide: DD.F, at most 4" },
 		{ "iommu", "iommu: required" },
@@ -137,6 +138,7 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 	opt->ip = opt->gw = 0;
 	opt->ip_prefix = 0;
 	opt->udp_console_port = NET_CONSOLE_PORT;
+	opt->net_flood_ms = NET_FLOOD_MS_DEFAULT;
 	opt->console_key_none = false;
 	opt->console_key_set = false;
 	opt->console_key_text = NULL;
@@ -195,6 +197,10 @@ int cmdline_parse(const char *cmdline, struct hv_options *opt, char *err,
 			bad = kparse_u64(v, vl, &n) != 0 || n == 0 || n > 65535;
 			if (!bad)
 				opt->udp_console_port = (uint16_t)n;
+		} else if (word_is(w, kl, "net_flood") && v) {
+			bad = kparse_u64(v, vl, &n) != 0 || n > NET_FLOOD_MS_MAX;
+			if (!bad)
+				opt->net_flood_ms = (uint8_t)n;
 		} else if (word_is(w, kl, "console_key") && v) {
 			/* "none", or the key itself (docs/console-protocol.md;
 			 * a key module is preferred: the command line is shown

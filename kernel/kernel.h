@@ -209,6 +209,7 @@ struct hv_options {
 	uint32_t ip, gw;          /* host byte order; gw= (0: none) */
 	uint8_t ip_prefix;
 	uint16_t udp_console_port; /* console_port=, default 4444 */
+	uint8_t net_flood_ms;      /* net_flood=, ms between polls in a flood */
 	bool console_key_none;    /* console_key=none: plaintext UDP console */
 	bool console_key_set;     /* console_key=HEX given */
 	uint8_t console_key[32];  /* ... its value (wiped after use) */

@@ -64,6 +64,15 @@ static size_t bucket_index(const struct admit *a, uint32_t ip, uint16_t port)
 	return (size_t)(h >> 56) % ADMIT_BUCKETS;
 }
 
+bool flood_next(bool flood, unsigned frames, unsigned shed, unsigned budget)
+{
+	if (shed > frames)
+		shed = frames;                  /* not ours to believe */
+	if (!flood)
+		return frames * 4 >= budget * 3 && shed * 4 >= frames * 3;
+	return !(frames * 4 < budget || shed * 2 < frames);
+}
+
 bool admit_frame(struct admit *a, const uint8_t *f, size_t len,
 		 uint64_t now_ms)
 {

@@ -19,6 +19,7 @@
 #define E1K_ICR       0x00C0      /* 10.2.4.1, read clears */
 #define E1K_ITR       0x00C4      /* 10.2.4.2, in 256 ns units */
 #define   E1K_ITR_500US 1953      /* at most 2000 interrupts/s: a flood costs the guest less */
+#define   E1K_ITR_MS    3906      /* 1 ms; flood mode (nic.h) spaces them N ms */
 #define E1K_IMS       0x00D0
 #define E1K_IMC       0x00D8
 #define   INT_LSC       BIT(2)
@@ -207,6 +208,15 @@ static void e1k_ack(struct nic *nic)
 	(void)rd(E1K_ICR);            /* read clears the causes */
 }
 
+/* 10.2.4.2: the minimum interval between interrupts, whatever the cause;
+ * causes that come meanwhile wait for its end, none is lost. */
+static void e1k_moderate(struct nic *nic, unsigned ms)
+{
+	uint32_t itr = ms ? ms * E1K_ITR_MS : E1K_ITR_500US;
+
+	wr(E1K_ITR, MIN(itr, 0xFFFFu));        /* INTERVAL is bits 15:0 */
+}
+
 const struct nic_ops e1000e_ops = {
 	.name = "e1000e",
 	.match = e1k_match,
@@ -216,4 +226,5 @@ const struct nic_ops e1000e_ops = {
 	.tx = e1k_tx,
 	.link_up = e1k_link_up,
 	.ack = e1k_ack,
+	.moderate = e1k_moderate,
 };

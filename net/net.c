@@ -25,6 +25,17 @@ static volatile bool polling;
 static volatile uint64_t last_poll_tsc;
 static uint64_t claim_tsc;
 static bool link_was_up;
+/* Flood mode (nic.h, flood_next): whether on, how often it began, and the
+ * poll spacing it asks for in TSC ticks. */
+static bool flood;
+static unsigned flood_ms;
+static uint64_t floods, flood_tsc;
+/* What the polls cost (`net`): their number, the frames they took, and
+ * the TSC they spent, from the ack to the end of lwIP's timers. */
+static uint64_t polls, poll_frames, poll_tsc;
+/* The poll's clock, read once per poll: the admission's buckets count
+ * milliseconds, and a frame costs less than one. */
+static uint64_t poll_ms;
 
 static const struct nic_ops *driver_for(const struct pci_dev *d)
 {
@@ -82,7 +93,7 @@ uint64_t net_admit_shed(void)
 /* Every received frame: admitted (net/admit.c), then lwIP's. */
 static void deliver(struct nic *n, const void *frame, size_t len)
 {
-	if (!admit_frame(&admit, frame, len, now_ns() / 1000000))
+	if (!admit_frame(&admit, frame, len, poll_ms))
 		return;
 	net_lwip_input(n, frame, len);
 }
@@ -100,9 +111,13 @@ static void deliver(struct nic *n, const void *frame, size_t len)
 #define NET_POLL_US   1000
 #define NET_TIMER_MS  250
 
-static bool source_pending(void)
+static bool source_pending(bool from_nmi)
 {
 	if (!nic.up)
+		return false;
+	/* In a flood the NIC's own interrupt paces the polls; an exit-time
+	 * look waits as long (an NMI is always answered: it may be ours). */
+	if (!from_nmi && flood && rdtsc() - last_poll_tsc < flood_tsc)
 		return false;
 	if (!net_nmi_pending(0) &&
 	    rdtsc() - last_poll_tsc < NET_TIMER_MS * claim_tsc)
@@ -162,6 +177,8 @@ void net_init(const struct net_options *o)
 		return;
 	}
 	claim_tsc = tsc_khz() ? tsc_khz() : 1000000;    /* 1 ms */
+	flood_ms = o->flood_ms;
+	flood_tsc = claim_tsc * flood_ms;
 	{
 		uint64_t salt;
 
@@ -202,16 +219,45 @@ bool net_nmi_pending(unsigned cpu_index)
 	       rdtsc() - last_poll_tsc < claim_tsc;
 }
 
+/* After a poll that took @n frames, @shed of them shed: flood mode on or
+ * off (nic.h, "flood mode"). */
+static void flood_update(unsigned n, unsigned shed)
+{
+	static uint64_t logged;
+	bool next = flood_ms && flood_next(flood, n, shed, RX_BUDGET);
+
+	if (next == flood)
+		return;
+	flood = next;
+	if (nic.ops->moderate)
+		nic.ops->moderate(&nic, flood ? flood_ms : 0);
+	if (flood)
+		floods++;
+	/* A flood that comes and goes must not flood the log. */
+	if (log_ratelimit(&logged))
+		printk("net: flood mode %s (%u frames in a poll, %u shed; "
+		       "net_flood=%u ms between polls)\n", flood ? "on" : "off",
+		       n, shed, flood_ms);
+}
+
 void net_poll(void)
 {
+	uint64_t t0, shed0;
+	unsigned n;
 	bool link;
 
 	if (!nic.up)
 		return;
 	polling = true;
+	t0 = rdtsc();
+	poll_ms = now_ns() / 1000000;
+	shed0 = admit.shed;
 	nic.ops->ack(&nic);
-	if (nic.ops->rx(&nic, deliver, RX_BUDGET) == RX_BUDGET)
-		this_cpu()->kick_pending = 1;   /* more: poll again first */
+	n = nic.ops->rx(&nic, deliver, RX_BUDGET);
+	flood_update(n, (unsigned)(admit.shed - shed0));
+	/* More waiting: poll again first, unless a flood is what waits. */
+	if (n == RX_BUDGET && !flood)
+		this_cpu()->kick_pending = 1;
 	link = nic.ops->link_up(&nic);
 	if (link != link_was_up) {
 		link_was_up = link;
@@ -220,6 +266,9 @@ void net_poll(void)
 	}
 	net_lwip_poll();
 	last_poll_tsc = rdtsc();
+	polls++;
+	poll_frames += n;
+	poll_tsc += last_poll_tsc - t0;
 	polling = false;
 }
 
@@ -290,6 +339,11 @@ void net_print(print_fn pr)
 	   ADMIT_SRC_BURST, ADMIT_ALL_RATE, ADMIT_ALL_BURST);
 	pr("interrupts: %llu NMIs claimed for the NIC\n",
 	   (unsigned long long)s->irqs);
+	pr("polls: %llu, %llu frames, %llu us in them; flood mode %s, "
+	   "entered %llu times (net_flood=%u)\n",
+	   (unsigned long long)polls, (unsigned long long)poll_frames,
+	   (unsigned long long)(tsc_khz() ? poll_tsc * 1000 / tsc_khz() : 0),
+	   flood ? "on" : "off", (unsigned long long)floods, flood_ms);
 	ucon_print(pr);
 	net_lwip_print(pr);
 }

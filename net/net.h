@@ -18,6 +18,10 @@
 #define NET_BDF   2            /* net=BB:DD.F */
 
 #define NET_CONSOLE_PORT 4444
+/* net_flood= (struct net_options): the default, and the most the
+ * 82574L's 16-bit interrupt throttle (256 ns units) can space. */
+#define NET_FLOOD_MS_DEFAULT 4
+#define NET_FLOOD_MS_MAX     16
 
 struct net_options {
 	uint8_t mode;              /* NET_OFF, NET_AUTO, NET_BDF */
@@ -26,6 +30,11 @@ struct net_options {
 	uint32_t ip, gw;           /* host byte order */
 	uint8_t prefix;            /* ip=A.B.C.D/NN */
 	uint16_t console_port;     /* console_port=, default 4444 */
+	/* net_flood=: in a flood (net/nic.h, "flood mode") a poll at most
+	 * every this many ms, the NIC's interrupts spaced as far; 0: no
+	 * flood mode, every frame looked at (the console's requests get
+	 * through a flood best, the guest pays most). */
+	uint8_t flood_ms;
 	bool console_plain;        /* console_key=none: plaintext, read-only */
 	const uint8_t *console_key; /* 32 bytes: the authenticated console; NULL: none */
 };

@@ -45,6 +45,9 @@ struct nic_ops {
 	bool (*link_up)(struct nic *nic);
 	/* Acknowledge the interrupt cause (after rx). */
 	void (*ack)(struct nic *nic);
+	/* Optional: space the NIC's interrupts at least @ms apart for a
+	 * flood (flood_next); 0: back to the normal rate. */
+	void (*moderate)(struct nic *nic, unsigned ms);
 };
 
 struct nic {
@@ -106,5 +109,17 @@ uint64_t net_admit_shed(void);
 /* Whether the frame goes on to lwIP (false: dropped, counted in shed). */
 bool admit_frame(struct admit *a, const uint8_t *frame, size_t len,
 		 uint64_t now_ms);
+
+/* ---- flood mode (net/admit.c, pure; host-tested) --------------------------
+ * The admission sheds a flood cheaply, but each shed frame still costs
+ * the boot CPU a descriptor and a header. A poll that takes most of its
+ * budget and sheds most of what it took starts flood mode: the NIC's
+ * interrupts are spaced (moderate), the poll no longer repeats at once,
+ * and exit-time looks wait as long (net/net.c); what the ring cannot hold
+ * meanwhile the NIC drops by itself, at no cost to the boot CPU. A poll
+ * that finds the ring mostly empty, or mostly traffic the admission
+ * passes, ends it. Returns the mode after a poll that took @frames (of
+ * @budget) and shed @shed of them. */
+bool flood_next(bool flood, unsigned frames, unsigned shed, unsigned budget);
 
 #endif

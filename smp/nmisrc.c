@@ -38,7 +38,7 @@ uint32_t nmi_sources_look(uint32_t cpu, bool from_nmi)
 
 		if (!serves(s, cpu) || (!from_nmi && !s->poll_us))
 			continue;
-		if (!s->pending())
+		if (!s->pending(from_nmi))
 			continue;
 		mask |= 1U << i;
 		if (from_nmi)

@@ -182,7 +182,9 @@ struct nmi_source {
 	uint32_t cpu;                      /* the CPU its NMIs go to */
 	uint32_t poll_us;                  /* 0: NMIs only */
 	bool poll_only;                    /* no NMI route: polling only */
-	bool (*pending)(void);
+	/* Whether the source has work: asked on an NMI (from_nmi: claim
+	 * it if it may be yours) and at exit-time polls (false). */
+	bool (*pending)(bool from_nmi);
 	void (*service)(struct percpu *c);
 	volatile uint64_t nmis;            /* NMIs it claimed */
 	volatile uint64_t polls;           /* exit-time looks that found work */

@@ -49,3 +49,50 @@ def stop(q):
             break
         except subprocess.TimeoutExpired:
             pass
+
+
+def qemu_threads(q):
+    """{thread id: name} of the QEMU under `timeout` process q (QEMU run
+    with -name ...,debug-threads=on names its vCPU threads 'CPU N/TCG')."""
+    out = {}
+    for pid in _descendants(q.pid):
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                    out[int(tid)] = f.read().strip()
+            except OSError:
+                pass
+    return out
+
+
+def _descendants(pid):
+    kids = []
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = [int(k) for k in f.read().split()]
+    except OSError:
+        pass
+    return kids + [d for k in kids for d in _descendants(k)]
+
+
+def pin_vcpu0(q):
+    """Give QEMU's first vCPU thread host core 0 alone: every other QEMU
+    thread and this process go to the other cores. What a load on the
+    host (a sender, QEMU's network model) then costs the guest is what
+    reaches it through the machine, not a share of a core it lost. False
+    when the host has one core or the thread is not found."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return False
+    threads = qemu_threads(q)
+    vcpu0 = [t for t, n in threads.items() if n == "CPU 0/TCG"]
+    if len(vcpu0) != 1:
+        return False
+    rest = set(cores[1:])
+    for t in threads:
+        try:
+            os.sched_setaffinity(t, {cores[0]} if t == vcpu0[0] else rest)
+        except OSError:
+            pass
+    os.sched_setaffinity(0, rest)
+    return True

@@ -577,6 +577,15 @@ TEST(cmdline_net_options)
 	CHECK(cmdline_parse("console_key=0123", &o, err, sizeof(err)) == -1);
 	CHECK(cmdline_parse("console_port=0", &o, err, sizeof(err)) == -1);
 	CHECK(cmdline_parse("console_port=65536", &o, err, sizeof(err)) == -1);
+	/* net_flood=: default 4 ms, 0 turns flood mode off, 16 at most. */
+	CHECK(cmdline_parse("", &o, err, sizeof(err)) == 0);
+	CHECK_EQ(o.net_flood_ms, NET_FLOOD_MS_DEFAULT);
+	CHECK(cmdline_parse("net_flood=0", &o, err, sizeof(err)) == 0);
+	CHECK_EQ(o.net_flood_ms, 0);
+	CHECK(cmdline_parse("net_flood=16", &o, err, sizeof(err)) == 0);
+	CHECK_EQ(o.net_flood_ms, 16);
+	CHECK(cmdline_parse("net_flood=17", &o, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "net_flood: 0..16"));
 }
 
 /* console_key=HEX is parsed to its bytes; a bad key is refused without

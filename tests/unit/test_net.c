@@ -522,3 +522,23 @@ TEST(admit_trusted_sources_pass_freely)
 		passed += admit_frame(&a, f, n, 3);
 	CHECK_EQ(passed, ADMIT_SRC_BURST);
 }
+
+/* Flood mode (nic.h): on after a poll that took most of its budget and
+ * shed most of it; held while the ring keeps filling with shed frames;
+ * off when the ring is mostly empty or the traffic is mostly admitted. */
+TEST(flood_mode_on_off_hysteresis)
+{
+	CHECK(!flood_next(false, 0, 0, 64));
+	CHECK(!flood_next(false, 47, 47, 64));   /* under three quarters */
+	CHECK(flood_next(false, 48, 36, 64));
+	CHECK(flood_next(false, 63, 63, 64));    /* e1000e's fullest poll */
+	CHECK(!flood_next(false, 64, 47, 64));   /* a quarter admitted */
+	CHECK(flood_next(true, 16, 8, 64));      /* held down to a quarter */
+	CHECK(flood_next(true, 63, 32, 64));
+	CHECK(!flood_next(true, 15, 15, 64));    /* the ring drains */
+	CHECK(!flood_next(true, 63, 31, 64));    /* mostly wanted traffic */
+	CHECK(!flood_next(true, 0, 0, 64));
+	/* A shed count above the frames (not possible) is capped. */
+	CHECK(!flood_next(false, 10, 1000, 64));
+	CHECK(flood_next(false, 60, 1000, 64));
+}

@@ -9,8 +9,8 @@
 static bool console_has, nic_has;
 static unsigned console_served, nic_served;
 
-static bool console_pending(void) { return console_has; }
-static bool nic_pending(void) { return nic_has; }
+static bool console_pending(bool from_nmi) { (void)from_nmi; return console_has; }
+static bool nic_pending(bool from_nmi) { (void)from_nmi; return nic_has; }
 static void console_service(struct percpu *c) { (void)c; console_served++; }
 static void nic_service(struct percpu *c) { (void)c; nic_served++; }
 
