@@ -81,14 +81,12 @@ void iommu_poll(bool force)
 	if (!iommu_active())
 		return;
 	now = rdtsc();
-	if (!force && now < __atomic_load_n(&iommu.next_poll, __ATOMIC_RELAXED))
+	if (!force && now < iommu_poll_due_tsc)
 		return;
 	if (force)
 		spin_lock(&iommu_lock);
 	else if (!spin_trylock(&iommu_lock))
 		return;          /* another CPU drains */
-	__atomic_store_n(&iommu.next_poll, now + iommu.poll_interval,
-			 __ATOMIC_RELAXED);
 	iommu_poll_due_tsc = now + iommu.poll_interval;
 	for (unsigned i = 0; i < iommu.nunits; i++)
 		drain(&iommu.units[i]);

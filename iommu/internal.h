@@ -57,7 +57,7 @@ struct iommu_state {
 	unsigned unity;              /* IVMD unity ranges mapped */
 	bool nmi_wired;              /* event interrupt as an NMI source */
 	/* events.c, under its lock */
-	uint64_t poll_interval, next_poll;   /* TSC ticks */
+	uint64_t poll_interval;   /* TSC ticks (next due: iommu_poll_due_tsc) */
 	struct iommu_faults faults;
 	uint64_t logged;
 };

@@ -113,14 +113,16 @@ static void deliver(struct nic *n, const void *frame, size_t len)
 
 static bool source_pending(bool from_nmi)
 {
+	uint64_t since;
+
 	if (!nic.up)
 		return false;
+	since = rdtsc() - last_poll_tsc;
 	/* In a flood the NIC's own interrupt paces the polls; an exit-time
 	 * look waits as long (an NMI is always answered: it may be ours). */
-	if (!from_nmi && flood && rdtsc() - last_poll_tsc < flood_tsc)
+	if (!from_nmi && flood && since < flood_tsc)
 		return false;
-	if (!net_nmi_pending(0) &&
-	    rdtsc() - last_poll_tsc < NET_TIMER_MS * claim_tsc)
+	if (!net_nmi_pending(0) && since < NET_TIMER_MS * claim_tsc)
 		return false;
 	nic.st.irqs++;
 	return true;

@@ -156,7 +156,8 @@ def work_round(s, port, log, khz, sink):
     phases = {}
     for name, dest in (("quiet", None), ("control", sink.getsockname()),
                        ("flood", ("127.0.0.1", port))):
-        if dest and dest[1] == port:
+        at_nic = name == "flood"
+        if at_nic:
             n0 = net_counts(s, port)
         a = hv_time(s, port)
         if dest is None:
@@ -170,7 +171,7 @@ def work_round(s, port, log, khz, sink):
                      "%s phase" % name)
         phases[name] = (window(log, khz, a[1], b[1]), rate,
                         (b[0] - a[0]) / max(1, b[1] - a[1]) * 100)
-        if dest and dest[1] == port:
+        if at_nic:
             n1 = net_counts(s, port)
             phases["admitted"] = (n1[0] - n0[0], n1[1] - n0[1],
                                   (b[1] - a[1]) / 1e6, n1[2] - n0[2],
