@@ -248,6 +248,32 @@ int insn_fetch_decode(const struct guest_paging *pg,
 int insn_emulate_mmio(const struct insn *in, struct guest_regs_view *regs,
 		      uint64_t gpa, const struct mmio_ops *ops, void *ctx);
 
+/* ---- follow.c ---------------------------------------------------------- */
+
+/* Set-up instructions insn_follow_in runs before the IN, at most
+ * (pci_conf1_read's byte read takes 8), and the code it looks at. */
+#define INSN_FOLLOW_SETUP_MAX 8
+#define INSN_FOLLOW_WINDOW    128
+
+/* insn_follow_in - in 64-bit mode, match at bytes (the code at regs->rip,
+ * avail bytes of it, all fetchable) at most INSN_FOLLOW_SETUP_MAX set-up
+ * instructions of a white list (MOV r32, imm32 or r32; AND and CMP r32,
+ * imm8; LEA r32, [reg + disp8/disp32]; Jcc/JMP rel8 inside the bytes)
+ * followed by IN AL/AX/EAX, DX, and run them on a copy of *regs. When
+ * the port the IN reads (DX then) and its size lie in [lo, hi), stores
+ * the copy in *regs with RIP past the IN (the IN's result still to be
+ * merged: insn_in_result) and returns that offset from bytes; *size and
+ * *port say what the IN reads. Otherwise *regs, *size and *port are
+ * unchanged and the status is DEC_EUNSUPPORTED, DEC_ENEED (the bytes end
+ * inside the sequence) or DEC_EINVAL. */
+int insn_follow_in(const uint8_t *bytes, size_t avail,
+		   struct guest_regs_view *regs, uint16_t lo, uint16_t hi,
+		   unsigned *size, uint16_t *port);
+
+/* The IN's result into RAX: 8/16-bit keep the other bits, 32-bit
+ * zero-extends (APM Vol. 1, 3.1.2.3). */
+void insn_in_result(struct guest_regs_view *regs, unsigned size, uint32_t val);
+
 /* ---- guestpt.c --------------------------------------------------------- */
 
 /* guest_translate - walk the guest's page tables (APM Vol. 2, 5.2 32-bit

@@ -62,7 +62,7 @@
 			(((uint64_t)hi0_ << 32) | lo0_);                     \
 	})
 
-enum bench_op { OP_BASELINE, OP_CPUID, OP_VMMCALL, OP_APIC_WRITE };
+enum bench_op { OP_BASELINE, OP_CPUID, OP_VMMCALL, OP_APIC_WRITE, OP_CFG_READ };
 
 static uint64_t samples[N_SAMPLES];
 static volatile uint32_t *tpr_reg;
@@ -82,6 +82,10 @@ static uint64_t time_once(enum bench_op op)
 		return TIMED("movl %[v], (%[p])",
 			     ([v] "r"(v), [p] "r"(tpr_reg)), ());
 	}
+	case OP_CFG_READ:               /* Linux's read_pci_config(0, 0, 0, 0) */
+		return TIMED("movl $0x80000000, %%eax\n\tmovl $0xcf8, %%edx\n\t"
+			     "outl %%eax, %%dx\n\tmovl $0xcfc, %%edx\n\t"
+			     "inl %%dx, %%eax", (), ());
 	}
 	return 0;
 }
@@ -294,6 +298,7 @@ void bench_run(void)
 		printk("bench vmmcall skipped: no hypervisor\n");
 	}
 	report("apic_write", OP_APIC_WRITE, base);
+	report("cfg_read", OP_CFG_READ, base);
 	if (hv)
 		bench_idle();
 	else

@@ -296,6 +296,9 @@ void checks_chipset(const struct guest_boot *b);
  * ECAM at every width, a write does not bring it back, and 00:1f.0 beside
  * it is still there. */
 void check_pci_hidden(void);
+/* check_cfg_joined (with `pcihidden`): Linux's configuration read
+ * sequences take one exit each, not two, and read what two would. */
+void check_cfg_joined(void);
 /* checks_msr (guest/msrchecks.c): the hypervisor's MSR policy (EFER, VM_CR,
  * VM_HSAVE_PA, MTRRs, TOP_MEM, x2APIC and unmapped #GP, TSC offset); boot
  * CPU, last of checks_boot (the TSC jumps and is put back). */

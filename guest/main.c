@@ -194,8 +194,10 @@ void guest_main(uint32_t magic, uint32_t info)
 	checks_boot(&boot, opt.hv_hole, opt.console); /* memory, hole, PIT, HLT, SMI, A20 */
 	if (opt.keysearch)
 		checks_keysearch(&boot, opt.keysearch, opt.hv_hole);
-	if (opt.pcihidden)
+	if (opt.pcihidden) {
 		check_pci_hidden();             /* hypervisor's pci_hide=1f.3 */
+		check_cfg_joined();             /* its reads in one exit */
+	}
 	if (opt.hvnic)
 		check_hvnic_hidden(opt.hvnic);  /* the hypervisor's NIC is absent */
 	if (opt.dma)

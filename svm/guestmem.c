@@ -113,6 +113,35 @@ int vcpu_decode(struct vcpu *v, struct insn *out)
 				 read_gpa, NULL, out);
 }
 
+bool vcpu_follow_in(struct vcpu *v, uint16_t lo, uint16_t hi,
+		    uint32_t (*in)(struct vcpu *v, uint16_t port, unsigned size))
+{
+	const struct vmcb_save *s = &v->vmcb->save;
+	struct guest_view gv;
+	struct guest_regs_view r;
+	uint8_t b[INSN_FOLLOW_WINDOW];
+	size_t n = MIN(sizeof(b), 0x1000 - (s->rip & 0xFFF));
+	unsigned size, iopl = (unsigned)(s->rflags >> 12) & 3;
+	uint16_t port;
+
+	/* Breakpoints (DR7 L0-G3, APM Vol. 2, 13.1.1.5) and TF would see
+	 * the instructions run here: the guest runs them itself then. */
+	if ((s->rflags & RFLAGS_TF) || (s->dr7 & 0xFF) || s->cpl > iopl)
+		return false;
+	guest_view_of(v, &gv);
+	if (gv.mode != CPU_MODE_LONG64)
+		return false;
+	if (guest_fetch(&gv.pg, s->rip, b, n, GUEST_ACCESS_FETCH |
+			(s->cpl == 3 ? GUEST_ACCESS_USER : 0), read_gpa, NULL))
+		return false;
+	regs_view(v, &r);
+	if (insn_follow_in(b, n, &r, lo, hi, &size, &port) < 0)
+		return false;
+	insn_in_result(&r, size, in(v, port, size));
+	regs_store(v, &r);
+	return true;
+}
+
 /* Teach the fast path (svm/vmrun.S) where this CPUID or VMMCALL lives,
  * when it has no prefixes and does not cross a page. */
 static void remember_site(struct vcpu *v, const struct insn *in)

@@ -99,6 +99,8 @@ struct vcpu {
 	const char *stop_reason;
 	uint64_t exit_counts[SVM_EXIT_SLOTS];
 	uint64_t apic_fast_writes;    /* NPF exits apic_fast_write took */
+	uint64_t cfg_reads_joined;    /* config data reads run in their
+				       * address write's exit (svm/io.c) */
 	/* TSC ticks from each exit to the next VMRUN (the hypervisor's
 	 * handling, polls, NIC and console work on this CPU; a parked or
 	 * HLT-waiting vCPU's waits included) since svm.time_accounting,
@@ -277,6 +279,16 @@ int vcpu_decode(struct vcpu *v, struct insn *out);
 /* Advance RIP past the intercepted instruction (next-RIP when the CPU has
  * NRIPS, else the decoder); false (and the vCPU stopped) when it cannot. */
 bool vcpu_skip_insn(struct vcpu *v);
+
+/* Run the few set-up instructions and the IN that follow the I/O
+ * instruction just completed (RIP already past it), when they are
+ * decode/follow.c's white list and the IN reads within [lo, hi): @in
+ * performs that read (the port's policy), its result lands in RAX, RIP
+ * moves past the IN. Only in 64-bit mode, at CPL <= IOPL (no TSS bitmap),
+ * without TF or enabled debug breakpoints, with the bytes in one page of
+ * guest RAM. True when done; false leaves the vCPU untouched. */
+bool vcpu_follow_in(struct vcpu *v, uint16_t lo, uint16_t hi,
+		    uint32_t (*in)(struct vcpu *v, uint16_t port, unsigned size));
 
 struct mmio_ops;
 /* Emulate the MMIO access that faulted at @gpa (decoded at RIP, operand

@@ -23,7 +23,9 @@
  *                                until the guest writes it clear
  *   0xCF8-0xCFF (config #1)      performed under one lock through the
  *                                configuration-space filter
- *                                (svm/guard_cfg.c)
+ *                                (svm/guard_cfg.c); a data-port read
+ *                                right after an address write runs in
+ *                                the write's exit (decode/follow.c)
  * An S3 that really happened would resume through the firmware straight
  * into the guest's waking vector, without the hypervisor (ACPI 6.5,
  * 16.3): the guest would own the machine. S1 keeps the CPUs' context and
@@ -195,6 +197,17 @@ static bool filter_byte(struct vcpu *v, uint16_t port, uint8_t *pval,
 	return kv == KBC_PASS;
 }
 
+/* The data-port read a joined configuration read performs: the same
+ * filter as its own exit would run. */
+static uint32_t cfg_data_in(struct vcpu *v, uint16_t port, unsigned size)
+{
+	uint32_t val;
+
+	guard_cfg_io(v, port, size, true, &val);
+	v->cfg_reads_joined++;
+	return val;
+}
+
 enum exit_action handle_ioio(struct vcpu *v)
 {
 	struct vmcb *vm = v->vmcb;
@@ -271,5 +284,10 @@ enum exit_action handle_ioio(struct vcpu *v)
 	}
 	vm->save.rip = vm->ctl.exit_info2; /* next RIP (15.10.2) */
 	vcpu_insn_done(v);
+	/* Configuration reads in one exit: the data-port read that follows
+	 * an address write (decode/follow.c) runs here, through the same
+	 * filter, instead of exiting once more. */
+	if (cfg && port == PORT_CFG_ADDR && size == 4 && !(info & IOIO_IN))
+		(void)vcpu_follow_in(v, 0xCFC, 0xD00, cfg_data_in);
 	return EXIT_RESUME;
 }

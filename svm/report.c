@@ -93,6 +93,20 @@ int svm_report_exits(print_fn pr, int cpu)
 			   name ? name : "", (unsigned long long)n);
 	}
 	pr("%-8s %-16s %12llu\n", "", "total", (unsigned long long)total);
+	{
+		uint64_t joined = 0;
+
+		for (unsigned i = 0; i < cpus_max; i++) {
+			const struct vcpu *v = vcpu_of(i);
+
+			if (v && (cpu < 0 || (unsigned)cpu == i))
+				joined += v->cfg_reads_joined;
+		}
+		if (joined)
+			pr("config reads run in their address write's exit "
+			   "(no exit of their own): %llu\n",
+			   (unsigned long long)joined);
+	}
 	if (cpu >= 0 && tsc_khz()) {
 		/* The accounts start with the first question (a race with a
 		 * second console is harmless: both see a start). */

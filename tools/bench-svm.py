@@ -38,6 +38,7 @@ ROUND_TRIPS = [  # (guest name, row label, target, budget in instructions)
     ("cpuid", "CPUID leaf 0 round trip", 100, 66),
     ("vmmcall", "VMMCALL HC_VERSION round trip", 100, 55),
     ("apic_write", "APIC write (TPR, trapped)", 250, 250),
+    ("cfg_read", "config read (0xCF8 + 0xCFC, joined)", 2500, 2200),
 ]
 NPT_TARGET_KIB = 64
 LAPIC_TICK_MAX = 1.05  # one exit per LAPIC tick (the EOI write), 5% slack

@@ -6,7 +6,9 @@
  * decode, check the length (<= 15, <= what was given, stable when given
  * exactly that many bytes, DEC_ENEED with one byte less) and the fields;
  * compute the operand address, walk fuzzed guest page tables, emulate on a
- * fake register file with checking MMIO callbacks. Any abort is a finding.
+ * fake register file with checking MMIO callbacks; match the instructions
+ * after a configuration address write (insn_follow_in). Any abort is a
+ * finding.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +186,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				&again) != DEC_ENEED)
 			abort();
 		exercise(&in, data, size, &pg, (ctl >> 6) == 3 ? 3 : 0);
+	}
+
+	/* The instructions after a configuration address write: a match
+	 * takes at most the bytes given, moves RIP by exactly that, reads
+	 * inside the window; a refusal changes nothing. */
+	{
+		struct guest_regs_view r, before;
+		size_t n = MIN(size - 1, (size_t)16);
+		unsigned sz = 0;
+		uint16_t port = 0;
+		int rc;
+
+		memset(&r, 0, sizeof(r));
+		for (unsigned j = 0; j < 16; j++)
+			r.gpr[j] = get64(data, size, 16 + 8 * j);
+		r.rip = get64(data, size, 144);
+		r.rflags = get64(data, size, 152);
+		before = r;
+		rc = insn_follow_in(code, n, &r, 0xCFC, 0xD00, &sz, &port);
+		if (rc < 0 ? memcmp(&r, &before, sizeof(r)) || sz || port ||
+			     (rc != DEC_ENEED && rc != DEC_EUNSUPPORTED) :
+			     rc == 0 || (size_t)rc > n ||
+			     r.rip != before.rip + (uint64_t)rc ||
+			     port < 0xCFC || port + sz > 0xD00 ||
+			     (sz != 1 && sz != 2 && sz != 4))
+			abort();
+		if (rc > 0)
+			insn_in_result(&r, sz, (uint32_t)get64(data, size, 160));
 	}
 
 	/* Walks and fetches at fuzzed linear addresses. */
