@@ -6,7 +6,8 @@ online, the CPU flags, MemTotal; then runs the linux_test= steps
 (hotplug: CPU 1 offline and online through sysfs; poweroff; reboot).
 
 make test runs the -smp 4 SeaBIOS boot, which combines every check; the
-rest of the matrix (-smp 1 with reboot, OVMF) costs a Linux boot each and
+rest of the matrix (-smp 1 with reboot, the EPYC CPU model, OVMF, Linux's
+own NIC, the HPET tick) costs a Linux boot each and
 runs with `make test-linux` (HV_TEST_LINUX_MATRIX=1).
 """
 import os
@@ -109,6 +110,21 @@ def test_linux_smp1_entry64_reboot(boot):
     check_inside(m, 1, "0")
     m.expect(r"hv: vcpu 0: guest reset the machine", timeout=120)
     m.expect(r"hv: resetting the machine", timeout=30)
+    m.expect_exit(status=0, timeout=60)
+
+
+@matrix
+def test_linux_epyc_smp2_poweroff(boot):
+    """The EPYC CPU model (family 17h, what make bench-linux also measures):
+    every CPU up, no svm flag; no AGP aperture scan (a family-0Fh probe)."""
+    need_linux()
+    m = boot(cmdline="", guest_args=ARGS + "poweroff", linux=True, smp=2,
+             mem="1G", cpu="EPYC,+svm,+npt")
+    check_inside(m, 2, "0-1")
+    out = m.output()
+    assert "family: 0x17" in out, "not a family 17h CPU"
+    assert "AGP: Checking aperture" not in out
+    m.expect(r"hv: vcpu \d: guest powers the machine off \(S5", timeout=120)
     m.expect_exit(status=0, timeout=60)
 
 
