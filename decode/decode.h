@@ -15,6 +15,9 @@
  *      caller compares it with EXITINFO1/2 of the nested page fault
  *      (another vCPU may have rewritten the code), then calls
  *      insn_emulate_mmio() with its device callbacks.
+ *   4. Configuration reads: insn_follow_in() runs the few register-only
+ *      instructions and the IN that follow an address write to 0xCF8
+ *      (decode/follow.c), so the read needs no exit of its own.
  *
  * Everything here reads only the bytes and tables it is given; a hostile
  * guest can make a step fail with a status, never crash it or make it read
