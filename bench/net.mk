@@ -26,5 +26,7 @@ $(NETB_ISO_WORK): $(KERNEL) $(GUEST_ELF) iso/grub.cfg tools/mkiso.sh
 	  tools/mkiso.sh $@ iso/grub.cfg $(KERNEL) $(GUEST_ELF)
 
 bench-net: $(NETB_ISO_IDLE) $(NETB_ISO_SPIN) $(NETB_ISO_WORK)
+	@mkdir -p $(BENCH_DIR)
 	$(Q)$(PYTHON) tools/bench-net.py $(NETB_ISO_IDLE) $(NETB_ISO_SPIN) \
-	  $(NETB_ISO_WORK)
+	  $(NETB_ISO_WORK) >$(BENCH_DIR)/bench-net.txt 2>&1; st=$$?; \
+	  cat $(BENCH_DIR)/bench-net.txt; exit $$st
