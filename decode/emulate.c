@@ -6,13 +6,9 @@
  * and flags change last and only when every access succeeded.
  */
 #include "decode/decode.h"
+#include "decode/decode_priv.h"
 
 #include "lib/lib.h"
-
-static uint64_t mask_of(unsigned size)
-{
-	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
-}
 
 /* AH, CH, DH, BH: 8-bit register numbers 4..7 without any REX prefix. */
 static bool high_byte_reg(const struct insn *in, unsigned size, unsigned reg)
@@ -28,8 +24,7 @@ static uint64_t gpr_read(const struct insn *in, const uint64_t *gpr,
 	return gpr[reg] & mask_of(size);
 }
 
-/* APM Vol. 1, 3.1.2.3: 8- and 16-bit writes keep the other bits, 32-bit
- * writes zero-extend to 64. */
+/* APM Vol. 1, 3.1.2.3 (reg_merge), and AH..BH without REX. */
 static void gpr_write(const struct insn *in, uint64_t *gpr, unsigned reg,
 		      unsigned size, uint64_t val)
 {
@@ -37,60 +32,7 @@ static void gpr_write(const struct insn *in, uint64_t *gpr, unsigned reg,
 		gpr[reg - 4] = (gpr[reg - 4] & ~0xFF00ULL) | ((val & 0xFF) << 8);
 		return;
 	}
-	if (size >= 4)
-		gpr[reg] = val & mask_of(size);
-	else
-		gpr[reg] = (gpr[reg] & ~mask_of(size)) | (val & mask_of(size));
-}
-
-/* PF: set when the low byte has an even number of ones. */
-static bool even_parity(uint64_t v)
-{
-	uint8_t b = (uint8_t)v;
-
-	b ^= b >> 4;
-	b ^= b >> 2;
-	b ^= b >> 1;
-	return !(b & 1);
-}
-
-/* SF, ZF, PF from a result; the caller sets CF, OF, AF. */
-static uint64_t szp_flags(uint64_t rflags, uint64_t res, unsigned size)
-{
-	uint64_t sign = 1ULL << (8 * size - 1);
-
-	rflags &= ~(uint64_t)(RFLAGS_SF | RFLAGS_ZF | RFLAGS_PF);
-	if (res & sign)
-		rflags |= RFLAGS_SF;
-	if ((res & mask_of(size)) == 0)
-		rflags |= RFLAGS_ZF;
-	if (even_parity(res))
-		rflags |= RFLAGS_PF;
-	return rflags;
-}
-
-/* Logical ops: CF = OF = 0, AF left alone (undefined). */
-static uint64_t logic_flags(uint64_t rflags, uint64_t res, unsigned size)
-{
-	rflags &= ~(uint64_t)(RFLAGS_CF | RFLAGS_OF);
-	return szp_flags(rflags, res, size);
-}
-
-/* a - b: CF borrow, OF signed overflow, AF borrow from bit 3. */
-static uint64_t sub_flags(uint64_t rflags, uint64_t a, uint64_t b,
-			  unsigned size)
-{
-	uint64_t m = mask_of(size), res = (a - b) & m;
-	uint64_t sign = 1ULL << (8 * size - 1);
-
-	rflags &= ~(uint64_t)(RFLAGS_CF | RFLAGS_OF | RFLAGS_AF);
-	if ((a & m) < (b & m))
-		rflags |= RFLAGS_CF;
-	if ((a ^ b) & (a ^ res) & sign)
-		rflags |= RFLAGS_OF;
-	if ((a ^ b ^ res) & 0x10)
-		rflags |= RFLAGS_AF;
-	return szp_flags(rflags, res, size);
+	gpr[reg] = reg_merge(gpr[reg], size, val);
 }
 
 static uint64_t alu(enum insn_class cls, uint64_t a, uint64_t b)

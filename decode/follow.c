@@ -21,49 +21,9 @@
  * then act: registers change only when the whole sequence matched.
  */
 #include "decode/decode.h"
+#include "decode/decode_priv.h"
 
 #include "lib/lib.h"
-
-/* PF: set when the low byte has an even number of ones. */
-static bool even_parity8(uint8_t b)
-{
-	b ^= b >> 4;
-	b ^= b >> 2;
-	b ^= b >> 1;
-	return !(b & 1);
-}
-
-#define ARITH_FLAGS (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
-		     RFLAGS_SF | RFLAGS_OF)
-
-/* SF ZF PF of a 32-bit result. */
-static uint64_t szp32(uint32_t res)
-{
-	return ((res & 0x80000000u) ? RFLAGS_SF : 0) | (!res ? RFLAGS_ZF : 0) |
-	       (even_parity8((uint8_t)res) ? RFLAGS_PF : 0);
-}
-
-/* AND: CF = OF = 0, AF undefined (kept). */
-static uint64_t and32_flags(uint64_t rflags, uint32_t res)
-{
-	return (rflags & ~(uint64_t)(ARITH_FLAGS & ~RFLAGS_AF)) | szp32(res);
-}
-
-/* CMP a, b (a - b): CF borrow, OF signed overflow, AF borrow from bit 3. */
-static uint64_t cmp32_flags(uint64_t rflags, uint32_t a, uint32_t b)
-{
-	uint32_t res = a - b;
-
-	rflags &= ~(uint64_t)ARITH_FLAGS;
-	rflags |= szp32(res);
-	if (a < b)
-		rflags |= RFLAGS_CF;
-	if ((a ^ b) & (a ^ res) & 0x80000000u)
-		rflags |= RFLAGS_OF;
-	if ((a ^ b ^ res) & 0x10)
-		rflags |= RFLAGS_AF;
-	return rflags;
-}
 
 /* Jcc's condition cc (APM Vol. 3, "Jcc": O, NO, B, AE, E, NE, BE, A, S,
  * NS, P, NP, L, GE, LE, G). */
@@ -150,17 +110,18 @@ static int setup_step(const uint8_t *b, size_t avail, size_t *at,
 	}
 	if (op == 0x83) {                        /* AND/CMP r32, imm8 */
 		uint32_t imm, v = (uint32_t)r->gpr[rm];
+		unsigned ext = (modrm >> 3) & 7;    /* /4 AND, /7 CMP */
 
-		if (mod != 3 || (((modrm >> 3) & 7) != 4 && ((modrm >> 3) & 7) != 7))
+		if (mod != 3 || (ext != 4 && ext != 7))
 			return DEC_EUNSUPPORTED;
 		if (avail - p < 3)
 			return DEC_ENEED;
 		imm = (uint32_t)(int32_t)(int8_t)b[p + 2];
-		if (((modrm >> 3) & 7) == 4) {
+		if (ext == 4) {
 			r->gpr[rm] = v & imm;
-			r->rflags = and32_flags(r->rflags, v & imm);
+			r->rflags = logic_flags(r->rflags, v & imm, 4);
 		} else {
-			r->rflags = cmp32_flags(r->rflags, v, imm);
+			r->rflags = sub_flags(r->rflags, v, imm, 4);
 		}
 		*at = p + 3;
 		return 0;
@@ -235,12 +196,5 @@ int insn_follow_in(const uint8_t *bytes, size_t avail,
 
 void insn_in_result(struct guest_regs_view *regs, unsigned size, uint32_t val)
 {
-	uint64_t *rax = &regs->gpr[GPR_RAX];
-
-	if (size == 4)
-		*rax = val;                     /* zero-extends (3.1.2.3) */
-	else if (size == 2)
-		*rax = (*rax & ~0xFFFFull) | (val & 0xFFFF);
-	else
-		*rax = (*rax & ~0xFFull) | (val & 0xFF);
+	regs->gpr[GPR_RAX] = reg_merge(regs->gpr[GPR_RAX], size, val);
 }
