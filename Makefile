@@ -155,10 +155,12 @@ endif
 CONSOLE_SOCK := $(BUILD)/console.sock
 # Two NICs, both QEMU user-mode networking: the guest's (00:02.0) and the
 # hypervisor's (00:05.0, net= above), whose UDP port 4444 is forwarded to
-# 127.0.0.1:$(UDP_PORT) (`make console-udp`).
-QEMU_NET  := -nic user,model=e1000e \
+# 127.0.0.1:$(UDP_PORT) (`make console-udp`). NIC: their QEMU model,
+# e1000e or virtio-net-pci (the hypervisor and Linux drive both).
+NIC       ?= e1000e
+QEMU_NET  := -nic user,model=$(NIC) \
              -netdev user,id=hvnet,hostfwd=udp:127.0.0.1:$(UDP_PORT)-:4444 \
-             -device e1000e,netdev=hvnet,addr=5
+             -device $(NIC),netdev=hvnet,addr=5
 QEMU_ARGS := -M q35 $(ACCEL) -smp $(SMP) -m $(MEM) -serial mon:stdio \
              -serial unix:$(CONSOLE_SOCK),server=on,wait=off \
              -display none -no-reboot $(QEMU_NET) \
@@ -283,4 +285,4 @@ clean:
 help:
 	@sed -n '1,11p' Makefile
 	@echo "targets: all iso guest linux-guest run run-uefi console console-udp gdb test test-unit test-host test-qemu test-linux test-scale fuzz bench deps third-party clean"
-	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST=own|linux GUEST_ARGS='$(GUEST_ARGS)' GFXPAYLOAD= UDP_PORT=$(UDP_PORT) QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="
+	@echo "variables: SMP=$(SMP) MEM=$(MEM) CMDLINE='$(CMDLINE)' GUEST=own|linux GUEST_ARGS='$(GUEST_ARGS)' GFXPAYLOAD= UDP_PORT=$(UDP_PORT) NIC=$(NIC) QEMU_EXTRA= V=1 CROSS= FUZZ_SECONDS="

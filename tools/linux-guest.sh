@@ -4,6 +4,8 @@
 #                           (apt-get download, dpkg-deb -x; unmodified)
 #   OUTDIR/initrd.cpio.gz   a busybox-static initramfs (tools/linux-init.sh
 #                           as /init)
+#   OUTDIR/modules/         the NIC drivers the initramfs carries (e1000e,
+#                           virtio-net) and their load order
 #   OUTDIR/version.txt      the package versions used
 # Idempotent: downloads only when OUTDIR/vmlinuz is missing.
 set -eu
@@ -42,26 +44,38 @@ if [ ! -x busybox ]; then
 	echo "busybox: $(dpkg-deb -f busybox-static_*.deb Version)" >> version.txt
 	rm -rf bpkg
 fi
-# Linux's e1000e driver (a module in Debian's kernel; PTP and PPS, its
-# dependencies, are built in), for a guest given its own NIC.
-if [ ! -s e1000e.ko ]; then
+# Linux's NIC drivers for a guest given its own NIC: e1000e (PTP and PPS,
+# its dependencies, are built in) and virtio-net with what it needs, in
+# the order insmod must load them (each one's "depends=" lists only
+# modules before it). Modules of Debian's kernel, copied unmodified.
+NIC_MODULES="e1000e virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net"
+have_modules() {
+	for m in $NIC_MODULES; do [ -s "modules/$m.ko" ] || return 1; done
+}
+if ! have_modules; then
 	if ! ls linux-image-*.deb >/dev/null 2>&1; then
 		# The package of the kernel we have (version.txt's first line).
 		pkg=$(sed -n '1s/^kernel: \([^ ]*\) .*/\1/p' version.txt)
 		ver=$(sed -n '1s/^kernel: [^ ]* //p' version.txt)
 		apt-get download "$pkg=$ver" >/dev/null
 	fi
-	rm -rf kpkg && mkdir kpkg
+	rm -rf kpkg modules.tmp && mkdir kpkg modules.tmp
 	dpkg-deb -x linux-image-*.deb kpkg
-	find kpkg/lib/modules -name e1000e.ko -exec cp {} e1000e.tmp \;
-	mv e1000e.tmp e1000e.ko
-	rm -rf kpkg
+	for m in $NIC_MODULES; do
+		f=$(find kpkg/lib/modules -name "$m.ko" | head -n 1)
+		[ -n "$f" ] || { echo "linux-guest: $m.ko is not in $(ls linux-image-*.deb)"; exit 1; }
+		cp "$f" modules.tmp/
+	done
+	echo "$NIC_MODULES" > modules.tmp/order
+	rm -rf modules && mv modules.tmp modules
+	rm -rf kpkg e1000e.ko
 fi
 if [ ! -s initrd.cpio.gz ] || [ "$here/linux-init.sh" -nt initrd.cpio.gz ] ||
-   [ "$here/linux-guest.sh" -nt initrd.cpio.gz ]; then
+   [ "$here/linux-guest.sh" -nt initrd.cpio.gz ] ||
+   [ modules/order -nt initrd.cpio.gz ]; then
 	rm -rf root && mkdir -p root/bin root/proc root/sys root/dev root/lib
 	cp busybox root/bin/busybox
-	cp e1000e.ko root/lib/e1000e.ko
+	cp modules/*.ko modules/order root/lib/
 	# udhcpc's event script: configure the address it leased.
 	cat > root/bin/dhcp-event <<'SCRIPT'
 #!/bin/sh

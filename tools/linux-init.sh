@@ -15,9 +15,9 @@ echo "linux-init: uptime $(cut -d' ' -f1 /proc/uptime)"
 #   hotplug   CPU 1 offline and back online through sysfs
 #   poweroff  ACPI S5 (the hypervisor reports it and powers off)
 #   reboot    the kernel's reboot (the hypervisor reports and resets)
-#   net       Linux's e1000e driver on the NICs it is given: the PCI
-#             functions and interfaces it sees, a DHCP lease, a ping of
-#             the gateway
+#   net       Linux's NIC drivers (e1000e, virtio-net: /lib/order) on the
+#             NICs it is given: the PCI functions, interfaces and the
+#             driver eth0 got, a DHCP lease, a ping of the gateway
 tests=$(sed -n 's/.*linux_test=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 for t in $tests; do
 	case $t in
@@ -28,10 +28,15 @@ for t in $tests; do
 		;;
 	net)
 		echo "linux-init: pci $(ls /sys/bus/pci/devices | tr '\n' ' ')"
-		insmod /lib/e1000e.ko && echo "linux-init: e1000e loaded"
+		loaded=
+		for d in $(cat /lib/order); do
+			insmod /lib/$d.ko && loaded="$loaded $d"
+		done
+		echo "linux-init: drivers loaded$loaded"
 		i=0
 		while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
 		echo "linux-init: interfaces $(ls /sys/class/net | tr '\n' ' ')"
+		echo "linux-init: eth0 driver $(basename "$(readlink /sys/class/net/eth0/device/driver)")"
 		ip link set eth0 up
 		if udhcpc -i eth0 -f -q -n -t 10 -T 2 -s /bin/dhcp-event >/dev/null 2>&1; then
 			echo "linux-init: eth0 $(ip addr show eth0 | sed -n 's/.*inet \([0-9./]*\).*/\1/p')"

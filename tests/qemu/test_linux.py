@@ -139,18 +139,20 @@ def test_linux_uefi_smp4_poweroff(boot):
 
 
 @matrix
-def test_linux_own_nic_dhcp_while_hypervisor_holds_one(boot):
-    """Two e1000e NICs: the guest's at 00:02.0 and the hypervisor's at
-    00:05.0 (net=00:05.0). Linux's e1000e driver finds only its own,
-    gets a DHCP lease from QEMU and pings the gateway, while the
+@pytest.mark.parametrize("model,driver", [("e1000e", "e1000e"),
+                                          ("virtio-net-pci", "virtio_net")])
+def test_linux_own_nic_dhcp_while_hypervisor_holds_one(boot, model, driver):
+    """Two NICs of one model: the guest's at 00:02.0 and the hypervisor's
+    at 00:05.0 (net=00:05.0). Linux's driver for that model finds only its
+    own, gets a DHCP lease from QEMU and pings the gateway, while the
     hypervisor's UDP console answers on the other NIC."""
     need_linux()
     import test_net
     port = test_net.free_udp_port()
     m = boot(cmdline="net=00:05.0 console_key=none",
              guest_args=ARGS + "net,poweroff", linux=True, smp=2, mem="1G",
-             extra_args=["-nic", "user,model=e1000e"] +
-             test_net.hv_nic(port))
+             extra_args=["-nic", "user,model=%s" % model] +
+             test_net.hv_nic(port, model=model))
     m.expect(r"hv: net: address 10\.0\.2\.15/24 gateway 10\.0\.2\.2 \(DHCP\)",
              timeout=120)
     m.expect(r"hv: svm: PCI 00:05\.0 is the hypervisor's: absent for the "
@@ -159,10 +161,13 @@ def test_linux_own_nic_dhcp_while_hypervisor_holds_one(boot):
     pci = m.expect(r"linux-init: pci ([^\r\n]*)[\r\n]", timeout=60).group(1)
     pci = pci.decode().split()
     assert "0000:00:02.0" in pci and "0000:00:05.0" not in pci, pci
-    m.expect(r"linux-init: e1000e loaded", timeout=60)
+    loaded = m.expect(r"linux-init: drivers loaded([^\r\n]*)[\r\n]",
+                      timeout=60).group(1).decode().split()
+    assert driver in loaded, loaded
     ifs = m.expect(r"linux-init: interfaces ([^\r\n]*)[\r\n]",
                    timeout=60).group(1).decode().split()
     assert sorted(ifs) == ["eth0", "lo"], ifs
+    m.expect(r"linux-init: eth0 driver %s[\r\n]" % driver, timeout=30)
     m.expect(r"linux-init: eth0 10\.0\.2\.15/24[\r\n]", timeout=120)
     m.expect(r"linux-init: ping 10\.0\.2\.2 ok", timeout=60)
     out = test_net.ask(port, "version")

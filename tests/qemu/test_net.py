@@ -27,10 +27,10 @@ def free_udp_port():
     return port
 
 
-def hv_nic(port, addr="5"):
+def hv_nic(port, addr="5", model="e1000e"):
     """A user-mode NIC for the hypervisor, its console port forwarded."""
     return ["-netdev", "user,id=hvnet,hostfwd=udp:127.0.0.1:%d-:4444" % port,
-            "-device", "e1000e,netdev=hvnet,addr=%s" % addr]
+            "-device", "%s,netdev=hvnet,addr=%s" % (model, addr)]
 
 
 def ask(port, line, timeout=3.0, retries=4):
