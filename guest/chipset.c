@@ -362,6 +362,40 @@ void check_pci_hidden(void)
 		     lpc ? *lpc : 0);
 }
 
+/* ICH9 SMBus's BARs are guarded (they could move its ports over ports
+ * the hypervisor watches), yet an OS sizes every BAR it finds (PCI Local
+ * Bus 3.0, 6.2.5.1: all-ones in, the size read back, the address back):
+ * through 0xCF8/0xCFC and through ECAM, BAR4 answers an I/O size that
+ * its address is aligned to, and holds its address throughout. Not on
+ * Q35, or with the function hidden: nothing to size, nothing said. */
+#define SMBUS_BAR4        0x20
+
+static void check_bar_sizing(void)
+{
+	volatile uint32_t *e = ecam(ICH9_SMBUS_BDF, SMBUS_BAR4);
+	uint32_t old, sz, sz_e = 0, after, size;
+
+	if (pci_read(ICH9_SMBUS_BDF, 0) != 0x29308086u)
+		return;
+	old = pci_read(ICH9_SMBUS_BDF, SMBUS_BAR4);
+	pci_write(ICH9_SMBUS_BDF, SMBUS_BAR4, 0xffffffffu);
+	sz = pci_read(ICH9_SMBUS_BDF, SMBUS_BAR4);
+	pci_write(ICH9_SMBUS_BDF, SMBUS_BAR4, old);
+	if (e) {
+		*e = 0xffffffffu;
+		sz_e = *e;
+		*e = old;
+	}
+	after = pci_read(ICH9_SMBUS_BDF, SMBUS_BAR4);
+	size = (~(sz & 0xfffcu) + 1) & 0xffffu;
+	check_report("bar_sizing", (old & 1) && (sz & 1) && size >= 4 &&
+		     !(size & (size - 1)) && !((old & ~3u) & (size - 1)) &&
+		     e && sz_e == sz && after == old,
+		     "BAR4 %#x answers %#x (ECAM %#x: %s), %u ports, then "
+		     "holds %#x", old, sz, sz_e, e ? "mapped" : "none", size,
+		     after);
+}
+
 void checks_chipset(const struct guest_boot *b)
 {
 	if (!hv_present()) {
@@ -371,6 +405,7 @@ void checks_chipset(const struct guest_boot *b)
 	}
 	check_pmbase_kept();
 	check_chipset_guard();
+	check_bar_sizing();
 	check_rcba_attack(b);
 	check_esmramc_attack();
 	check_rcrb_kept();

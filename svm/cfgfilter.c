@@ -198,6 +198,86 @@ void cfg_filter_build(struct cfg_filter *f, const struct cfg_rule *rules,
 	}
 }
 
+#define PCI_BAR0        0x10
+#define PCI_BAR_END     0x28            /* past BAR5 of a type-0 header */
+#define PCI_CMD_DECODE  0x3             /* command: I/O and memory space */
+#define PCI_CLASS_IOMMU 0x0806
+
+/* The guard of kind CFG_READONLY that holds [reg, reg + 4) of bdf whole. */
+static bool readonly_whole(const struct cfg_filter *f, uint16_t bdf,
+			   unsigned reg)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct cfg_guard *g = &f->g[i];
+
+		if (g->bdf == bdf && g->kind == CFG_READONLY && g->lo <= reg &&
+		    reg + 4 <= g->hi)
+			return true;
+	}
+	return false;
+}
+
+void cfg_filter_probe_bars(struct cfg_filter *f, cfg_read32_fn rd,
+			   cfg_write32_fn wr, void *ctx)
+{
+	f->nbar = 0;
+	for (size_t d = 0; d < f->ndev; d++) {
+		uint16_t bdf = f->dev[d];
+		uint32_t cmd;
+		bool iommu, off = false;
+
+		if (cfg_filter_hidden(f, bdf) ||
+		    ((rd(ctx, bdf, PCI_HDR) >> 16) & 0x7F) != 0)
+			continue;         /* no type-0 header: no BAR0-5 */
+		cmd = rd(ctx, bdf, PCI_STATUS_CMD) & 0xFFFF;
+		iommu = (rd(ctx, bdf, PCI_CLASS_REV) >> 16) == PCI_CLASS_IOMMU;
+		for (unsigned reg = PCI_BAR0; reg < PCI_BAR_END; reg += 4) {
+			uint32_t orig;
+
+			if (!readonly_whole(f, bdf, reg))
+				continue;
+			if (f->nbar == CFG_MAX_BARS) {
+				f->overflow = true;
+				break;
+			}
+			/* Decode off (PCI 3.0, 6.2.5.1); the status half
+			 * written as zeros: its RW1C bits stay. */
+			if (!off && !iommu && (cmd & PCI_CMD_DECODE)) {
+				wr(ctx, bdf, PCI_STATUS_CMD, cmd & ~PCI_CMD_DECODE);
+				off = true;
+			}
+			orig = rd(ctx, bdf, reg);
+			wr(ctx, bdf, reg, 0xFFFFFFFF);
+			f->bar[f->nbar++] = (struct cfg_bar){
+				bdf, (uint8_t)reg, false, rd(ctx, bdf, reg) };
+			wr(ctx, bdf, reg, orig);
+		}
+		if (off)
+			wr(ctx, bdf, PCI_STATUS_CMD, cmd);
+	}
+}
+
+uint64_t cfg_filter_sized(const struct cfg_filter *f, uint16_t bdf,
+			  unsigned reg, unsigned size, uint64_t val)
+{
+	for (size_t i = 0; i < f->nbar; i++) {
+		const struct cfg_bar *b = &f->bar[i];
+
+		if (!b->sizing || b->bdf != bdf)
+			continue;
+		for (unsigned k = 0; k < size && k < 8; k++) {
+			unsigned r = reg + k;
+
+			if (r < b->reg || r >= b->reg + 4u)
+				continue;
+			val &= ~(0xFFULL << (8 * k));
+			val |= (uint64_t)((b->probe >> (8 * (r - b->reg))) & 0xFF)
+			       << (8 * k);
+		}
+	}
+	return val;
+}
+
 int cfg_filter_dev(const struct cfg_filter *f, uint16_t bdf)
 {
 	for (size_t i = 0; i < f->ndev; i++)
@@ -247,14 +327,37 @@ static uint64_t ones(unsigned size)
 	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 }
 
-unsigned cfg_filter_write(const struct cfg_filter *f, uint16_t bdf,
+unsigned cfg_filter_write(struct cfg_filter *f, uint16_t bdf,
 			  unsigned reg, unsigned size, uint64_t val,
 			  const struct cfg_access *acc, int *guard)
 {
 	unsigned mask = cfg_filter_mask(f, bdf, reg, size, guard);
+	struct cfg_bar *bar = NULL;
 
 	if (size == 0 || size > 8)
 		return 0;
+	/* A probed BAR: any write that touches it ends its sizing, except
+	 * all-ones to the whole of it, which (re)starts it. */
+	for (size_t i = 0; i < f->nbar; i++) {
+		struct cfg_bar *b = &f->bar[i];
+
+		if (b->bdf != bdf || reg >= b->reg + 4u || reg + size <= b->reg)
+			continue;
+		b->sizing = false;
+		if (size == 4 && reg == b->reg)
+			bar = b;
+	}
+	if (bar && (uint32_t)val == 0xFFFFFFFF) {
+		bar->sizing = true;
+		if (guard)
+			*guard = -1;
+		return 0;
+	}
+	if (bar && (uint32_t)val == (uint32_t)acc->read(acc->ctx, reg, 4)) {
+		if (guard)
+			*guard = -1;
+		return 0;                /* the address back: it holds it */
+	}
 	if (!mask) {
 		acc->write(acc->ctx, reg, size, val);
 		return 0;
@@ -278,5 +381,5 @@ uint64_t cfg_filter_read(const struct cfg_filter *f, uint16_t bdf,
 		return 0;
 	if (cfg_filter_hidden(f, bdf))
 		return ones(size);    /* no function here (PCI 3.0, 6.1) */
-	return acc->read(acc->ctx, reg, size);
+	return cfg_filter_sized(f, bdf, reg, size, acc->read(acc->ctx, reg, size));
 }

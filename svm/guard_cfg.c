@@ -9,7 +9,8 @@
  *    them or not. A write that straddles the address and data ports and
  *    touches a guarded byte is dropped whole;
  *  - ECAM (PCI Express Base 3.0, 7.2.2): the 4 KiB page of every guarded
- *    function is read-only in the NPT (a hidden function's: not mapped),
+ *    function is read-only in the NPT (not mapped for a hidden function
+ *    and for one whose BARs answer sizing: the filter answers its reads),
  *    its faulting accesses emulated here through the same filter.
  * The MCFG's window for segment 0 must cover bus 0; the ECAM window cannot
  * move (Q35 PCIEXBAR is guarded; AMD's MMIO_CFG_BASE MSR is not the
@@ -41,6 +42,14 @@ static uint32_t boot_read32(void *ctx, uint16_t bdf, unsigned reg)
 	outl(CFG_ADDR_PORT, (uint32_t)(CFG_ENABLE | ((uint32_t)bdf << 8) |
 				       (reg & 0xFC)));
 	return inl(CFG_DATA_PORT);
+}
+
+static void boot_write32(void *ctx, uint16_t bdf, unsigned reg, uint32_t val)
+{
+	(void)ctx;
+	outl(CFG_ADDR_PORT, (uint32_t)(CFG_ENABLE | ((uint32_t)bdf << 8) |
+				       (reg & 0xFC)));
+	outl(CFG_DATA_PORT, val);
 }
 
 /* ICH9's chipset configuration registers (the root complex register
@@ -92,7 +101,12 @@ static void map_ecam(const struct svm_config *cfg, uint16_t bdf)
 			panic("svm: cannot map configuration page %#llx",
 			      (unsigned long long)pa);
 		ecam_bdf[svm.ncfg] = bdf;
-		svm.cfg_page_hidden[svm.ncfg] = cfg_filter_hidden(&filter, bdf);
+		/* Reads trapped too where the filter answers them: a hidden
+		 * function, or one with BARs that answer sizing. */
+		svm.cfg_page_unmapped[svm.ncfg] = cfg_filter_hidden(&filter, bdf);
+		for (size_t i = 0; i < filter.nbar; i++)
+			if (filter.bar[i].bdf == bdf)
+				svm.cfg_page_unmapped[svm.ncfg] = true;
 		svm.cfg_page[svm.ncfg++] = pa;
 		return;                  /* one window per function */
 	}
@@ -103,9 +117,13 @@ void guard_cfg_init(const struct svm_config *cfg)
 	cfg_filter_build(&filter, cfg_rules, cfg_nrules, cfg->cfg_hide,
 			 MIN(cfg->ncfg_hide, (size_t)SVM_MAX_CFG_HIDE),
 			 boot_read32, NULL);
+	/* The BARs the guards make read-only still answer the guest's
+	 * sizing (Linux sizes every BAR it finds: ICH9 SMBus's I/O BAR). */
+	cfg_filter_probe_bars(&filter, boot_read32, boot_write32, NULL);
 	if (filter.overflow)
-		panic("svm: more chipset registers to guard than %u guards",
-		      CFG_MAX_GUARDS);
+		panic("svm: more chipset registers to guard than %u guards "
+		      "(%u functions, %u BARs)", CFG_MAX_GUARDS, CFG_MAX_DEVS,
+		      CFG_MAX_BARS);
 	svm.ncfg = 0;
 	svm.cfg_guarded |= filter.n > 0;  /* svm/hide.c may have set it */
 	/* An AMD FCH (its LPC bridge is in the table): its PM registers too,
@@ -118,7 +136,7 @@ void guard_cfg_init(const struct svm_config *cfg)
 	for (size_t d = 0; d < filter.ndev; d++) {
 		uint16_t bdf = filter.dev[d];
 		const char *chip = "";
-		unsigned ranges = 0;
+		unsigned ranges = 0, bars = 0;
 
 		for (size_t i = 0; i < filter.n; i++)
 			if (filter.g[i].bdf == bdf) {
@@ -126,14 +144,17 @@ void guard_cfg_init(const struct svm_config *cfg)
 				if (filter.g[i].rule >= 0)
 					chip = cfg_rules[filter.g[i].rule].chipset;
 			}
+		for (size_t i = 0; i < filter.nbar; i++)
+			bars += filter.bar[i].bdf == bdf;
 		map_ecam(cfg, bdf);
 		if (cfg_filter_hidden(&filter, bdf))
 			printk("svm: config %02x:%02x.%x hidden from the guest\n",
 			       bdf >> 8, (bdf >> 3) & 31, bdf & 7);
 		else
 			printk("svm: config %02x:%02x.%x (%s): %u register "
-			       "range(s) read-only to the guest\n", bdf >> 8,
-			       (bdf >> 3) & 31, bdf & 7, chip, ranges);
+			       "range(s) read-only to the guest, %u BAR(s) "
+			       "answer sizing\n", bdf >> 8, (bdf >> 3) & 31,
+			       bdf & 7, chip, ranges, bars);
 	}
 }
 
@@ -193,9 +214,18 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 			  iommu_cfg_io_hidden(port, size));
 	if (in) {
 		*val = io_port_in(port, size);
-		if (hidden)
+		if (hidden) {
 			for (unsigned p = lo; p < hi; p++)
 				*val |= 0xFFu << (8 * (p - port));
+		} else if (data && ext == reg) {
+			/* A BAR being sized answers its probe. */
+			unsigned sh = 8 * (lo - port);
+			uint64_t m = ((1ULL << (8 * (hi - lo))) - 1) << sh;
+			uint64_t d = cfg_filter_sized(&filter, bdf, reg, hi - lo,
+						      (*val & m) >> sh);
+
+			*val = (uint32_t)((*val & ~m) | ((d << sh) & m));
+		}
 	} else if (!data) {
 		io_port_out(port, size, *val);
 	} else if (hidden && !cfg_filter_hidden(&filter, bdf)) {
@@ -209,8 +239,8 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 		if (!mask)
 			io_port_out(port, size, *val);
 		else if (port == lo && hi == port + size && ext == reg)
-			(void)cfg_filter_write(&filter, bdf, reg, size, *val,
-					       &io_acc, NULL);
+			mask = cfg_filter_write(&filter, bdf, reg, size, *val,
+						&io_acc, NULL);
 		/* else: straddling a port boundary, or extended: dropped
 		 * whole */
 	}

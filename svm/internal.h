@@ -168,7 +168,9 @@ struct svm_global {
 	uint64_t rcrb_page;           /* ICH9 RCBA + 0x3000, read-only, or 0 */
 	uint64_t fch_mmio;            /* its AcpiMmio page, read-only */
 	uint64_t cfg_page[CFG_MAX_DEVS]; /* their ECAM pages */
-	bool cfg_page_hidden[CFG_MAX_DEVS]; /* not mapped (else read-only) */
+	bool cfg_page_unmapped[CFG_MAX_DEVS]; /* not mapped (hidden, or BARs
+					 * that answer sizing), else
+					 * read-only */
 	size_t ncfg;
 	bool s5_known;
 	uint8_t s5_typ[2];

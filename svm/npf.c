@@ -97,7 +97,7 @@ static uint64_t on_demand_flags(uint64_t page)
 	    (svm.trapped_page && page == svm.trapped_page))
 		return 0;
 	if ((i = guard_cfg_index(page)) >= 0)
-		return svm.cfg_page_hidden[i] ? 0 : NPT_LEAF_RO;
+		return svm.cfg_page_unmapped[i] ? 0 : NPT_LEAF_RO;
 	if (page == APIC_PAGE_GPA || guard_ioapic_index(page) >= 0 ||
 	    (svm.reset_mmio && page == ALIGN_DOWN(svm.reset_mmio, 4096)) ||
 	    (svm.fch && page == svm.fch_mmio) ||
@@ -182,7 +182,7 @@ enum exit_action handle_npf(struct vcpu *v)
 	 * hidden function's (not mapped). */
 	if (!(err & (NPF_ERR_WALK | NPF_ERR_FETCH)) &&
 	    (io = guard_cfg_index(gpa)) >= 0 &&
-	    ((err & NPF_ERR_WRITE) || svm.cfg_page_hidden[io]))
+	    ((err & NPF_ERR_WRITE) || svm.cfg_page_unmapped[io]))
 		return guard_cfg_access(v, gpa, io);
 	if (in_hv_hole(gpa, 1) || hide_gpa(gpa) || in_hidden_page(gpa))
 		return hole_access(v, gpa, err);

@@ -109,7 +109,7 @@ static int build_npt(const struct svm_config *cfg)
 	for (size_t i = 0; i < svm.nioapics; i++)
 		ro[1 + i] = svm.ioapic_pa[i];
 	for (size_t i = 0; i < svm.ncfg; i++) {
-		if (svm.cfg_page_hidden[i])
+		if (svm.cfg_page_unmapped[i])
 			unmapped[nun++] = svm.cfg_page[i];
 		else
 			ro[nro++] = svm.cfg_page[i];

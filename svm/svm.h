@@ -135,6 +135,7 @@ void npt_summary(const struct npt *npt, struct npt_stats *st);
 #define CFG_SPACE      0x1000        /* bytes of one function (ECAM) */
 #define CFG_MAX_GUARDS 64
 #define CFG_MAX_DEVS   24            /* distinct functions guarded */
+#define CFG_MAX_BARS   16            /* guarded BARs that answer sizing */
 #define SVM_MAX_CFG_HIDE 4
 
 enum { CFG_READONLY = 1, CFG_HIDDEN = 2 };
@@ -157,16 +158,33 @@ struct cfg_guard {
 	int16_t rule;                 /* index in the rules, -1: hidden */
 };
 
+/* A base address register inside a read-only guard that the guest may
+ * still size (PCI Local Bus 3.0, 6.2.5.1: write all-ones, read the size
+ * back, write the address back): the hardware BAR never changes; while
+ * sizing is set, reads of it answer what the BAR itself read after
+ * all-ones when the hypervisor probed it at boot. */
+struct cfg_bar {
+	uint16_t bdf;
+	uint8_t reg;                  /* 0x10-0x24, dword-aligned */
+	bool sizing;                  /* the guest's last write was all-ones */
+	uint32_t probe;               /* the BAR's answer to all-ones */
+};
+
 struct cfg_filter {
 	struct cfg_guard g[CFG_MAX_GUARDS];
 	size_t n;
 	uint16_t dev[CFG_MAX_DEVS];   /* functions with a guard */
 	size_t ndev;
+	struct cfg_bar bar[CFG_MAX_BARS];
+	size_t nbar;
 	bool overflow;                /* more than the arrays hold */
 };
 
 /* Read a dword of configuration space (reg dword-aligned, < 0x100). */
 typedef uint32_t (*cfg_read32_fn)(void *ctx, uint16_t bdf, unsigned reg);
+/* Write one (reg dword-aligned, < 0x100). */
+typedef void (*cfg_write32_fn)(void *ctx, uint16_t bdf, unsigned reg,
+			       uint32_t val);
 
 /* One function's configuration space, as the access path reaches it. */
 struct cfg_access {
@@ -180,6 +198,15 @@ struct cfg_access {
 void cfg_filter_build(struct cfg_filter *f, const struct cfg_rule *rules,
 		      size_t nrules, const uint16_t *hide, size_t nhide,
 		      cfg_read32_fn rd, void *ctx);
+/* cfg_filter_probe_bars: after cfg_filter_build, at boot (nothing else
+ * touches configuration space): size every BAR of a type-0 header that a
+ * read-only guard covers whole, on a function that is not hidden, with
+ * its I/O and memory decode off meanwhile (an IOMMU's command register
+ * is left alone: its registers are placed by its capability, and it may
+ * be translating already), and record the answers for the guest's
+ * sizing. */
+void cfg_filter_probe_bars(struct cfg_filter *f, cfg_read32_fn rd,
+			   cfg_write32_fn wr, void *ctx);
 /* The index of bdf in f->dev, or -1 when it has no guard. */
 int cfg_filter_dev(const struct cfg_filter *f, uint16_t bdf);
 bool cfg_filter_hidden(const struct cfg_filter *f, uint16_t bdf);
@@ -189,12 +216,20 @@ unsigned cfg_filter_mask(const struct cfg_filter *f, uint16_t bdf, unsigned reg,
 			 unsigned size, int *guard);
 /* cfg_filter_write: a guest write of size (1..8) bytes at reg: performed
  * through acc as written when it touches no guarded byte; else only its
- * unguarded bytes, one byte each (none for a hidden function). Returns
+ * unguarded bytes, one byte each (none for a hidden function). A dword
+ * write to a probed BAR (f->bar) of all-ones starts its sizing, one of
+ * the value it holds ends it: both count as performed, the hardware
+ * untouched; any other write to it ends sizing and is dropped. Returns
  * the guarded-byte mask (0: performed as written). */
-unsigned cfg_filter_write(const struct cfg_filter *f, uint16_t bdf,
+unsigned cfg_filter_write(struct cfg_filter *f, uint16_t bdf,
 			  unsigned reg, unsigned size, uint64_t val,
 			  const struct cfg_access *acc, int *guard);
-/* cfg_filter_read: all-ones for a hidden function, else through acc. */
+/* cfg_filter_sized: val, read from size bytes at reg of bdf, with the
+ * bytes of BARs being sized replaced by their probe answers. */
+uint64_t cfg_filter_sized(const struct cfg_filter *f, uint16_t bdf,
+			  unsigned reg, unsigned size, uint64_t val);
+/* cfg_filter_read: all-ones for a hidden function, else through acc
+ * (cfg_filter_sized applied). */
 uint64_t cfg_filter_read(const struct cfg_filter *f, uint16_t bdf,
 			 unsigned reg, unsigned size,
 			 const struct cfg_access *acc);

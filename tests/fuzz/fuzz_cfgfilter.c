@@ -3,7 +3,12 @@
  * capability list of one function (cap walk on hostile data), then is a
  * sequence of writes (function, offset, width, value) and reads. After
  * every write no guarded byte may have changed, every unguarded byte
- * written must hold the value, and hidden functions read all-ones. */
+ * written must hold the value, and hidden functions read all-ones. The
+ * guarded BARs are probed as at boot (the simulated ICH9 SMBus has real
+ * BAR rules); a write may count as performed with guarded bytes only when
+ * it is a dword all-ones or the value a probed BAR holds, the filter's
+ * sizing state must follow a model of it, and a read returns the probe's
+ * bytes for a BAR being sized, the function's own bytes otherwise. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 &sim);
 	if (f.overflow)
 		abort();
+	cfg_filter_probe_bars(&f, cfgsim_read32, cfgsim_write32, &sim);
+	if (f.overflow)
+		abort();
+	bool model[CFG_MAX_BARS] = { false };
+
 	for (; size >= 12; data += 12, size -= 12) {
 		uint16_t bdf = picks[data[0] % ARRAY_SIZE(picks)];
 		unsigned width = 1u << (data[1] & 3);
@@ -55,16 +65,52 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (data[1] & 4) {
 			uint64_t got = cfg_filter_read(&f, bdf, reg, width, &acc);
 
-			if (cfg_filter_hidden(&f, bdf) &&
-			    got != (width == 8 ? ~0ULL : (1ULL << (8 * width)) - 1))
-				abort();
+			if (cfg_filter_hidden(&f, bdf)) {
+				if (got != (width == 8 ? ~0ULL :
+					    (1ULL << (8 * width)) - 1))
+					abort();
+				continue;
+			}
+			for (unsigned k = 0; k < width; k++) {
+				unsigned r = reg + k;
+				uint8_t want = sim.space[bdf][r];
+
+				for (size_t i = 0; i < f.nbar; i++)
+					if (model[i] && f.bar[i].bdf == bdf &&
+					    r >= f.bar[i].reg &&
+					    r < f.bar[i].reg + 4u)
+						want = (uint8_t)(f.bar[i].probe >>
+							(8 * (r - f.bar[i].reg)));
+				if ((uint8_t)(got >> (8 * k)) != want)
+					abort();
+			}
 			continue;
 		}
 		memcpy(before.space[bdf], sim.space[bdf], CFG_SPACE);
+		int probed = -1;
+		uint32_t held;
+
+		for (size_t i = 0; i < f.nbar; i++)
+			if (f.bar[i].bdf == bdf && reg < f.bar[i].reg + 4u &&
+			    reg + width > f.bar[i].reg) {
+				model[i] = width == 4 && reg == f.bar[i].reg &&
+					   (uint32_t)val == 0xFFFFFFFF;
+				if (width == 4 && reg == f.bar[i].reg)
+					probed = (int)i;
+			}
+		memcpy(&held, &sim.space[bdf][reg & 0xFFC], 4);
 		unsigned mask = cfg_filter_write(&f, bdf, reg, width, val, &acc,
 						 NULL);
-		if (mask != cfg_filter_mask(&f, bdf, reg, width, NULL))
+		unsigned want = cfg_filter_mask(&f, bdf, reg, width, NULL);
+
+		if (probed >= 0 && ((uint32_t)val == 0xFFFFFFFF ||
+				    (uint32_t)val == held))
+			want = 0;        /* sizing, or the address back */
+		if (mask != want)
 			abort();
+		for (size_t i = 0; i < f.nbar; i++)
+			if (f.bar[i].sizing != model[i])
+				abort();
 		for (unsigned r = 0; r < CFG_SPACE; r++) {
 			bool in = r >= reg && r < reg + width;
 			bool guard = cfg_filter_mask(&f, bdf, r, 1, NULL) ||

@@ -160,8 +160,8 @@ BOOT_CPU_CHECKS = ("cpuid_hv", "svm_hidden", "efer_svme", "vmmcall_version",
                    "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_deny", "msr_tsc",
                    "ioapic_init_smi_refused", "lvt_init_smi_refused",
                    "sleep_refused", "pmbase_kept",
-                   "chipset_guard", "rcba_attack", "esmramc_attack",
-                   "apic_odd_access", "rcrb_kept")
+                   "chipset_guard", "bar_sizing", "rcba_attack",
+                   "esmramc_attack", "apic_odd_access", "rcrb_kept")
 
 
 def assert_checks(out, checks):

@@ -17,7 +17,13 @@
 struct cfgsim {
 	uint8_t space[256][CFG_SPACE];   /* bus 0, indexed by dev << 3 | fn */
 	uint16_t cur;                    /* the function acc works on */
+	/* BAR0-5 as cfgsim_write32 writes them: 0 plain storage, else the
+	 * bits that take a written value (the rest keep theirs: type bits,
+	 * size); CFGSIM_BAR_NONE: not implemented, reads 0. */
+	uint32_t bar_wmask[256][6];
+	unsigned writes32;               /* cfgsim_write32 calls */
 };
+#define CFGSIM_BAR_NONE 1u
 
 static inline void cfgsim_put32(struct cfgsim *s, uint16_t bdf, unsigned reg,
 				uint32_t v)
@@ -42,7 +48,9 @@ enum cfgsim_machine { SIM_Q35, SIM_PC, SIM_AMD };
 static inline void cfgsim_init(struct cfgsim *s, enum cfgsim_machine m)
 {
 	memset(s->space, 0xFF, sizeof(s->space));   /* nothing there */
+	memset(s->bar_wmask, 0, sizeof(s->bar_wmask));
 	s->cur = 0;
+	s->writes32 = 0;
 	if (m == SIM_Q35) {
 		memset(s->space[0], 0, CFG_SPACE);
 		memset(s->space[31 << 3], 0, CFG_SPACE);
@@ -53,6 +61,13 @@ static inline void cfgsim_init(struct cfgsim *s, enum cfgsim_machine m)
 		cfgsim_put32(s, 31 << 3, 0x40, 0x601);      /* PMBASE */
 		cfgsim_put32(s, 31 << 3, 0xF0, 0xFED1C001); /* RCBA */
 		cfgsim_put32(s, 0, 0x60, 0xB0000001);       /* PCIEXBAR */
+		/* SMBus as QEMU 7.2 has it: BAR4 I/O, 64 bytes at 0x700,
+		 * BAR0-3 not implemented; I/O decode on. */
+		cfgsim_put32(s, 31 << 3 | 3, 0x04, 0x0001);
+		cfgsim_put32(s, 31 << 3 | 3, 0x20, 0x0701);
+		for (unsigned b = 0; b < 4; b++)
+			s->bar_wmask[31 << 3 | 3][b] = CFGSIM_BAR_NONE;
+		s->bar_wmask[31 << 3 | 3][4] = 0xFFFFFFC0;
 	} else if (m == SIM_PC) {
 		memset(s->space[0], 0, CFG_SPACE);
 		memset(s->space[1 << 3], 0, CFG_SPACE);
@@ -95,6 +110,27 @@ static inline uint32_t cfgsim_read32(void *ctx, uint16_t bdf, unsigned reg)
 		return ~0u;
 	memcpy(&v, &s->space[bdf][reg & 0xFFC], 4);
 	return v;
+}
+
+/* A dword write as hardware takes it (the BARs' rules above). */
+static inline void cfgsim_write32(void *ctx, uint16_t bdf, unsigned reg,
+				  uint32_t v)
+{
+	struct cfgsim *s = ctx;
+
+	s->writes32++;
+	if (bdf >= 256)
+		return;
+	reg &= 0xFFC;
+	if (reg >= 0x10 && reg < 0x28 && s->bar_wmask[bdf][(reg - 0x10) / 4]) {
+		uint32_t m = s->bar_wmask[bdf][(reg - 0x10) / 4], old;
+
+		if (m == CFGSIM_BAR_NONE)
+			return;
+		memcpy(&old, &s->space[bdf][reg], 4);
+		v = (v & m) | (old & ~m);
+	}
+	memcpy(&s->space[bdf][reg], &v, 4);
 }
 
 static inline uint64_t cfgsim_acc_read(void *ctx, unsigned reg, unsigned size)

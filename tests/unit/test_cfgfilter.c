@@ -190,3 +190,70 @@ TEST(fch_pm_registers)
 	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
 		CHECK(!fch_pm_guarded(no[i]));
 }
+
+/* Linux's sizing of a BAR (read, all-ones, read, the address back) on
+ * ICH9 SMBus, whose BARs are guarded: the hardware BAR never moves, the
+ * guest reads the size the BAR itself answered at boot. */
+TEST(guarded_bar_answers_sizing)
+{
+	const uint16_t sm = BDF(31, 3);
+
+	build(SIM_Q35, NULL, 0);
+	cfg_filter_probe_bars(&f, cfgsim_read32, cfgsim_write32, &sim);
+	CHECK(!f.overflow);
+	CHECK_EQ(f.nbar, 5);                        /* BAR0-4: 0x10-0x23 */
+	/* The probe left BAR4 and the command register as they were. */
+	CHECK_EQ(cfgsim_read32(&sim, sm, 0x20), 0x701);
+	CHECK_EQ(cfgsim_read32(&sim, sm, 0x04), 0x0001);
+	CHECK_EQ(sim.writes32, 5 * 2 + 2);          /* decode off and on */
+
+	CHECK_EQ(rd(sm, 0x20, 4), 0x701);
+	CHECK_EQ(wr(sm, 0x20, 4, 0xFFFFFFFF), 0);
+	CHECK_EQ(cfgsim_read32(&sim, sm, 0x20), 0x701);   /* not moved */
+	CHECK_EQ(rd(sm, 0x20, 4), 0xFFFFFFC1);      /* 64 bytes of I/O */
+	CHECK_EQ(rd(sm, 0x20, 2), 0xFFC1);
+	CHECK_EQ(rd(sm, 0x23, 1), 0xFF);
+	CHECK_EQ(rd(sm, 0x1C, 8), 0xFFFFFFC1ULL << 32);   /* BAR3 reads 0 */
+	CHECK_EQ(wr(sm, 0x20, 4, 0x701), 0);        /* the address back */
+	CHECK_EQ(rd(sm, 0x20, 4), 0x701);
+	/* An unimplemented BAR answers 0, as it would without us. */
+	CHECK_EQ(wr(sm, 0x10, 4, 0xFFFFFFFF), 0);
+	CHECK_EQ(rd(sm, 0x10, 4), 0);
+	CHECK_EQ(wr(sm, 0x10, 4, 0), 0);
+	/* Moving it stays dropped, and ends a sizing. */
+	CHECK_EQ(wr(sm, 0x20, 4, 0xFFFFFFFF), 0);
+	CHECK_EQ(wr(sm, 0x20, 4, 0x0CF1), 0xF);
+	CHECK_EQ(rd(sm, 0x20, 4), 0x701);
+	CHECK_EQ(cfgsim_read32(&sim, sm, 0x20), 0x701);
+	/* A write of part of it ends a sizing too, and is dropped. */
+	CHECK_EQ(wr(sm, 0x20, 4, 0xFFFFFFFF), 0);
+	CHECK_EQ(wr(sm, 0x22, 2, 0xFFFF), 0x3);
+	CHECK_EQ(rd(sm, 0x20, 4), 0x701);
+	/* Sizing is per BAR and per function. */
+	CHECK_EQ(wr(sm, 0x20, 4, 0xFFFFFFFF), 0);
+	CHECK_EQ(rd(BDF(31, 0), 0x20, 4), 0);
+	CHECK_EQ(rd(sm, 0x14, 4), 0);
+	CHECK_EQ(cfg_filter_sized(&f, sm, 0x20, 4, 0x12345678), 0xFFFFFFC1);
+	CHECK_EQ(cfg_filter_sized(&f, sm, 0x1E, 4, 0x12345678), 0xFFC15678);
+	CHECK_EQ(cfg_filter_sized(&f, BDF(31, 0), 0x20, 4, 0x12345678),
+		 0x12345678);
+}
+
+TEST(bar_probe_skips_hidden_and_keeps_iommu_decode)
+{
+	static const uint16_t hide[] = { BDF(31, 3) };
+
+	build(SIM_Q35, hide, ARRAY_SIZE(hide));
+	cfg_filter_probe_bars(&f, cfgsim_read32, cfgsim_write32, &sim);
+	CHECK_EQ(f.nbar, 0);
+	CHECK_EQ(sim.writes32, 0);
+	/* The IOMMU (0:2, memory decode and bus mastering on): its six BARs
+	 * probed, its command register never written. */
+	build(SIM_AMD, NULL, 0);
+	cfgsim_put32(&sim, BDF(0, 2), 0x04, (1u << 20) | 0x6);
+	cfg_filter_probe_bars(&f, cfgsim_read32, cfgsim_write32, &sim);
+	CHECK(!f.overflow);
+	CHECK_EQ(f.nbar, 6);
+	CHECK_EQ(sim.writes32, 6 * 2);
+	CHECK_EQ(cfgsim_read32(&sim, BDF(0, 2), 0x04), (1u << 20) | 0x6);
+}
