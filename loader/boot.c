@@ -6,6 +6,7 @@
  * glue around them.
  */
 #include "loader/loader.h"
+#include "loader/formats.h"
 #include "lib/lib.h"
 #include "mm/mm.h"
 
@@ -145,6 +146,8 @@ static int linux_prepare(const struct bootinfo *bi, const struct mem_ctx *mc,
 		.rsdp = rsdp ? rsdp_new_copy : NULL, .rsdp_len = rsdp ? rsdp_len : 0,
 		.setup_data = NULL, .setup_data_cap = sd_size,
 		.setup_data_addr = blocks[3].addr,
+		.fb = bi->fb_status == BOOT_FB_OK ? &bi->fb : NULL,
+		.fb_efi = bi->uefi,
 	};
 	/* Check what boot_params will say before anything moves: a dry run
 	 * on a scratch page of our own (the initrd's final place included). */
@@ -224,6 +227,23 @@ static int linux_prepare(const struct bootinfo *bi, const struct mem_ctx *mc,
 	       li.relocatable ? "relocatable" : "fixed", use64 ? "64" : "32",
 	       rd >= 0 ? "module" : "none", in.initrd_addr, in.initrd_size,
 	       blocks[0].addr);
+	{
+		struct linux_screen_info si;
+		char why[64];
+
+		if (loader_linux_screen_info(in.fb, in.fb_efi, &si, why,
+					     sizeof(why)) == 0)
+			printk("guest: Linux screen_info: none (%s)\n", why);
+		else if (si.orig_video_isVGA == LINUX_VIDEO_TEXT)
+			printk("guest: Linux screen_info: VGA text %ux%u\n",
+			       si.orig_video_cols, si.orig_video_lines);
+		else
+			printk("guest: Linux screen_info: %s framebuffer %ux%ux%u "
+			       "at 0x%lx, pitch %u\n",
+			       si.orig_video_isVGA == LINUX_VIDEO_TYPE_EFI ?
+			       "EFI" : "VESA", si.lfb_width, si.lfb_height,
+			       si.lfb_depth, in.fb->addr, si.lfb_linelength);
+	}
 	return LOADER_OK;
 }
 

@@ -177,10 +177,66 @@ struct linux_e820 {
 } __packed;
 _Static_assert(sizeof(struct linux_e820) == 20, "linux");
 
+/* screen_info, the first 0x40 bytes of boot_params (Linux's
+ * include/uapi/linux/screen_info.h): the console a boot loader leaves.
+ * Linux's 16-bit setup fills it from the BIOS; entered at the 32- or
+ * 64-bit entry it has only what the loader wrote. */
+#define LINUX_VIDEO_TEXT       0x01    /* VGA text: what Linux's own setup
+					 * writes (arch/x86/boot/video-vga.c) */
+#define LINUX_VIDEO_TYPE_VLFB  0x23    /* VESA linear framebuffer */
+#define LINUX_VIDEO_TYPE_EFI   0x70    /* EFI graphics output */
+#define LINUX_VIDEO_CAP_64BIT_BASE (1u << 1)   /* ext_lfb_base is valid */
+struct linux_screen_info {
+	uint8_t orig_x, orig_y;             /* 0x00: the cursor */
+	uint16_t ext_mem_k;                 /* 0x02 */
+	uint16_t orig_video_page;           /* 0x04 */
+	uint8_t orig_video_mode;            /* 0x06 */
+	uint8_t orig_video_cols;            /* 0x07 */
+	uint8_t flags;                      /* 0x08 */
+	uint8_t unused2;                    /* 0x09 */
+	uint16_t orig_video_ega_bx;         /* 0x0A */
+	uint16_t unused3;                   /* 0x0C */
+	uint8_t orig_video_lines;           /* 0x0E */
+	uint8_t orig_video_isVGA;           /* 0x0F: LINUX_VIDEO_TYPE_* */
+	uint16_t orig_video_points;         /* 0x10: font height */
+	uint16_t lfb_width, lfb_height;     /* 0x12 */
+	uint16_t lfb_depth;                 /* 0x16 */
+	uint32_t lfb_base;                  /* 0x18 */
+	uint32_t lfb_size;                  /* 0x1C: VLFB 64 KiB units, EFI bytes */
+	uint16_t cl_magic, cl_offset;       /* 0x20 */
+	uint16_t lfb_linelength;            /* 0x24 */
+	uint8_t red_size, red_pos;          /* 0x26 */
+	uint8_t green_size, green_pos;      /* 0x28 */
+	uint8_t blue_size, blue_pos;        /* 0x2A */
+	uint8_t rsvd_size, rsvd_pos;        /* 0x2C */
+	uint16_t vesapm_seg, vesapm_off;    /* 0x2E */
+	uint16_t pages;                     /* 0x32 */
+	uint16_t vesa_attributes;           /* 0x34 */
+	uint32_t capabilities;              /* 0x36 */
+	uint32_t ext_lfb_base;              /* 0x3A */
+	uint8_t reserved_3e[2];
+} __packed;
+_Static_assert(offsetof(struct linux_screen_info, orig_video_mode) == 0x06, "si");
+_Static_assert(offsetof(struct linux_screen_info, orig_video_ega_bx) == 0x0A, "si");
+_Static_assert(offsetof(struct linux_screen_info, orig_video_lines) == 0x0E, "si");
+_Static_assert(offsetof(struct linux_screen_info, orig_video_isVGA) == 0x0F, "si");
+_Static_assert(offsetof(struct linux_screen_info, orig_video_points) == 0x10, "si");
+_Static_assert(offsetof(struct linux_screen_info, lfb_width) == 0x12, "si");
+_Static_assert(offsetof(struct linux_screen_info, lfb_depth) == 0x16, "si");
+_Static_assert(offsetof(struct linux_screen_info, lfb_base) == 0x18, "si");
+_Static_assert(offsetof(struct linux_screen_info, lfb_size) == 0x1C, "si");
+_Static_assert(offsetof(struct linux_screen_info, lfb_linelength) == 0x24, "si");
+_Static_assert(offsetof(struct linux_screen_info, red_size) == 0x26, "si");
+_Static_assert(offsetof(struct linux_screen_info, rsvd_size) == 0x2C, "si");
+_Static_assert(offsetof(struct linux_screen_info, pages) == 0x32, "si");
+_Static_assert(offsetof(struct linux_screen_info, capabilities) == 0x36, "si");
+_Static_assert(offsetof(struct linux_screen_info, ext_lfb_base) == 0x3A, "si");
+_Static_assert(sizeof(struct linux_screen_info) == 0x40, "si");
+
 /* boot_params, "the zero page" (Documentation/arch/x86/zero-page.rst):
  * only the fields a boot loader fills are named. */
 struct linux_boot_params {
-	uint8_t screen_info[0x40];          /* 0x000 */
+	struct linux_screen_info screen_info; /* 0x000 */
 	uint8_t apm_bios_info[0x14];        /* 0x040 */
 	uint8_t reserved_054[4];
 	uint64_t tboot_addr;                /* 0x058 */

@@ -246,6 +246,80 @@ static void put_e820(void *ctx, size_t i, const struct mem_range *r)
 		e->extra[i - LINUX_E820_MAX_ZP] = x;
 }
 
+static int no_screen(struct linux_screen_info *si, char *why, size_t n,
+		     const char *what)
+{
+	memset(si, 0, sizeof(*si));
+	if (why && n)
+		ksnprintf(why, n, "%s", what);
+	return 0;
+}
+
+int loader_linux_screen_info(const struct boot_framebuffer *fb, bool efi,
+			     struct linux_screen_info *si, char *why,
+			     size_t whylen)
+{
+	uint64_t bytes;
+	unsigned top = 0;
+
+	memset(si, 0, sizeof(*si));
+	if (why && whylen)
+		why[0] = 0;
+	if (!fb)
+		return no_screen(si, why, whylen, "no display from the boot loader");
+	if (fb->type == MB2_FB_EGA_TEXT) {
+		/* vgacon (drivers/video/console/vgacon.c) draws at 0xB8000
+		 * in colour modes, whatever the tag says. */
+		if (fb->addr != 0xB8000)
+			return no_screen(si, why, whylen, "EGA text not at 0xB8000");
+		if (!fb->width || fb->width > 255 || !fb->height ||
+		    fb->height > 255)
+			return no_screen(si, why, whylen,
+					 "EGA text beyond 255 columns or lines");
+		si->orig_video_mode = 3;          /* 80x25 colour text */
+		si->orig_video_cols = (uint8_t)fb->width;
+		si->orig_video_lines = (uint8_t)fb->height;
+		si->orig_video_isVGA = LINUX_VIDEO_TEXT;
+		si->orig_video_points = 16;       /* the BIOS's 8x16 font */
+		si->orig_x = 0;                   /* below the hypervisor's log */
+		si->orig_y = (uint8_t)(fb->height - 1);
+		return 1;
+	}
+	if (fb->type != MB2_FB_RGB)
+		return no_screen(si, why, whylen, "an indexed-colour framebuffer");
+	bytes = (uint64_t)fb->pitch * fb->height;
+	if (!fb->addr || !fb->width || !fb->height || fb->width > 0xFFFF ||
+	    fb->height > 0xFFFF || fb->pitch > 0xFFFF || bytes > 0xFFFFFFFFu ||
+	    (fb->bpp != 15 && fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32))
+		return no_screen(si, why, whylen, "a framebuffer beyond "
+				 "screen_info's fields");
+	si->orig_video_isVGA = efi ? LINUX_VIDEO_TYPE_EFI : LINUX_VIDEO_TYPE_VLFB;
+	si->lfb_width = (uint16_t)fb->width;
+	si->lfb_height = (uint16_t)fb->height;
+	si->lfb_depth = fb->bpp;
+	si->lfb_linelength = (uint16_t)fb->pitch;
+	si->lfb_base = (uint32_t)fb->addr;
+	si->ext_lfb_base = (uint32_t)(fb->addr >> 32);
+	if (fb->addr >> 32)
+		si->capabilities |= LINUX_VIDEO_CAP_64BIT_BASE;
+	/* vesafb counts 64 KiB units, efifb bytes. */
+	si->lfb_size = efi ? (uint32_t)bytes : (uint32_t)((bytes + 0xFFFF) >> 16);
+	si->red_size = fb->red_size;
+	si->red_pos = fb->red_pos;
+	si->green_size = fb->green_size;
+	si->green_pos = fb->green_pos;
+	si->blue_size = fb->blue_size;
+	si->blue_pos = fb->blue_pos;
+	top = MAX(MAX(fb->red_pos + fb->red_size, fb->green_pos + fb->green_size),
+		  fb->blue_pos + fb->blue_size);
+	if (fb->bpp > top) {          /* the bits above the colours */
+		si->rsvd_pos = (uint8_t)top;
+		si->rsvd_size = (uint8_t)(fb->bpp - top);
+	}
+	si->pages = 1;
+	return 1;
+}
+
 int loader_linux_boot_params(const struct linux_bp_input *in, void *bp_out,
 			     struct loader_err *err)
 {
@@ -333,6 +407,9 @@ int loader_linux_boot_params(const struct linux_bp_input *in, void *bp_out,
 	}
 	if (li->version >= 0x020E)
 		bp->acpi_rsdp_addr = rsdp_addr;
+	if (in->fb)
+		(void)loader_linux_screen_info(in->fb, in->fb_efi,
+					       &bp->screen_info, NULL, 0);
 
 	e.bp = bp;
 	e.extra = ext_need ? (struct linux_e820 *)(sd_area + rsdp_need +

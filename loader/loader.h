@@ -283,14 +283,32 @@ struct linux_bp_input {
 	void *setup_data;          /* where to write the setup_data ... */
 	size_t setup_data_cap;
 	uint64_t setup_data_addr;  /* ... and its guest-physical address */
+	const struct boot_framebuffer *fb;  /* GRUB's display, or NULL */
+	bool fb_efi;               /* booted by UEFI: EFI graphics output */
 };
+
+/* loader_linux_screen_info: describe GRUB's display (Multiboot2 tag 8,
+ * as kernel/mb2 validated it) in Linux's screen_info, the way Linux's
+ * own setup or GRUB's `linux` would: EGA text as VGA colour text (mode
+ * 3, its size, 16-line font, the cursor on the last line), an RGB
+ * framebuffer as a VESA linear framebuffer or, booted by UEFI, as EFI
+ * graphics output (base above 4 GiB through ext_lfb_base). Returns 1
+ * with *si filled; 0 with *si zeroed and why[] saying what Linux cannot
+ * be told (an indexed palette, text not at 0xB8000 or beyond 255
+ * columns/lines, a pitch or size past the fields' widths). */
+struct linux_screen_info;
+int loader_linux_screen_info(const struct boot_framebuffer *fb, bool efi,
+			     struct linux_screen_info *si, char *why,
+			     size_t whylen);
 
 /* loader_linux_boot_params: zero bp (4 KiB), copy the setup header, fill
  * type_of_loader, loadflags, code32_start, the ramdisk, the command line,
  * the setup_data chain (above), acpi_rsdp_addr (2.14 on; older kernels get
  * acpi_rsdp= on the command line), the e820 map (the guest map: the
- * hypervisor reserved), its first 128 entries in the zero page. The initrd
- * must lie in guest RAM and end at or below initrd_addr_max + 1. */
+ * hypervisor reserved), its first 128 entries in the zero page, and
+ * screen_info from fb (loader_linux_screen_info; left zero when it says
+ * 0). The initrd must lie in guest RAM and end at or below
+ * initrd_addr_max + 1. */
 int loader_linux_boot_params(const struct linux_bp_input *in, void *bp,
 			     struct loader_err *err);
 

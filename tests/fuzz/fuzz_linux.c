@@ -14,6 +14,60 @@
 #define MAXR 300
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* screen_info from a display described by the input's first 32 bytes:
+ * filled only with one of the three kinds and the display's own numbers,
+ * else all zero with a reason. */
+static void screen(const uint8_t *d, size_t n)
+{
+	struct boot_framebuffer fb;
+	struct linux_screen_info si;
+	char why[64];
+	const uint8_t *z = (const uint8_t *)&si;
+	uint64_t addr;
+
+	if (n < 32)
+		return;
+	memset(&fb, 0, sizeof(fb));
+	memcpy(&fb.addr, d, 8);
+	memcpy(&fb.pitch, d + 8, 4);
+	memcpy(&fb.width, d + 12, 4);
+	memcpy(&fb.height, d + 16, 4);
+	fb.bpp = d[20];
+	fb.type = d[21] % 4;
+	fb.red_pos = d[22] % 33;
+	fb.red_size = d[23] % 9;
+	fb.green_pos = d[24] % 33;
+	fb.green_size = d[25] % 9;
+	fb.blue_pos = d[26] % 33;
+	fb.blue_size = d[27] % 9;
+	if (!loader_linux_screen_info(&fb, d[28] & 1, &si, why, sizeof(why))) {
+		for (size_t i = 0; i < sizeof(si); i++)
+			if (z[i])
+				abort();
+		if (!why[0])
+			abort();
+		return;
+	}
+	addr = (uint64_t)si.ext_lfb_base << 32 | si.lfb_base;
+	if (si.orig_video_isVGA == LINUX_VIDEO_TEXT) {
+		if (fb.type != MB2_FB_EGA_TEXT || fb.addr != 0xB8000 ||
+		    si.orig_video_cols != fb.width ||
+		    si.orig_video_lines != fb.height || addr)
+			abort();
+	} else if (si.orig_video_isVGA == LINUX_VIDEO_TYPE_VLFB ||
+		   si.orig_video_isVGA == LINUX_VIDEO_TYPE_EFI) {
+		if (fb.type != MB2_FB_RGB || addr != fb.addr ||
+		    si.lfb_linelength != fb.pitch || si.lfb_width != fb.width ||
+		    si.lfb_height != fb.height || si.lfb_depth != fb.bpp ||
+		    (si.orig_video_isVGA == LINUX_VIDEO_TYPE_EFI) != (d[28] & 1) ||
+		    si.rsvd_pos + si.rsvd_size > 32)
+			abort();
+	} else {
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct mem_range many[MAXR];
@@ -59,13 +113,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			in = (struct linux_bp_input){ &li, img, size, &map,
 				plan.seg[0].base, 0x6000000, 0x6100000, 0x1000,
 				"RSD PTR 0123456789abcdef0123456789ab", 36, sd,
-				need, 0x7000000 };
+				need, 0x7000000, NULL, false };
 			if (loader_linux_boot_params(&in, &bp, &err) == 0 &&
 			    (bp.hdr.setup_data != 0x7000000 ||
 			     bp.acpi_rsdp_addr != (li.version >= 0x020E ? 0x7000010 : 0)))
 				abort();
 		}
 	}
+	screen(data, size);
 	free(img);
 	return 0;
 }

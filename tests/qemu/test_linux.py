@@ -89,7 +89,10 @@ def test_linux_smp4_console_hotplug_poweroff(boot, console_path):
     con = Console(console_path)
     try:
         assert "ThinAMDvisor hypervisor" in con.cmd("version", timeout=60)
-        check_inside(m, 4, "0-3")
+        out = check_inside(m, 4, "0-3")
+        # GRUB's text mode handed on: Linux's console on the VGA screen.
+        assert "hv: guest: Linux screen_info: VGA text 80x25" in out
+        assert "Console: colour VGA+ 80x25" in out
         m.expect(r"linux-init: cpu1 offline, online now 0,2-3[\r\n]", timeout=120)
         m.expect(r"hv: vcpu 1: SIPI vector", timeout=60)
         m.expect(r"linux-init: cpu1 online, online now 0-3[\r\n]", timeout=120)
@@ -138,7 +141,29 @@ def test_linux_uefi_smp4_poweroff(boot):
     need_linux()
     m = boot(cmdline="", guest_args=ARGS + "poweroff", linux=True, smp=4,
              mem="1G", uefi=True)
-    check_inside(m, 4, "0-3")
+    out = check_inside(m, 4, "0-3")
+    # GOP's framebuffer handed on: efifb, Linux's console on it.
+    assert re.search(r"hv: guest: Linux screen_info: EFI framebuffer "
+                     r"\d+x\d+x(24|32) at 0x", out)
+    assert "fb0: EFI VGA frame buffer device" in out
+    assert "Console: switching to colour frame buffer device" in out
+    m.expect(r"hv: vcpu \d: guest powers the machine off \(S5", timeout=120)
+    m.expect_exit(status=0, timeout=60)
+
+
+@matrix
+def test_linux_bios_framebuffer_vesafb(boot):
+    """GRUB's graphics mode under SeaBIOS (the log on a framebuffer):
+    Linux gets it as a VESA framebuffer and puts its console on it."""
+    need_linux()
+    m = boot(cmdline="", guest_args=ARGS + "poweroff", linux=True, smp=1,
+             mem="512M", gfxpayload="1024x768x32")
+    out = check_inside(m, 1, "0")
+    assert "hv: guest: Linux screen_info: VESA framebuffer 1024x768x32 at " \
+        "0x" in out
+    assert re.search(r"vesafb: framebuffer at 0x[0-9a-f]+, mapped to", out)
+    assert "fb0: VESA VGA frame buffer device" in out
+    assert "Console: switching to colour frame buffer device 128x48" in out
     m.expect(r"hv: vcpu \d: guest powers the machine off \(S5", timeout=120)
     m.expect_exit(status=0, timeout=60)
 

@@ -2,7 +2,8 @@
  * tests/unit/test_linux.c - loader/linux.c: the Linux setup header
  * (valid, every protocol version from 2.00, truncated, each field wrong),
  * the kernel's placement, the command line, boot_params with small and
- * huge (> 128 entries, SETUP_E820_EXT) e820 maps and the RSDP copy.
+ * huge (> 128 entries, SETUP_E820_EXT) e820 maps and the RSDP copy,
+ * screen_info from the display GRUB gave.
  */
 #include "test.h"
 
@@ -265,7 +266,7 @@ TEST(linux_boot_params_small_map)
 	CHECK_EQ(loader_linux_setup_data_size(&map, 0), 0);
 	in = (struct linux_bp_input){ &li, img, IMG_SIZE, &map, 0x1000000,
 		0x5001000, 0x6000000, 0x200000, rsdp, sizeof(rsdp), sd,
-		sizeof(sd), 0x5002000 };
+		sizeof(sd), 0x5002000, NULL, false };
 	memset(bp, 0xA5, sizeof(*bp));
 	CHECK_EQ(loader_linux_boot_params(&in, bp, &err), LOADER_OK);
 	CHECK_EQ(bp->hdr.type_of_loader, 0xFF);
@@ -336,7 +337,8 @@ TEST(linux_boot_params_huge_map)
 	CHECK_EQ(need, 48 + 16 + (300 - 128) * 20);
 	sd = aligned_alloc(16, ALIGN_UP(need, 16));
 	in = (struct linux_bp_input){ &li, img, IMG_SIZE, &hm, 0x1000000,
-		0x1000, 0, 0, "RSD PTR 0123456789ab", 20, sd, need, 0x2000 };
+		0x1000, 0, 0, "RSD PTR 0123456789ab", 20, sd, need, 0x2000,
+		NULL, false };
 	CHECK_EQ(loader_linux_boot_params(&in, bp, &err), LOADER_OK);
 	CHECK_EQ(bp->e820_entries, 128);
 	CHECK_EQ(bp->e820_table[0].addr, 1 * MiB);
@@ -383,4 +385,100 @@ TEST(linux_identity_page_tables)
 	CHECK_EQ(loader_linux_identity_pt(pt, 0x5000800, &err), LOADER_E_INVAL);
 	CHECK_EQ(loader_linux_identity_pt(pt, 0xFFFFF000, &err), LOADER_E_INVAL);
 	free(pt);
+}
+
+/* screen_info from GRUB's display: what vgacon, vesafb and efifb read. */
+TEST(linux_screen_info)
+{
+	struct boot_framebuffer fb = { 0xB8000, 160, 80, 25, 16, MB2_FB_EGA_TEXT,
+				       0, 0, 0, 0, 0, 0, 0, { { 0 } } };
+	struct linux_screen_info si;
+	char why[64];
+
+	CHECK_EQ(loader_linux_screen_info(&fb, false, &si, why, sizeof(why)), 1);
+	CHECK_EQ(si.orig_video_isVGA, LINUX_VIDEO_TEXT);
+	CHECK_EQ(si.orig_video_mode, 3);
+	CHECK_EQ(si.orig_video_cols, 80);
+	CHECK_EQ(si.orig_video_lines, 25);
+	CHECK_EQ(si.orig_video_points, 16);
+	CHECK_EQ(si.orig_x, 0);
+	CHECK_EQ(si.orig_y, 24);
+	CHECK_EQ(si.lfb_base, 0);
+	CHECK_EQ(why[0], 0);
+	fb.addr = 0xB0000;                       /* monochrome: not offered */
+	CHECK_EQ(loader_linux_screen_info(&fb, false, &si, why, sizeof(why)), 0);
+	CHECK(strstr(why, "0xB8000") != NULL);
+	CHECK_EQ(si.orig_video_isVGA, 0);
+	fb.addr = 0xB8000;
+	fb.width = 256;
+	CHECK_EQ(loader_linux_screen_info(&fb, false, &si, why, sizeof(why)), 0);
+
+	/* An RGB framebuffer under BIOS: VESA, its size in 64 KiB units. */
+	fb = (struct boot_framebuffer){ 0xFD000000, 4096, 1024, 768, 32,
+		MB2_FB_RGB, 16, 8, 8, 8, 0, 8, 0, { { 0 } } };
+	CHECK_EQ(loader_linux_screen_info(&fb, false, &si, why, sizeof(why)), 1);
+	CHECK_EQ(si.orig_video_isVGA, LINUX_VIDEO_TYPE_VLFB);
+	CHECK_EQ(si.lfb_width, 1024);
+	CHECK_EQ(si.lfb_height, 768);
+	CHECK_EQ(si.lfb_depth, 32);
+	CHECK_EQ(si.lfb_linelength, 4096);
+	CHECK_EQ(si.lfb_base, 0xFD000000);
+	CHECK_EQ(si.lfb_size, 48);               /* 3 MiB */
+	CHECK_EQ(si.red_pos, 16);
+	CHECK_EQ(si.red_size, 8);
+	CHECK_EQ(si.green_pos, 8);
+	CHECK_EQ(si.blue_pos, 0);
+	CHECK_EQ(si.rsvd_pos, 24);
+	CHECK_EQ(si.rsvd_size, 8);
+	CHECK_EQ(si.capabilities, 0);
+	CHECK_EQ(si.pages, 1);
+	/* Under UEFI: EFI graphics output, bytes; a base above 4 GiB. */
+	fb.addr = 0x80C0000000ULL;
+	fb.bpp = 24;
+	fb.pitch = 3072;
+	CHECK_EQ(loader_linux_screen_info(&fb, true, &si, why, sizeof(why)), 1);
+	CHECK_EQ(si.orig_video_isVGA, LINUX_VIDEO_TYPE_EFI);
+	CHECK_EQ(si.lfb_base, 0xC0000000);
+	CHECK_EQ(si.ext_lfb_base, 0x80);
+	CHECK_EQ(si.capabilities, LINUX_VIDEO_CAP_64BIT_BASE);
+	CHECK_EQ(si.lfb_size, 3072 * 768);
+	CHECK_EQ(si.rsvd_size, 0);               /* 24 bits: no spare */
+	/* Refused: a pitch past 16 bits, indexed colour, nothing at all. */
+	fb.pitch = 0x10000;
+	CHECK_EQ(loader_linux_screen_info(&fb, true, &si, why, sizeof(why)), 0);
+	CHECK(why[0] != 0);
+	CHECK_EQ(si.lfb_base, 0);
+	fb.pitch = 3072;
+	fb.type = MB2_FB_INDEXED;
+	fb.bpp = 8;
+	CHECK_EQ(loader_linux_screen_info(&fb, true, &si, why, sizeof(why)), 0);
+	CHECK(strstr(why, "indexed") != NULL);
+	CHECK_EQ(loader_linux_screen_info(NULL, false, &si, NULL, 0), 0);
+}
+
+TEST(linux_boot_params_screen_info)
+{
+	static const struct boot_framebuffer fb = { 0xB8000, 160, 80, 50, 16,
+		MB2_FB_EGA_TEXT, 0, 0, 0, 0, 0, 0, 0, { { 0 } } };
+	uint8_t *img = make_image(0x020F);
+	struct linux_info li;
+	struct loader_err err;
+	struct linux_boot_params *bp = calloc(1, sizeof(*bp));
+	uint8_t sd[256] __attribute__((aligned(16)));
+	struct linux_bp_input in;
+
+	CHECK_EQ(parse(img, IMG_SIZE, &li, &err), LOADER_OK);
+	in = (struct linux_bp_input){ &li, img, IMG_SIZE, &map, 0x1000000,
+		0x5001000, 0, 0, NULL, 0, sd, sizeof(sd), 0x5002000, &fb,
+		false };
+	memset(bp, 0xA5, sizeof(*bp));
+	CHECK_EQ(loader_linux_boot_params(&in, bp, &err), LOADER_OK);
+	CHECK_EQ(bp->screen_info.orig_video_isVGA, LINUX_VIDEO_TEXT);
+	CHECK_EQ(bp->screen_info.orig_video_lines, 50);
+	in.fb = NULL;                            /* none: all zero */
+	CHECK_EQ(loader_linux_boot_params(&in, bp, &err), LOADER_OK);
+	for (size_t i = 0; i < sizeof(bp->screen_info); i++)
+		CHECK_EQ(((uint8_t *)&bp->screen_info)[i], 0);
+	free(bp);
+	free(img);
 }
