@@ -227,6 +227,8 @@ static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 
 	if ((gpa & 0xF) || size != 4)
 		return 0; /* 16.3.2: only aligned 32-bit accesses; ignore */
+	if (reg < 0x400)
+		((struct vcpu *)ctx)->apic_writes[reg >> 4]++;
 	if (apic_plain(reg))
 		lapic_write(reg, (uint32_t)val);
 	else

@@ -79,6 +79,8 @@ enum exit_action {
 	EXIT_STOP,        /* stop this vCPU; vcpu->stop_reason says why */
 };
 
+#define VCPU_IO_PORTS 16
+
 struct vcpu {
 	struct vmcb *vmcb;
 	struct paddr vmcb_pa;
@@ -101,6 +103,12 @@ struct vcpu {
 	uint64_t apic_fast_writes;    /* NPF exits apic_fast_write took */
 	uint64_t cfg_reads_joined;    /* config data reads run in their
 				       * address write's exit (svm/io.c) */
+	/* Where the exits come from (the `exits` report): trapped xAPIC
+	 * writes by register (offset >> 4, below 0x400), intercepted I/O by
+	 * port (the first VCPU_IO_PORTS ports seen, the rest together). */
+	uint32_t apic_writes[64];
+	struct { uint16_t port; uint32_t n; } io_ports[VCPU_IO_PORTS];
+	uint32_t io_other;
 	/* TSC ticks from each exit to the next VMRUN (the hypervisor's
 	 * handling, polls, NIC and console work on this CPU; a parked or
 	 * HLT-waiting vCPU's waits included) since svm.time_accounting,

@@ -208,6 +208,19 @@ static uint32_t cfg_data_in(struct vcpu *v, uint16_t port, unsigned size)
 	return val;
 }
 
+/* This vCPU's exits per port, for the `exits` report. */
+static void count_port(struct vcpu *v, uint16_t port)
+{
+	for (unsigned i = 0; i < VCPU_IO_PORTS; i++) {
+		if (v->io_ports[i].n && v->io_ports[i].port != port)
+			continue;
+		v->io_ports[i].port = port;
+		v->io_ports[i].n++;
+		return;
+	}
+	v->io_other++;
+}
+
 enum exit_action handle_ioio(struct vcpu *v)
 {
 	struct vmcb *vm = v->vmcb;
@@ -217,6 +230,7 @@ enum exit_action handle_ioio(struct vcpu *v)
 	uint32_t val;
 	bool cfg;
 
+	count_port(v, port);
 	if (info & (IOIO_STR | IOIO_REP)) {
 		printk("vcpu %u: string I/O on intercepted port 0x%x is not emulated\n",
 		       v->index, port);

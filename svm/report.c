@@ -65,6 +65,91 @@ static const char *exit_name(uint64_t code)
 	return NULL;
 }
 
+static const char *apic_reg_name(unsigned reg)
+{
+	switch (reg) {
+	case 0x080: return "TPR";
+	case 0x0B0: return "EOI";
+	case 0x0D0: return "LDR";
+	case 0x0E0: return "DFR";
+	case 0x0F0: return "SVR";
+	case 0x280: return "ESR";
+	case 0x300: return "ICR";
+	case 0x310: return "ICR2";
+	case 0x320: return "LVT-timer";
+	case 0x340: return "LVT-PMC";
+	case 0x350: return "LINT0";
+	case 0x360: return "LINT1";
+	case 0x370: return "LVT-error";
+	case 0x380: return "TMICT";
+	case 0x3E0: return "TDCR";
+	default: return NULL;
+	}
+}
+
+/* Where the trapped APIC writes and the intercepted I/O came from: one
+ * line each, the registers and ports with their counts. */
+static void report_sources(print_fn pr, int cpu)
+{
+	char line[512];
+	int n = 0;
+	uint64_t other = 0;
+
+	for (unsigned r = 0; r < 64; r++) {
+		uint64_t c = 0;
+		const char *name = apic_reg_name(r << 4);
+
+		for (unsigned i = 0; i < cpus_max; i++) {
+			const struct vcpu *v = vcpu_of(i);
+
+			if (v && (cpu < 0 || (unsigned)cpu == i))
+				c += v->apic_writes[r];
+		}
+		if (c && n < (int)sizeof(line) - 40)
+			n += name ? ksnprintf(line + n, sizeof(line) - (size_t)n,
+					      " %s %llu", name, (unsigned long long)c)
+				  : ksnprintf(line + n, sizeof(line) - (size_t)n,
+					      " %#x %llu", r << 4, (unsigned long long)c);
+	}
+	if (n)
+		pr("APIC writes trapped, by register:%s\n", line);
+	/* Ports: the vCPUs' tables merged (each holds its first ports). */
+	{
+		struct { uint16_t port; uint64_t n; } all[2 * VCPU_IO_PORTS];
+		unsigned nall = 0;
+
+		for (unsigned i = 0; i < cpus_max; i++) {
+			const struct vcpu *v = vcpu_of(i);
+
+			if (!v || (cpu >= 0 && (unsigned)cpu != i))
+				continue;
+			other += v->io_other;
+			for (unsigned k = 0; k < VCPU_IO_PORTS && v->io_ports[k].n; k++) {
+				unsigned a = 0;
+
+				while (a < nall && all[a].port != v->io_ports[k].port)
+					a++;
+				if (a == nall && nall == ARRAY_SIZE(all)) {
+					other += v->io_ports[k].n;
+					continue;
+				}
+				if (a == nall)
+					all[nall++] = (typeof(all[0])){ v->io_ports[k].port, 0 };
+				all[a].n += v->io_ports[k].n;
+			}
+		}
+		n = 0;
+		for (unsigned a = 0; a < nall && n < (int)sizeof(line) - 40; a++)
+			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %#x %llu",
+				       all[a].port, (unsigned long long)all[a].n);
+		if (other && n < (int)sizeof(line) - 40)
+			n += ksnprintf(line + n, sizeof(line) - (size_t)n,
+				       " other ports %llu", (unsigned long long)other);
+		if (n)
+			pr("I/O exits by port:%s\n", line);
+	}
+}
+
 int svm_report_exits(print_fn pr, int cpu)
 {
 	uint64_t total = 0;
@@ -107,6 +192,7 @@ int svm_report_exits(print_fn pr, int cpu)
 			   "(no exit of their own): %llu\n",
 			   (unsigned long long)joined);
 	}
+	report_sources(pr, cpu);
 	if (cpu >= 0 && tsc_khz()) {
 		/* The accounts start with the first question (a race with a
 		 * second console is harmless: both see a start). */

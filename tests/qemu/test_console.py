@@ -98,6 +98,12 @@ def test_console_answers_while_guest_idles(boot, console_path):
         out = con.cmd("exits")
         assert re.search(r"^0x072\s+cpuid\s+\d+$", out, re.M), out
         assert re.search(r"^\s+total\s+\d+$", out, re.M), out
+        # Where they came from: the guest's trapped APIC writes (its
+        # INIT/SIPI through the ICR) and intercepted ports (0xCF8).
+        assert re.search(r"^APIC writes trapped, by register:.* ICR [1-9]\d*( |$)",
+                         out, re.M), out
+        assert re.search(r"^I/O exits by port:.* 0xcf8 [1-9]\d*( |$)", out,
+                         re.M), out
         out = con.cmd("exits 2")
         assert re.search(r"^\s+total\s+\d+$", out, re.M), out
         out = con.cmd("regs 0")
