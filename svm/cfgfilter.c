@@ -221,6 +221,7 @@ void cfg_filter_probe_bars(struct cfg_filter *f, cfg_read32_fn rd,
 			   cfg_write32_fn wr, void *ctx)
 {
 	f->nbar = 0;
+	f->nsizing = 0;
 	for (size_t d = 0; d < f->ndev; d++) {
 		uint16_t bdf = f->dev[d];
 		uint32_t cmd;
@@ -260,6 +261,8 @@ void cfg_filter_probe_bars(struct cfg_filter *f, cfg_read32_fn rd,
 uint64_t cfg_filter_sized(const struct cfg_filter *f, uint16_t bdf,
 			  unsigned reg, unsigned size, uint64_t val)
 {
+	if (!f->nsizing)
+		return val;               /* the common case: none */
 	for (size_t i = 0; i < f->nbar; i++) {
 		const struct cfg_bar *b = &f->bar[i];
 
@@ -343,12 +346,14 @@ unsigned cfg_filter_write(struct cfg_filter *f, uint16_t bdf,
 
 		if (b->bdf != bdf || reg >= b->reg + 4u || reg + size <= b->reg)
 			continue;
+		f->nsizing -= b->sizing;
 		b->sizing = false;
 		if (size == 4 && reg == b->reg)
 			bar = b;
 	}
 	if (bar && (uint32_t)val == 0xFFFFFFFF) {
 		bar->sizing = true;
+		f->nsizing++;
 		if (guard)
 			*guard = -1;
 		return 0;

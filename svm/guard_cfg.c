@@ -217,7 +217,7 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 		if (hidden) {
 			for (unsigned p = lo; p < hi; p++)
 				*val |= 0xFFu << (8 * (p - port));
-		} else if (data && ext == reg) {
+		} else if (data && ext == reg && filter.nsizing) {
 			/* A BAR being sized answers its probe. */
 			unsigned sh = 8 * (lo - port);
 			uint64_t m = ((1ULL << (8 * (hi - lo))) - 1) << sh;

@@ -211,11 +211,18 @@ static uint32_t cfg_data_in(struct vcpu *v, uint16_t port, unsigned size)
 /* This vCPU's exits per port, for the `exits` report. */
 static void count_port(struct vcpu *v, uint16_t port)
 {
-	for (unsigned i = 0; i < VCPU_IO_PORTS; i++) {
+	unsigned i = v->io_last;
+
+	if (v->io_ports[i].port == port && v->io_ports[i].n) {
+		v->io_ports[i].n++;       /* the common case: the same port */
+		return;
+	}
+	for (i = 0; i < VCPU_IO_PORTS; i++) {
 		if (v->io_ports[i].n && v->io_ports[i].port != port)
 			continue;
 		v->io_ports[i].port = port;
 		v->io_ports[i].n++;
+		v->io_last = (uint8_t)i;
 		return;
 	}
 	v->io_other++;

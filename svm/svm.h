@@ -177,6 +177,7 @@ struct cfg_filter {
 	size_t ndev;
 	struct cfg_bar bar[CFG_MAX_BARS];
 	size_t nbar;
+	size_t nsizing;               /* of them, being sized now */
 	bool overflow;                /* more than the arrays hold */
 };
 
