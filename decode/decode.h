@@ -273,17 +273,6 @@ int insn_follow_in(const uint8_t *bytes, size_t avail,
 		   struct guest_regs_view *regs, uint16_t lo, uint16_t hi,
 		   unsigned *size, uint16_t *port);
 
-/* insn_follow_store - the same set-up instructions, then MOV [disp32],
- * r32 (89 /r with a SIB byte of neither base nor index; REX only to name
- * R8D-R15D): on success the copy of *regs with RIP past the store goes to
- * *regs, *lin gets the store's linear address (disp32 sign-extended: no
- * segment base in 64-bit mode for DS) and *val the value, and the return
- * is the offset past the store. The caller translates *lin and performs
- * the store; on any status < 0 nothing is changed. */
-int insn_follow_store(const uint8_t *bytes, size_t avail,
-		      struct guest_regs_view *regs, uint64_t *lin,
-		      uint32_t *val);
-
 /* The IN's result into RAX: 8/16-bit keep the other bits, 32-bit
  * zero-extends (APM Vol. 1, 3.1.2.3). */
 void insn_in_result(struct guest_regs_view *regs, unsigned size, uint32_t val);

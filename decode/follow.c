@@ -12,13 +12,10 @@
  * IN in the first exit halves them.
  *
  * Only a white list, in 64-bit mode (APM Vol. 3, chapter 3): MOV B8+rd
- * id; MOV 89 /r, OR 09 /r, AND 83 /4 ib and CMP 83 /7 ib between
- * registers (mod = 3); LEA 8D /r with a base register (a SIB byte only without index) and
+ * id; MOV 89 /r, AND 83 /4 ib and CMP 83 /7 ib between registers (mod =
+ * 3); LEA 8D /r with a base register (a SIB byte only without index) and
  * an 8- or 32-bit displacement; Jcc 70+cc and JMP EB with an 8-bit
- * displacement that stays inside the bytes given; then IN EC/ED/66 ED,
- * or (insn_follow_store) MOV 89 /r of a 32-bit register to an absolute
- * address ([disp32] through a SIB byte without base or index), the way
- * Linux writes its xAPIC's ICR right after ICR2 (svm/apic.c).
+ * displacement that stays inside the bytes given; then IN EC/ED/66 ED.
  * 32-bit operands only (a REX prefix without W may name R8-R15), no other
  * prefixes. Everything else leaves the guest to run it itself. Check,
  * then act: registers change only when the whole sequence matched.
@@ -96,7 +93,7 @@ static int setup_step(const uint8_t *b, size_t avail, size_t *at,
 		}
 		return 0;
 	}
-	if (op != 0x89 && op != 0x09 && op != 0x83 && op != 0x8D)
+	if (op != 0x89 && op != 0x83 && op != 0x8D)
 		return DEC_EUNSUPPORTED;
 	if (avail - p < 2)
 		return DEC_ENEED;
@@ -108,16 +105,6 @@ static int setup_step(const uint8_t *b, size_t avail, size_t *at,
 		if (mod != 3)
 			return DEC_EUNSUPPORTED;
 		r->gpr[rm] = (uint32_t)r->gpr[reg];
-		*at = p + 2;
-		return 0;
-	}
-	if (op == 0x09) {                               /* OR r32, r32 */
-		uint32_t v = (uint32_t)r->gpr[rm] | (uint32_t)r->gpr[reg];
-
-		if (mod != 3)
-			return DEC_EUNSUPPORTED;
-		r->gpr[rm] = v;
-		r->rflags = logic_flags(r->rflags, v, 4);
 		*at = p + 2;
 		return 0;
 	}
@@ -210,54 +197,4 @@ int insn_follow_in(const uint8_t *bytes, size_t avail,
 void insn_in_result(struct guest_regs_view *regs, unsigned size, uint32_t val)
 {
 	regs->gpr[GPR_RAX] = reg_merge(regs->gpr[GPR_RAX], size, val);
-}
-
-int insn_follow_store(const uint8_t *bytes, size_t avail,
-		      struct guest_regs_view *regs, uint64_t *lin,
-		      uint32_t *val)
-{
-	struct guest_regs_view t;
-	size_t at = 0;
-	uint8_t rex = 0;
-	int rc;
-
-	if (!bytes || !regs || !lin || !val)
-		return DEC_EINVAL;
-	t = *regs;
-	for (unsigned i = 0; ; i++) {
-		size_t p = at;
-
-		if (p >= avail)
-			return DEC_ENEED;
-		if ((bytes[p] & 0xF0) == 0x40 && p + 1 < avail &&
-		    bytes[p + 1] == 0x89)
-			rex = bytes[p++];
-		if (bytes[p] == 0x89) {
-			uint8_t modrm, sib;
-
-			/* mod 00, r/m 100: a SIB byte; base 101 and index 100:
-			 * [disp32] alone (APM Vol. 3, 1.4.2, 1.8). REX.W (64
-			 * bits), REX.X (an index) and REX.B are refused. */
-			if (avail - p < 7)
-				return DEC_ENEED;
-			modrm = bytes[p + 1];
-			sib = bytes[p + 2];
-			if ((rex & 0x0B) || (modrm & 0xC7) != 0x04 ||
-			    (sib & 0x3F) != 0x25)
-				return DEC_EUNSUPPORTED;
-			*val = (uint32_t)t.gpr[((modrm >> 3) & 7) | ((rex & 4) << 1)];
-			*lin = (uint64_t)(int64_t)(int32_t)le32(bytes + p + 3);
-			at = p + 7;
-			break;
-		}
-		rex = 0;
-		if (i == INSN_FOLLOW_SETUP_MAX)
-			return DEC_EUNSUPPORTED;
-		rc = setup_step(bytes, avail, &at, &t);
-		if (rc < 0)
-			return rc;
-	}
-	t.rip = regs->rip + at;
-	*regs = t;
-	return (int)at;
 }

@@ -145,9 +145,9 @@ static uint64_t apic_forward_mask[APIC_FORWARD_WORDS];
  * DFR (shadowed) and every LVT entry lvt_refused can refuse some value
  * for (derived from lvt_refused itself, so the two cannot disagree). All
  * of them lie below 0x400, so one word holds them. The hottest writes
- * (EOI, TPR, timer count) take this one test (apic_write) and go
- * straight to the real APIC; everything else keeps the check-then-act
- * order of apic_write_checked. */
+ * (EOI, TPR, timer count) take this one test and go straight to the real
+ * APIC; everything else keeps the check-then-act order of
+ * apic_write_checked. */
 static uint64_t apic_plain_mask;
 
 static bool apic_forwarded(uint32_t reg)
@@ -155,6 +155,10 @@ static bool apic_forwarded(uint32_t reg)
 	return apic_forward_mask[(reg >> 4) / 64] & (1ULL << ((reg >> 4) % 64));
 }
 
+static bool apic_plain(uint32_t reg)
+{
+	return reg < 0x400 && (apic_plain_mask & (1ULL << (reg >> 4)));
+}
 
 void apic_policy_init(void)
 {
@@ -223,37 +227,16 @@ static int apic_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 
 	if ((gpa & 0xF) || size != 4)
 		return 0; /* 16.3.2: only aligned 32-bit accesses; ignore */
-	((struct vcpu *)ctx)->apic_writes[reg >> 4]++;
-	if (reg < 0x400 && (apic_plain_mask & (1ULL << (reg >> 4))))
-		lapic_write(reg, (uint32_t)val);    /* the hot path */
+	if (reg < 0x400)
+		((struct vcpu *)ctx)->apic_writes[reg >> 4]++;
+	if (apic_plain(reg))
+		lapic_write(reg, (uint32_t)val);
 	else
 		apic_write_checked(ctx, reg, (uint32_t)val);
 	return 0;
 }
 
 static const struct mmio_ops apic_ops = { apic_read, apic_write };
-
-/* An IPI is two writes, ICR2 (the destination) then ICR (the command
- * that sends it): Linux's __default_send_IPI_dest_field has only an OR
- * between them. When the ICR2 write just done is followed by such a store
- * to ICR (decode/follow.c's white list, the guest's own translation of
- * its address landing on the APIC page), it is performed in this exit,
- * through the same path as its own exit would take. */
-static void icr_store(struct vcpu *v, uint64_t gpa, uint32_t val)
-{
-	apic_write(v, gpa, 4, val);
-	v->apic_icr_joined++;
-}
-
-static void after_apic_write(struct vcpu *v, uint64_t gpa)
-{
-	if ((gpa & 0xFFF) != APIC_REG_ICR_HI)
-		return;
-	/* ICR2 stays on this path: apic_fast_write, which does not follow
-	 * (it costs every EOI and timer write a test), must not learn it. */
-	v->mmio_site.valid = false;
-	(void)vcpu_follow_store(v, APIC_PAGE_GPA + APIC_REG_ICR_LO, icr_store);
-}
 
 /* The hottest exit of a LAPIC-driven guest (its EOI and timer writes):
  * tried by the run loop before the dispatch table; false sends the exit
@@ -288,6 +271,5 @@ enum exit_action apic_write_fault(struct vcpu *v, uint64_t gpa)
 		vcpu_stop(v, "undecodable local APIC write");
 		return EXIT_STOP;
 	}
-	after_apic_write(v, gpa);
 	return EXIT_RESUME;
 }

@@ -142,42 +142,6 @@ bool vcpu_follow_in(struct vcpu *v, uint16_t lo, uint16_t hi,
 	return true;
 }
 
-bool vcpu_follow_store(struct vcpu *v, uint64_t want_gpa,
-		       void (*store)(struct vcpu *v, uint64_t gpa, uint32_t val))
-{
-	const struct vmcb_save *s = &v->vmcb->save;
-	struct guest_view gv;
-	struct guest_regs_view r;
-	uint8_t b[INSN_FOLLOW_WINDOW];
-	size_t n = MIN(sizeof(b), 0x1000 - (s->rip & 0xFFF));
-	unsigned user = s->cpl == 3 ? GUEST_ACCESS_USER : 0;
-	uint64_t lin, gpa;
-	uint32_t val;
-
-	/* As vcpu_follow_in: no TF, no enabled breakpoint (a data
-	 * breakpoint could watch the store), 64-bit mode only. */
-	if ((s->rflags & RFLAGS_TF) || (s->dr7 & 0xFF))
-		return false;
-	guest_view_of(v, &gv);
-	if (gv.mode != CPU_MODE_LONG64)
-		return false;
-	if (guest_fetch(&gv.pg, s->rip, b, n, GUEST_ACCESS_FETCH | user,
-			read_gpa, NULL))
-		return false;
-	regs_view(v, &r);
-	if (insn_follow_store(b, n, &r, &lin, &val) < 0)
-		return false;
-	/* The store's own translation, with its own access rights: only
-	 * where the guest's page tables send it to want_gpa. */
-	if ((lin & 3) || guest_translate(&gv.pg, lin, GUEST_ACCESS_WRITE | user,
-					 read_gpa, NULL, &gpa) ||
-	    gpa != want_gpa)
-		return false;
-	store(v, gpa, val);
-	regs_store(v, &r);
-	return true;
-}
-
 /* Teach the fast path (svm/vmrun.S) where this CPUID or VMMCALL lives,
  * when it has no prefixes and does not cross a page. */
 static void remember_site(struct vcpu *v, const struct insn *in)

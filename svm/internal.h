@@ -103,13 +103,10 @@ struct vcpu {
 	uint64_t apic_fast_writes;    /* NPF exits apic_fast_write took */
 	uint64_t cfg_reads_joined;    /* config data reads run in their
 				       * address write's exit (svm/io.c) */
-	uint64_t apic_icr_joined;     /* ICR writes run in their ICR2
-				       * write's exit (svm/apic.c) */
 	/* Where the exits come from (the `exits` report): trapped xAPIC
-	 * writes by register (offset >> 4, all 256 of the page),
-	 * intercepted I/O by port (the first VCPU_IO_PORTS ports seen, the
-	 * rest together). */
-	uint32_t apic_writes[256];
+	 * writes by register (offset >> 4, below 0x400), intercepted I/O by
+	 * port (the first VCPU_IO_PORTS ports seen, the rest together). */
+	uint32_t apic_writes[64];
 	struct { uint16_t port; uint32_t n; } io_ports[VCPU_IO_PORTS];
 	uint32_t io_other;
 	uint8_t io_last;              /* the slot of the last port counted */
@@ -303,13 +300,6 @@ bool vcpu_skip_insn(struct vcpu *v);
  * guest RAM. True when done; false leaves the vCPU untouched. */
 bool vcpu_follow_in(struct vcpu *v, uint16_t lo, uint16_t hi,
 		    uint32_t (*in)(struct vcpu *v, uint16_t port, unsigned size));
-/* vcpu_follow_store: the same for a store that follows (decode/
- * follow.c, insn_follow_store): when the instructions at RIP are white-
- * listed set-up and a 32-bit MOV to an absolute address that the guest's
- * page tables (with the store's access rights) translate to want_gpa,
- * calls store(v, want_gpa, value) and moves the vCPU past them. */
-bool vcpu_follow_store(struct vcpu *v, uint64_t want_gpa,
-		       void (*store)(struct vcpu *v, uint64_t gpa, uint32_t val));
 
 struct mmio_ops;
 /* Emulate the MMIO access that faulted at @gpa (decoded at RIP, operand

@@ -95,7 +95,7 @@ static void report_sources(print_fn pr, int cpu)
 	int n = 0;
 	uint64_t other = 0;
 
-	for (unsigned r = 0; r < ARRAY_SIZE(vcpu_of(0)->apic_writes); r++) {
+	for (unsigned r = 0; r < 64; r++) {
 		uint64_t c = 0;
 		const char *name = apic_reg_name(r << 4);
 
@@ -191,16 +191,6 @@ int svm_report_exits(print_fn pr, int cpu)
 			pr("config reads run in their address write's exit "
 			   "(no exit of their own): %llu\n",
 			   (unsigned long long)joined);
-		joined = 0;
-		for (unsigned i = 0; i < cpus_max; i++) {
-			const struct vcpu *v = vcpu_of(i);
-
-			if (v && (cpu < 0 || (unsigned)cpu == i))
-				joined += v->apic_icr_joined;
-		}
-		if (joined)
-			pr("ICR writes run in their ICR2 write's exit (no exit "
-			   "of their own): %llu\n", (unsigned long long)joined);
 	}
 	report_sources(pr, cpu);
 	if (cpu >= 0 && tsc_khz()) {

@@ -38,11 +38,7 @@ ROUND_TRIPS = [  # (guest name, row label, target, budget in instructions)
     ("cpuid", "CPUID leaf 0 round trip", 100, 66),
     ("vmmcall", "VMMCALL HC_VERSION round trip", 100, 55),
     ("apic_write", "APIC write (TPR, trapped)", 250, 250),
-    # cfg_read 2153 -> 2206 (2026-12-07): the `exits` report's count by
-    # port (+13 per I/O exit), the BAR-sizing test in the data read (+6),
-    # and +34 from code layout (the follow helpers now serve two callers:
-    # measured with both additions taken out, 2187).
-    ("cfg_read", "config read (0xCF8 + 0xCFC, joined)", 2500, 2215),
+    ("cfg_read", "config read (0xCF8 + 0xCFC, joined)", 2500, 2200),
 ]
 NPT_TARGET_KIB = 64
 LAPIC_TICK_MAX = 1.05  # one exit per LAPIC tick (the EOI write), 5% slack

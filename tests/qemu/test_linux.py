@@ -98,13 +98,6 @@ def test_linux_smp4_console_hotplug_poweroff(boot, console_path):
         m.expect(r"linux-init: cpu1 online, online now 0-3[\r\n]", timeout=120)
         m.expect(r"linux-init: shell", timeout=60)
         assert "ThinAMDvisor hypervisor" in con.cmd("version", timeout=60)
-        # Linux's IPIs (ICR2, then ICR after one OR): the ICR write runs
-        # in the ICR2 write's exit (svm/apic.c), and every IPI above
-        # (CPU bring-up, hotplug, TLB shootdowns) arrived.
-        out = con.cmd("exits", timeout=60)
-        joined = re.search(r"ICR writes run in their ICR2 write's exit "
-                           r"\(no exit of their own\): (\d+)", out)
-        assert joined and int(joined.group(1)) >= 50, out
     finally:
         con.close()
     # The shell on the serial console answers; its poweroff ends the run.

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_decode_follow.c - insn_follow_in and insn_follow_store: the set-up
+ * tests/unit/test_decode_follow.c - insn_follow_in: the set-up
  * instructions and the IN that follow a configuration address write
  * (Linux's own sequences, byte for byte), near misses left to the guest
  * with the registers untouched, cut-short bytes, the port window.
@@ -259,83 +259,4 @@ TEST(follow_cut_short)
 				&port), 11);
 	CHECK_EQ(insn_follow_in(NULL, 4, &r, 0xCFC, 0xD00, &size, &port),
 		 DEC_EINVAL);
-}
-
-#define STORE(r, lin, val, ...) \
-	insn_follow_store(BYTES(__VA_ARGS__), NBYTES(__VA_ARGS__), r, lin, val)
-
-/* Linux's __default_send_IPI_dest_field after its ICR2 write, byte for
- * byte (Debian 6.1): or %esi,%edx; mov %edx,0xffffffffff5fd300. */
-TEST(follow_store_linux_icr_after_icr2)
-{
-	struct guest_regs_view r;
-	uint64_t lin = 0;
-	uint32_t val = 0;
-
-	setup(&r);
-	r.gpr[GPR_RDX] = 0x00004000;           /* cfg: physical, fixed */
-	r.gpr[GPR_RSI] = 0x000000FB;           /* the vector */
-	CHECK_EQ(STORE(&r, &lin, &val, 0x09, 0xF2,
-		       0x89, 0x14, 0x25, 0x00, 0xD3, 0x5F, 0xFF), 9);
-	CHECK_EQ(lin, 0xFFFFFFFFFF5FD300ULL);  /* disp32 sign-extended */
-	CHECK_EQ(val, 0x40FBu);
-	CHECK_EQ(r.gpr[GPR_RDX], 0x40FBull);   /* OR zero-extends */
-	CHECK_EQ(r.rip, 0x1009ull);
-	CHECK_EQ(r.rflags & (RFLAGS_ZF | RFLAGS_SF | RFLAGS_CF | RFLAGS_OF), 0ull);
-	/* A bare store, and one from R8D (REX.R). */
-	setup(&r);
-	CHECK_EQ(STORE(&r, &lin, &val, 0x89, 0x3C, 0x25, 0x10, 0xD3, 0x5F, 0xFF), 7);
-	CHECK_EQ(val, (uint32_t)r.gpr[GPR_RDI]);
-	CHECK_EQ(lin, 0xFFFFFFFFFF5FD310ULL);
-	setup(&r);
-	CHECK_EQ(STORE(&r, &lin, &val, 0x44, 0x89, 0x04, 0x25, 0x00, 0x03, 0, 0), 8);
-	CHECK_EQ(val, (uint32_t)r.gpr[8]);
-	CHECK_EQ(lin, 0x300ull);
-	/* OR sets ZF on zero. */
-	setup(&r);
-	r.gpr[GPR_RDX] = 0;
-	r.gpr[GPR_RSI] = 0;
-	CHECK_EQ(STORE(&r, &lin, &val, 0x09, 0xF2,
-		       0x89, 0x14, 0x25, 0x00, 0xD3, 0x5F, 0xFF), 9);
-	CHECK(r.rflags & RFLAGS_ZF);
-}
-
-TEST(follow_store_refusals_leave_everything)
-{
-	static const uint8_t no[][8] = {
-		{ 0x48, 0x89, 0x14, 0x25, 0x00, 0xD3, 0x5F, 0xFF }, /* REX.W */
-		{ 0x42, 0x89, 0x14, 0x25, 0x00, 0xD3, 0x5F, 0xFF }, /* REX.X */
-		{ 0x41, 0x89, 0x14, 0x25, 0x00, 0xD3, 0x5F, 0xFF }, /* REX.B */
-		{ 0x89, 0x15, 0x00, 0xD3, 0x5F, 0xFF, 0x90, 0x90 }, /* RIP-rel */
-		{ 0x89, 0x14, 0x0D, 0x00, 0xD3, 0x5F, 0xFF, 0x90 }, /* index */
-		{ 0x89, 0x14, 0x24, 0x90, 0x90, 0x90, 0x90, 0x90 }, /* [rsp] */
-		{ 0x89, 0x54, 0x25, 0x00, 0x90, 0x90, 0x90, 0x90 }, /* mod 1 */
-		{ 0x65, 0x89, 0x14, 0x25, 0x00, 0xD3, 0x5F, 0xFF }, /* GS: */
-		{ 0x88, 0x14, 0x25, 0x00, 0xD3, 0x5F, 0xFF, 0x90 }, /* 8-bit */
-		{ 0x09, 0x12, 0x89, 0x14, 0x25, 0x00, 0xD3, 0x5F }, /* OR mem */
-	};
-	struct guest_regs_view r, before;
-	uint64_t lin = 7;
-	uint32_t val = 9;
-
-	for (size_t i = 0; i < ARRAY_SIZE(no); i++) {
-		setup(&r);
-		before = r;
-		CHECK(insn_follow_store(no[i], sizeof(no[i]), &r, &lin, &val) < 0);
-		CHECK(same(&r, &before));
-		CHECK_EQ(lin, 7ull);
-		CHECK_EQ(val, 9u);
-	}
-	/* Cut short, and more set-up than the limit. */
-	setup(&r);
-	before = r;
-	CHECK_EQ(STORE(&r, &lin, &val, 0x09, 0xF2, 0x89, 0x14, 0x25, 0x00),
-		 DEC_ENEED);
-	CHECK(same(&r, &before));
-	CHECK_EQ(STORE(&r, &lin, &val, 0x09, 0xF2, 0x09, 0xF2, 0x09, 0xF2,
-		       0x09, 0xF2, 0x09, 0xF2, 0x09, 0xF2, 0x09, 0xF2, 0x09,
-		       0xF2, 0x09, 0xF2, 0x89, 0x14, 0x25, 0, 0, 0, 0),
-		 DEC_EUNSUPPORTED);
-	CHECK(same(&r, &before));
-	CHECK_EQ(insn_follow_store(NULL, 0, &r, &lin, &val), DEC_EINVAL);
 }
