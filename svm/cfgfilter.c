@@ -225,13 +225,17 @@ void cfg_filter_probe_bars(struct cfg_filter *f, cfg_read32_fn rd,
 	for (size_t d = 0; d < f->ndev; d++) {
 		uint16_t bdf = f->dev[d];
 		uint32_t cmd;
-		bool iommu, off = false;
+		bool off = false;
 
+		/* Not an IOMMU: it may be translating already (iommu_init
+		 * runs first) and its registers are placed by its
+		 * capability, so its BARs are left alone (their sizing
+		 * stays dropped: an unimplemented BAR reads 0 either way). */
 		if (cfg_filter_hidden(f, bdf) ||
-		    ((rd(ctx, bdf, PCI_HDR) >> 16) & 0x7F) != 0)
+		    ((rd(ctx, bdf, PCI_HDR) >> 16) & 0x7F) != 0 ||
+		    (rd(ctx, bdf, PCI_CLASS_REV) >> 16) == PCI_CLASS_IOMMU)
 			continue;         /* no type-0 header: no BAR0-5 */
 		cmd = rd(ctx, bdf, PCI_STATUS_CMD) & 0xFFFF;
-		iommu = (rd(ctx, bdf, PCI_CLASS_REV) >> 16) == PCI_CLASS_IOMMU;
 		for (unsigned reg = PCI_BAR0; reg < PCI_BAR_END; reg += 4) {
 			uint32_t orig;
 
@@ -243,7 +247,7 @@ void cfg_filter_probe_bars(struct cfg_filter *f, cfg_read32_fn rd,
 			}
 			/* Decode off (PCI 3.0, 6.2.5.1); the status half
 			 * written as zeros: its RW1C bits stay. */
-			if (!off && !iommu && (cmd & PCI_CMD_DECODE)) {
+			if (!off && (cmd & PCI_CMD_DECODE)) {
 				wr(ctx, bdf, PCI_STATUS_CMD, cmd & ~PCI_CMD_DECODE);
 				off = true;
 			}

@@ -201,11 +201,10 @@ void cfg_filter_build(struct cfg_filter *f, const struct cfg_rule *rules,
 		      cfg_read32_fn rd, void *ctx);
 /* cfg_filter_probe_bars: after cfg_filter_build, at boot (nothing else
  * touches configuration space): size every BAR of a type-0 header that a
- * read-only guard covers whole, on a function that is not hidden, with
- * its I/O and memory decode off meanwhile (an IOMMU's command register
- * is left alone: its registers are placed by its capability, and it may
- * be translating already), and record the answers for the guest's
- * sizing. */
+ * read-only guard covers whole, on a function that is not hidden and not
+ * an IOMMU (it may be translating already, and its capability places
+ * its registers), with its I/O and memory decode off meanwhile, and
+ * record the answers for the guest's sizing. */
 void cfg_filter_probe_bars(struct cfg_filter *f, cfg_read32_fn rd,
 			   cfg_write32_fn wr, void *ctx);
 /* The index of bdf in f->dev, or -1 when it has no guard. */

@@ -239,7 +239,7 @@ TEST(guarded_bar_answers_sizing)
 		 0x12345678);
 }
 
-TEST(bar_probe_skips_hidden_and_keeps_iommu_decode)
+TEST(bar_probe_skips_hidden_and_iommu)
 {
 	static const uint16_t hide[] = { BDF(31, 3) };
 
@@ -247,13 +247,16 @@ TEST(bar_probe_skips_hidden_and_keeps_iommu_decode)
 	cfg_filter_probe_bars(&f, cfgsim_read32, cfgsim_write32, &sim);
 	CHECK_EQ(f.nbar, 0);
 	CHECK_EQ(sim.writes32, 0);
-	/* The IOMMU (0:2, memory decode and bus mastering on): its six BARs
-	 * probed, its command register never written. */
+	/* The IOMMU (0:2, memory decode and bus mastering on): its BARs are
+	 * guarded but never probed, nothing of it written; their sizing
+	 * stays dropped. */
 	build(SIM_AMD, NULL, 0);
 	cfgsim_put32(&sim, BDF(0, 2), 0x04, (1u << 20) | 0x6);
 	cfg_filter_probe_bars(&f, cfgsim_read32, cfgsim_write32, &sim);
 	CHECK(!f.overflow);
-	CHECK_EQ(f.nbar, 6);
-	CHECK_EQ(sim.writes32, 6 * 2);
+	CHECK(guarded(BDF(0, 2), 0x10));
+	CHECK_EQ(f.nbar, 0);
+	CHECK_EQ(sim.writes32, 0);
 	CHECK_EQ(cfgsim_read32(&sim, BDF(0, 2), 0x04), (1u << 20) | 0x6);
+	CHECK_EQ(wr(BDF(0, 2), 0x10, 4, 0xFFFFFFFF), 0xF);
 }
