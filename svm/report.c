@@ -65,6 +65,12 @@ static const char *exit_name(uint64_t code)
 	return NULL;
 }
 
+/* vCPU i when the report covers it (cpu < 0: every vCPU), else NULL. */
+static const struct vcpu *picked(unsigned i, int cpu)
+{
+	return cpu < 0 || (unsigned)cpu == i ? vcpu_of(i) : NULL;
+}
+
 static const char *apic_reg_name(unsigned reg)
 {
 	switch (reg) {
@@ -100,9 +106,9 @@ static void report_sources(print_fn pr, int cpu)
 		const char *name = apic_reg_name(r << 4);
 
 		for (unsigned i = 0; i < cpus_max; i++) {
-			const struct vcpu *v = vcpu_of(i);
+			const struct vcpu *v = picked(i, cpu);
 
-			if (v && (cpu < 0 || (unsigned)cpu == i))
+			if (v)
 				c += v->apic_writes[r];
 		}
 		if (c && n < (int)sizeof(line) - 40)
@@ -119,9 +125,9 @@ static void report_sources(print_fn pr, int cpu)
 		unsigned nall = 0;
 
 		for (unsigned i = 0; i < cpus_max; i++) {
-			const struct vcpu *v = vcpu_of(i);
+			const struct vcpu *v = picked(i, cpu);
 
-			if (!v || (cpu >= 0 && (unsigned)cpu != i))
+			if (!v)
 				continue;
 			other += v->io_other;
 			for (unsigned k = 0; k < VCPU_IO_PORTS && v->io_ports[k].n; k++) {
@@ -162,9 +168,9 @@ int svm_report_exits(print_fn pr, int cpu)
 		const char *name = exit_name(code);
 
 		for (unsigned i = 0; i < cpus_max; i++) {
-			const struct vcpu *v = vcpu_of(i);
+			const struct vcpu *v = picked(i, cpu);
 
-			if (v && (cpu < 0 || (unsigned)cpu == i))
+			if (v)
 				n += vcpu_exit_count(v, s);
 		}
 		if (!n)
@@ -182,9 +188,9 @@ int svm_report_exits(print_fn pr, int cpu)
 		uint64_t joined = 0;
 
 		for (unsigned i = 0; i < cpus_max; i++) {
-			const struct vcpu *v = vcpu_of(i);
+			const struct vcpu *v = picked(i, cpu);
 
-			if (v && (cpu < 0 || (unsigned)cpu == i))
+			if (v)
 				joined += v->cfg_reads_joined;
 		}
 		if (joined)
