@@ -52,6 +52,12 @@ int loader_linux_header(const void *image, size_t size,
 		return loader_fail(err, LOADER_E_HDR,
 			"linux: header end 0x%zx (jump at 0x200) beyond the "
 			"image (0x%zx bytes)", hdr_end, size);
+	/* The version is read only when the header holds it: an image may
+	 * end right after "HdrS" with a jump byte of 0..3. */
+	if (hdr_end < LINUX_HDR_AT(version) + 2)
+		return loader_fail(err, LOADER_E_HDR,
+			"linux: header ends at 0x%zx (jump at 0x200), before "
+			"the field version (0x206)", hdr_end);
 	if (rd16(img, LINUX_HDR_AT(version)) < LINUX_MIN_VERSION)
 		return loader_fail(err, LOADER_E_UNSUPPORTED,
 			"linux: field version (0x206) is %u.%02u; boot protocol "

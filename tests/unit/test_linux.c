@@ -117,6 +117,16 @@ TEST(linux_truncated_everywhere)
 	for (size_t n = 0; n <= 5 * 512; n++)
 		CHECK(parse(img, n, &li, &err) != LOADER_OK);
 	CHECK(!loader_is_linux(img, 0x205));
+	/* an image that ends with its header, the jump byte anything: the
+	 * version at 0x206 is read only when the header reaches it (a
+	 * fuzzer found "HdrS" at the image's end, jump byte 4, and the
+	 * version read two bytes past it) */
+	for (unsigned j = 0; j <= 0x6A; j++) {
+		img[0x201] = (uint8_t)j;
+		for (size_t n = 0x206; n <= 0x202 + j + 2; n++)
+			CHECK(parse(img, n, &li, &err) != LOADER_OK);
+	}
+	img[0x201] = 0x6A;
 	/* a header that ends (jump byte) before 2.12's fields */
 	img[0x201] = 0x5E;
 	CHECK_EQ(parse(img, IMG_SIZE, &li, &err), LOADER_E_HDR);
