@@ -306,6 +306,10 @@ void checks_msr(void);
 /* check_hvnic_hidden (guest/pcichecks.c): hvnic=BB:DD.F, the hypervisor's
  * NIC, reads as absent through 0xCF8/0xCFC and ECAM; our NICs remain. */
 void check_hvnic_hidden(const char *opt);
+/* check_hvnic_ports (with hvnic=): no I/O port from 0x1000 up answers
+ * except our own functions' I/O BARs: the hypervisor's NIC does not
+ * decode I/O. */
+void check_hvnic_ports(void);
 
 /* ---- reset=METHOD (guest/reset.c) ----------------------------------------- */
 /* reset_method: the index of the method named by the N characters at NAME

@@ -198,8 +198,10 @@ void guest_main(uint32_t magic, uint32_t info)
 		check_pci_hidden();             /* hypervisor's pci_hide=1f.3 */
 		check_cfg_joined();             /* its reads in one exit */
 	}
-	if (opt.hvnic)
+	if (opt.hvnic) {
 		check_hvnic_hidden(opt.hvnic);  /* the hypervisor's NIC is absent */
+		check_hvnic_ports();            /* ... from I/O space too */
+	}
 	if (opt.dma)
 		checks_dma(&boot, opt.hv_hole);  /* edu DMA against the IOMMU */
 	if (opt.hpetview)

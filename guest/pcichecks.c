@@ -96,3 +96,91 @@ void check_hvnic_hidden(const char *opt)
 		     "%02x:%02x.%x: id %#x, command after a write %#x, ECAM "
 		     "%#x; %u NICs of ours", bdf >> 8, (bdf >> 3) & 31, bdf & 7, id, cmd_after, ecam_id, ours);
 }
+
+/* ---- the hidden NIC's ports ------------------------------------------- */
+
+#define PORT_SCAN_LO   0x1000u      /* below: ISA, never a PCI BAR */
+#define PORT_SCAN_STEP 4u
+#define MAX_IO_BARS    64
+
+struct io_bar {
+	uint32_t lo, hi;               /* [lo, hi) */
+};
+
+/* Size the I/O BAR at (bdf, reg) the way an OS does (PCI Local Bus 3.0,
+ * 6.2.5.1): I/O decode off, all ones in, the mask read, the address back,
+ * decode as it was. 0: not an I/O BAR, or not implemented. */
+static uint32_t io_bar_size(uint32_t bdf, uint8_t reg, uint32_t *base)
+{
+	uint32_t old = cf8_read(bdf, reg), cmd = cf8_read(bdf, 4) & 0xFFFF;
+	uint32_t mask;
+
+	if (!(old & 1))
+		return 0;
+	cf8_write(bdf, 4, cmd & ~1u);
+	cf8_write(bdf, reg, 0xFFFFFFFFu);
+	mask = cf8_read(bdf, reg) & 0xFFFCu;
+	cf8_write(bdf, reg, old);
+	cf8_write(bdf, 4, cmd);
+	*base = old & 0xFFFCu;
+	return mask ? ((~mask + 1) & 0xFFFFu) : 0;
+}
+
+/* The I/O BARs of every function we can see on buses 0-3. */
+static size_t visible_io_bars(struct io_bar *out, size_t max)
+{
+	size_t n = 0;
+
+	for (uint32_t b = 0; b < 4 * 256; b++) {
+		uint32_t id = cf8_read(b, 0), hdr;
+		unsigned nbars;
+
+		if ((id & 0xFFFF) == 0xFFFF) {
+			if ((b & 7) == 0)
+				b += 7;
+			continue;
+		}
+		hdr = (cf8_read(b, 0x0C) >> 16) & 0xFF;
+		nbars = (hdr & 0x7F) == 0 ? 6 : (hdr & 0x7F) == 1 ? 2 : 0;
+		for (unsigned i = 0; i < nbars && n < max; i++) {
+			uint32_t base = 0;
+			uint32_t size = io_bar_size(b, (uint8_t)(0x10 + 4 * i),
+						    &base);
+
+			if (size && base)
+				out[n++] = (struct io_bar){ base, base + size };
+		}
+		if ((b & 7) == 0 && !(hdr & 0x80))
+			b += 7;                 /* single-function device */
+	}
+	return n;
+}
+
+/* Whatever decodes I/O ports is on the bus: a hidden function must not.
+ * Our NIC-less view of the ports from 0x1000 up: every dword that is not
+ * one of our functions' I/O BARs reads all ones (a master abort, PCI 3.0
+ * 3.7.3). The hypervisor's e1000e has an I/O BAR (IOADDR/IODATA reach
+ * every register, 82574 datasheet 8.2.2) that firmware enabled: if it
+ * still decoded, its IOADDR would read back here. Reads only. */
+void check_hvnic_ports(void)
+{
+	static struct io_bar bars[MAX_IO_BARS];
+	size_t n = visible_io_bars(bars, MAX_IO_BARS);
+	uint32_t found = 0, seen = 0;
+
+	for (uint32_t p = PORT_SCAN_LO; p < 0x10000u; p += PORT_SCAN_STEP) {
+		bool ours = false;
+
+		for (size_t i = 0; i < n && !ours; i++)
+			ours = p >= bars[i].lo && p < bars[i].hi;
+		if (ours)
+			continue;
+		seen++;
+		if (inl((uint16_t)p) != 0xFFFFFFFFu && !found)
+			found = p;
+	}
+	check_report("hvnic_ports", !found && seen,
+		     "%u I/O BARs of ours; of %u other dwords from %#x, the "
+		     "first that answers: %#x", (unsigned)n, seen,
+		     PORT_SCAN_LO, found);
+}

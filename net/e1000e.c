@@ -95,7 +95,6 @@ static int e1k_init(struct nic *nic)
 	const struct pci_cfg *c = pci_machine();
 	struct pci_dev *d = &nic->pci;
 	uint64_t t0, ral, rah;
-	uint16_t cmd;
 
 	if (pci_size_bars(c, d) || d->bar[0].kind == PCI_BAR_KIND_IO ||
 	    d->bar[0].kind == PCI_BAR_NONE || d->bar[0].size < E1K_REGS_MIN ||
@@ -106,9 +105,7 @@ static int e1k_init(struct nic *nic)
 	e1k.regs = ioremap(d->bar[0].base, E1K_REGS_MIN);
 	if (!e1k.regs)
 		return -1;
-	cmd = pci_read16(c, d->addr, PCI_COMMAND);
-	pci_write16(c, d->addr, PCI_COMMAND,
-		    cmd | PCI_CMD_MEM | PCI_CMD_MASTER | PCI_CMD_INTX_OFF);
+	pci_claim_mmio(c, d->addr);      /* no I/O decode: pci.h */
 
 	/* Reset (10.2.2.1: RST self-clears within 1 us of the write; give
 	 * it 20 ms), interrupts masked before and after. */

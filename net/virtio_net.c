@@ -185,16 +185,13 @@ static int vn_init(struct nic *nic)
 	const struct pci_cfg *c = pci_machine();
 	struct pci_dev *d = &nic->pci;
 	uint64_t t0, features;
-	uint16_t cmd;
 	bool msix;
 
 	if (pci_size_bars(c, d) || find_caps(d)) {
 		printk("net: virtio-net: virtio structures not found\n");
 		return -1;
 	}
-	cmd = pci_read16(c, d->addr, PCI_COMMAND);
-	pci_write16(c, d->addr, PCI_COMMAND,
-		    cmd | PCI_CMD_MEM | PCI_CMD_MASTER | PCI_CMD_INTX_OFF);
+	pci_claim_mmio(c, d->addr);      /* no I/O decode: pci.h */
 	/* Reset and wait for it (4.1.4.3.1), then the handshake (3.1.1). */
 	w8(CC_STATUS, 0);
 	t0 = now_ns();

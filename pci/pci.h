@@ -179,6 +179,17 @@ size_t pci_scan(const struct pci_cfg *c, uint16_t seg, uint8_t first_bus,
 int pci_size_bars(const struct pci_cfg *c, struct pci_dev *d);
 
 /*
+ * pci_claim_mmio - a function the hypervisor drives through memory BARs
+ * alone: memory decode and bus mastering on, INTx off (it signals by MSI),
+ * and I/O decode OFF. The guest cannot reach a hidden function's memory
+ * BARs (not in its nested page table) nor its configuration space, but
+ * the I/O ports firmware gave it are not intercepted: through them a
+ * device may expose every register (e1000e IOADDR/IODATA, 82574
+ * datasheet 8.2.2; the legacy virtio interface), its DMA rings included.
+ */
+void pci_claim_mmio(const struct pci_cfg *c, uint32_t addr);
+
+/*
  * pci_find_cap - offset of the first capability with this id in the
  * standard list, 0 when absent (or the status register says there is no
  * list). Offsets below 0x40 end the list; a list longer than PCI_CAP_MAX

@@ -229,6 +229,15 @@ int pci_size_bars(const struct pci_cfg *c, struct pci_dev *d)
 	return ret;
 }
 
+void pci_claim_mmio(const struct pci_cfg *c, uint32_t addr)
+{
+	uint16_t cmd = pci_read16(c, addr, PCI_COMMAND);
+
+	pci_write16(c, addr, PCI_COMMAND,
+		    (uint16_t)((cmd | PCI_CMD_MEM | PCI_CMD_MASTER |
+				PCI_CMD_INTX_OFF) & ~PCI_CMD_IO));
+}
+
 const char *pci_name(uint32_t addr, char *buf, size_t size)
 {
 	ksnprintf(buf, size, "%04x:%02x:%02x.%x", PCI_SEG(addr), PCI_BUS(addr),
