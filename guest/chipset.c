@@ -396,6 +396,91 @@ static void check_bar_sizing(void)
 		     after);
 }
 
+/* A BAR may move anywhere but over what the hypervisor keeps (svm/
+ * cfgplace.c: a PCI BAR wins over the legacy ports behind it, so an I/O
+ * BAR over its log's UART would take it from the hypervisor). On the
+ * first function of bus 0 with an I/O BAR that decodes (the NIC or AHCI
+ * under QEMU): over COM1 (0x3F8, the hypervisor's log) through 0xCF8/
+ * 0xCFC and ECAM, refused; with I/O decode off the move is taken, but
+ * turning decode on then is not; elsewhere the move is taken. A memory
+ * BAR over the local APIC page: refused. Everything put back. */
+#define LOG_UART          0x3f9u              /* COM1 | I/O space bit */
+#define FREE_PORTS        0xf001u
+
+static bool find_bar(bool io, uint32_t *bdf, uint8_t *reg)
+{
+	for (uint32_t d = 0; d < 32; d++) {
+		uint32_t b = PCI_BDF(d, 0), cmd;
+
+		if ((pci_read(b, 0) & 0xffff) == 0xffff || b == ICH9_SMBUS_BDF ||
+		    ((pci_read(b, 0x0c) >> 16) & 0x7f) != 0)
+			continue;
+		cmd = pci_read(b, 0x04);
+		if (!(cmd & (io ? 1u : 2u)))
+			continue;
+		for (uint8_t r = 0x10; r < 0x28; r += 4) {
+			uint32_t v = pci_read(b, r);
+
+			if (io ? (v & 1) && (v & ~3u) : !(v & 7) && (v & ~0xfu)) {
+				*bdf = b;
+				*reg = r;
+				return true;
+			}
+			if (!io && (v & 7) == 4)
+				r += 4;           /* 64-bit: skip its top */
+		}
+	}
+	return false;
+}
+
+static void check_bar_placement(void)
+{
+	uint32_t bdf, mbdf, old, cmd, over, over_e = 0, held, cmd_on, moved,
+		 after, cmd_after, mold, mover;
+	uint8_t reg, mreg;
+	volatile uint32_t *e;
+
+	if (!find_bar(true, &bdf, &reg))
+		return;                           /* nothing to move: not said */
+	e = ecam(bdf, reg);
+	old = pci_read(bdf, reg);
+	cmd = pci_read(bdf, 0x04) & 0xffff;
+	pci_write(bdf, reg, LOG_UART);
+	over = pci_read(bdf, reg);
+	if (e) {
+		*e = LOG_UART;
+		over_e = *e;
+	}
+	pci_write(bdf, 0x04, cmd & ~1u);          /* I/O decode off */
+	pci_write(bdf, reg, LOG_UART);
+	held = pci_read(bdf, reg);
+	pci_write(bdf, 0x04, cmd);                /* and on again */
+	cmd_on = pci_read(bdf, 0x04) & 0xffff;
+	pci_write(bdf, reg, old);
+	pci_write(bdf, 0x04, cmd);
+	pci_write(bdf, reg, FREE_PORTS);
+	moved = pci_read(bdf, reg);
+	pci_write(bdf, reg, old);
+	after = pci_read(bdf, reg);
+	cmd_after = pci_read(bdf, 0x04) & 0xffff;
+	if (find_bar(false, &mbdf, &mreg)) {
+		mold = pci_read(mbdf, mreg);
+		pci_write(mbdf, mreg, 0xfee00000u);
+		mover = pci_read(mbdf, mreg);
+		pci_write(mbdf, mreg, mold);
+	} else {
+		mold = mover = 0;
+	}
+	check_report("bar_placement", over == old && (!e || over_e == old) &&
+		     (held & 0xff00u) == 0x0300u && !(cmd_on & 1) &&
+		     (cmd_on | 1u) == (cmd | 1u) && (moved & 0xf000u) == 0xf000u &&
+		     after == old && cmd_after == cmd && mold && mover == mold,
+		     "%02x.%x BAR %#x %#x; COM1 %#x, ECAM %#x; off %#x, "
+		     "cmd %#x (%#x); else %#x; back %#x, %#x; mem %#x APIC %#x",
+		     bdf >> 11, (bdf >> 8) & 7, reg, old, over, over_e, held,
+		     cmd_on, cmd, moved, after, cmd_after, mold, mover);
+}
+
 void checks_chipset(const struct guest_boot *b)
 {
 	if (!hv_present()) {
@@ -406,6 +491,7 @@ void checks_chipset(const struct guest_boot *b)
 	check_pmbase_kept();
 	check_chipset_guard();
 	check_bar_sizing();
+	check_bar_placement();
 	check_rcba_attack(b);
 	check_esmramc_attack();
 	check_rcrb_kept();

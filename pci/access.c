@@ -143,6 +143,11 @@ uint64_t pci_ecam_page(uint32_t addr)
 	return w ? w->base + ((uint64_t)PCI_BDF(addr) << 12) : 0;
 }
 
+volatile void *pci_ecam_map(uint32_t addr)
+{
+	return ecam_va(addr, 0);
+}
+
 size_t pci_enumerate(void)
 {
 	struct pci_scan_stats st;

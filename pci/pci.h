@@ -262,6 +262,10 @@ const struct pci_dev *pci_devices(size_t *n);
  * reached through mechanism #1 only. */
 uint64_t pci_ecam_page(uint32_t addr);
 
+/* pci_ecam_map - addr's ECAM page mapped (its bus's megabyte is mapped
+ * the first time; callers serialize), NULL without a window or mapping. */
+volatile void *pci_ecam_map(uint32_t addr);
+
 /* pci_print - one line per function through pr. */
 void pci_print(print_fn pr);
 

@@ -341,6 +341,7 @@ unsigned cfg_filter_write(struct cfg_filter *f, uint16_t bdf,
 	unsigned mask = cfg_filter_mask(f, bdf, reg, size, guard);
 	struct cfg_bar *bar = NULL;
 
+	f->refused = NULL;
 	if (size == 0 || size > 8)
 		return 0;
 	/* A probed BAR: any write that touches it ends its sizing, except
@@ -367,12 +368,21 @@ unsigned cfg_filter_write(struct cfg_filter *f, uint16_t bdf,
 			*guard = -1;
 		return 0;                /* the address back: it holds it */
 	}
+	if (cfg_filter_hidden(f, bdf))
+		return mask;
+	/* Where the write would place what the function decodes: after the
+	 * guards (their bytes are not performed anyway). */
+	if (f->taken && cfg_place_touches(reg, size)) {
+		unsigned drop = 0;
+
+		f->refused = cfg_place_check(f->taken, acc, reg, size, &val,
+					     &drop);
+		mask |= drop;
+	}
 	if (!mask) {
 		acc->write(acc->ctx, reg, size, val);
 		return 0;
 	}
-	if (cfg_filter_hidden(f, bdf))
-		return mask;
 	/* Only the unguarded bytes, one at a time: a read-modify-write of
 	 * the whole access would write status bits back (RW1C) and guarded
 	 * registers with what they hold now, which may have changed. */

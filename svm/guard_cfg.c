@@ -15,14 +15,22 @@
  * The MCFG's window for segment 0 must cover bus 0; the ECAM window cannot
  * move (Q35 PCIEXBAR is guarded; AMD's MMIO_CFG_BASE MSR is not the
  * guest's, svm/msr.c).
- * A dropped write is logged the first time for each guard.
+ * Every function, guarded or not, has its writes that place BARs and
+ * windows checked (svm/cfgplace.c) against what the hypervisor keeps
+ * (taken_io, taken_mem): mechanism #1 is intercepted always, and the
+ * whole ECAM window of segment 0 is read-only in the NPT, its writes
+ * emulated here.
+ * A dropped write is logged the first time for each guard; placement
+ * refusals the first PLACE_SAY times.
  */
 #include "svm/internal.h"
 #include "acpi/acpi.h"
 #include "arch/x86.h"
 #include "decode/decode.h"
 #include "iommu/iommu.h"
+#include "kernel/private.h"
 #include "lib/lib.h"
+#include "pci/pci.h"
 
 #define CFG_ADDR_PORT   0xCF8
 #define CFG_DATA_PORT   0xCFC
@@ -35,6 +43,59 @@ static volatile uint8_t *ecam_va[CFG_MAX_DEVS];
 static uint16_t ecam_bdf[CFG_MAX_DEVS];
 static struct spinlock cfg_lock = SPINLOCK_INIT;
 static bool said[CFG_MAX_GUARDS];
+
+#define PLACE_SAY 16
+static uint32_t place_said;
+static uint64_t place_refused;
+
+static bool overlaps_page(uint64_t page, uint64_t lo, uint64_t hi)
+{
+	return page && lo < page + 4096 && page < hi;
+}
+
+/* Ports the hypervisor intercepts (the IOPM: the console UART, 0xCF8-
+ * 0xCFF, PM1, reset, keyboard controller...) or drives (its log UART). */
+static bool taken_io(void *ctx, uint64_t lo, uint64_t hi)
+{
+	const uint8_t *iopm = phys_to_virt(svm.iopm_pa);
+	uint16_t log = serial_current_port();
+
+	(void)ctx;
+	if (log && lo < log + 8u && log < hi)
+		return true;
+	for (uint64_t p = lo; p < hi && p < 0x10000; p++)
+		if (iopm[p / 8] & (1u << (p % 8)))
+			return true;
+	return false;
+}
+
+/* Memory the nested page table keeps from the guest or makes read-only:
+ * the hypervisor, its NIC's registers, the ECAM window, the local APIC,
+ * the I/O APICs and every other guarded or hidden page. */
+static bool taken_mem(void *ctx, uint64_t lo, uint64_t hi)
+{
+	(void)ctx;
+	if (in_hv_hole(lo, hi - lo) || hide_overlaps(lo, hi) ||
+	    (svm.ecam_hi && lo < svm.ecam_hi && svm.ecam_lo < hi) ||
+	    overlaps_page(svm.apic_gpa, lo, hi) ||
+	    overlaps_page(svm.trapped_page, lo, hi) ||
+	    overlaps_page(ALIGN_DOWN(svm.reset_mmio, 4096), lo, hi) ||
+	    overlaps_page(svm.fch ? svm.fch_mmio : 0, lo, hi) ||
+	    overlaps_page(svm.rcrb_page, lo, hi))
+		return true;
+	for (size_t i = 0; i < svm.nioapics; i++)
+		if (overlaps_page(svm.ioapic_pa[i], lo, hi))
+			return true;
+	for (size_t i = 0; i < svm.nhidden_page; i++)
+		if (overlaps_page(svm.hidden_page[i], lo, hi))
+			return true;
+	for (size_t i = 0; i < svm.ncfg; i++)
+		if (overlaps_page(svm.cfg_page[i], lo, hi))
+			return true;
+	return false;
+}
+
+static const struct cfg_taken taken = { taken_io, taken_mem, NULL };
 
 static uint32_t boot_read32(void *ctx, uint16_t bdf, unsigned reg)
 {
@@ -125,7 +186,21 @@ void guard_cfg_init(const struct svm_config *cfg)
 		      "(%u functions, %u BARs)", CFG_MAX_GUARDS, CFG_MAX_DEVS,
 		      CFG_MAX_BARS);
 	svm.ncfg = 0;
-	svm.cfg_guarded |= filter.n > 0;  /* svm/hide.c may have set it */
+	/* Mechanism #1 intercepted on every machine: the placement checks
+	 * apply to every function (svm/hide.c may have set it too). */
+	filter.taken = &taken;
+	svm.cfg_guarded = true;
+	for (size_t k = 0; k < cfg->nmcfg; k++)
+		if (!cfg->mcfg[k].segment && cfg->mcfg[k].start_bus == 0) {
+			svm.ecam_lo = cfg->mcfg[k].base;
+			svm.ecam_hi = cfg->mcfg[k].base +
+				      (((uint64_t)cfg->mcfg[k].end_bus + 1) << 20);
+			printk("svm: ECAM %#llx-%#llx read-only to the guest: "
+			       "its writes checked\n",
+			       (unsigned long long)svm.ecam_lo,
+			       (unsigned long long)svm.ecam_hi - 1);
+			break;
+		}
 	/* An AMD FCH (its LPC bridge is in the table): its PM registers too,
 	 * through PMIO and AcpiMmio at the reset default 0xFED80000. */
 	for (size_t i = 0; i < filter.n; i++)
@@ -175,19 +250,30 @@ static void say(struct vcpu *v, uint16_t bdf, unsigned reg, int g)
 	       (bdf >> 3) & 31, bdf & 7, reg, chip, chip[0] ? " " : "", why);
 }
 
+/* Any register of the function the guest's 0xCF8 value (ctx) addresses:
+ * the caller puts that value back afterwards. */
 static uint64_t io_read(void *ctx, unsigned reg, unsigned size)
 {
-	(void)ctx;
+	outl(CFG_ADDR_PORT, (*(uint32_t *)ctx & ~0xFCu) | (reg & 0xFC));
 	return io_port_in((uint16_t)(CFG_DATA_PORT + (reg & 3)), size);
 }
 
 static void io_write(void *ctx, unsigned reg, unsigned size, uint64_t val)
 {
-	(void)ctx;
+	outl(CFG_ADDR_PORT, (*(uint32_t *)ctx & ~0xFCu) | (reg & 0xFC));
 	io_port_out((uint16_t)(CFG_DATA_PORT + (reg & 3)), size, (uint32_t)val);
 }
 
-static const struct cfg_access io_acc = { io_read, io_write, NULL };
+static void say_place(struct vcpu *v, uint16_t bdf, unsigned reg,
+		      const char *why)
+{
+	__atomic_fetch_add(&place_refused, 1, __ATOMIC_RELAXED);
+	if (__atomic_fetch_add(&place_said, 1, __ATOMIC_RELAXED) >= PLACE_SAY)
+		return;
+	printk("vcpu %u: guest write to config %02x:%02x.%x offset %#x "
+	       "refused: it %s (logged %u times at most)\n", v->index,
+	       bdf >> 8, (bdf >> 3) & 31, bdf & 7, reg, why, PLACE_SAY);
+}
 
 void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 		  uint32_t *val)
@@ -199,7 +285,9 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	uint16_t bdf;
 	unsigned reg, ext, mask = 0;
 	int g = -1, g2 = -1;
-	bool data, hidden;
+	bool data, hidden, placing;
+	const char *refused = NULL;
+	struct cfg_access io_acc = { io_read, io_write, &addr };
 
 	spin_lock(&cfg_lock);
 	addr = inl(CFG_ADDR_PORT);   /* stable: CF8 writes take cfg_lock */
@@ -236,16 +324,29 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 			mask |= cfg_filter_mask(&filter, bdf, ext, hi - lo, &g2);
 		if (g < 0)
 			g = g2;
-		if (!mask)
+		/* A placing register may be reached only by an access of the
+		 * data port alone, without extended bits (a chipset that
+		 * ignores CF8[27:24] would take it as the register below). */
+		placing = cfg_place_touches(reg, hi - lo);
+		if (!mask && !placing) {
 			io_port_out(port, size, *val);
-		else if (port == lo && hi == port + size && ext == reg)
+		} else if (port == lo && hi == port + size && ext == reg) {
 			mask = cfg_filter_write(&filter, bdf, reg, size, *val,
 						&io_acc, NULL);
+			refused = filter.refused;
+			outl(CFG_ADDR_PORT, addr);  /* the guest's, for its next access */
+		} else if (!mask) {
+			mask = 1;
+			refused = "reaches a placing register across ports or "
+				  "with extended register bits";
+		}
 		/* else: straddling a port boundary, or extended: dropped
 		 * whole */
 	}
 	spin_unlock(&cfg_lock);
-	if (mask)
+	if (refused)
+		say_place(v, bdf, ext != reg ? ext : reg, refused);
+	else if (mask)
 		say(v, bdf, ext != reg ? ext : reg, g);
 }
 
@@ -259,6 +360,7 @@ struct ecam_ctx {
 	uint16_t bdf;
 	unsigned reg;
 	int guard;
+	const char *refused;         /* a placement refusal, for the log */
 };
 
 static uint64_t ecam_read(void *ctx, unsigned reg, unsigned size)
@@ -312,6 +414,10 @@ static int cfg_mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 		c->reg = reg;
 		c->guard = g;
 	}
+	if (filter.refused) {
+		c->reg = reg;
+		c->refused = filter.refused;
+	}
 	return 0;
 }
 
@@ -325,7 +431,7 @@ struct rcrb_ctx {
 
 static uint64_t rcrb_read(void *ctx, unsigned reg, unsigned size)
 {
-	struct ecam_ctx e = { rcrb_va, 0, 0, -1 };
+	struct ecam_ctx e = { rcrb_va, 0, 0, -1, NULL };
 
 	(void)ctx;
 	return ecam_read(&e, reg, size);
@@ -333,7 +439,7 @@ static uint64_t rcrb_read(void *ctx, unsigned reg, unsigned size)
 
 static void rcrb_write(void *ctx, unsigned reg, unsigned size, uint64_t val)
 {
-	struct ecam_ctx e = { rcrb_va, 0, 0, -1 };
+	struct ecam_ctx e = { rcrb_va, 0, 0, -1, NULL };
 
 	(void)ctx;
 	ecam_write(&e, reg, size, val);
@@ -381,14 +487,68 @@ enum exit_action guard_rcrb_write(struct vcpu *v, uint64_t gpa)
 	return act;
 }
 
-enum exit_action guard_cfg_access(struct vcpu *v, uint64_t gpa, int index)
+static enum exit_action ecam_emulate(struct vcpu *v, uint64_t gpa,
+				     struct ecam_ctx *c)
 {
-	struct ecam_ctx c = { ecam_va[index], ecam_bdf[index], 0, -1 };
-	enum exit_action act = guard_emulate_locked(v, gpa, &cfg_ops, &c,
+	enum exit_action act = guard_emulate_locked(v, gpa, &cfg_ops, c,
 						    &cfg_lock,
 						    "configuration space");
 
-	if (c.guard >= 0)
-		say(v, c.bdf, c.reg, c.guard);
+	if (c->refused)
+		say_place(v, c->bdf, c->reg, c->refused);
+	else if (c->guard >= 0)
+		say(v, c->bdf, c->reg, c->guard);
 	return act;
+}
+
+enum exit_action guard_cfg_access(struct vcpu *v, uint64_t gpa, int index)
+{
+	struct ecam_ctx c = { ecam_va[index], ecam_bdf[index], 0, -1, NULL };
+
+	return ecam_emulate(v, gpa, &c);
+}
+
+/* No page to reach: reads all ones, writes dropped. */
+static int none_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	(void)ctx;
+	(void)gpa;
+	*val = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+	return 0;
+}
+
+static int none_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)size;
+	(void)val;
+	return 0;
+}
+
+static const struct mmio_ops none_ops = { none_read, none_write };
+
+bool guard_cfg_in_window(uint64_t gpa)
+{
+	return svm.ecam_hi && gpa >= svm.ecam_lo && gpa < svm.ecam_hi;
+}
+
+/* A write to the ECAM page of a function with no guard: emulated through
+ * the filter for its placement checks. The page's mapping is made under
+ * the lock (pci/ maps a bus's megabyte the first time). */
+enum exit_action guard_cfg_window_write(struct vcpu *v, uint64_t gpa)
+{
+	uint16_t bdf = (uint16_t)((gpa - svm.ecam_lo) >> 12);
+	struct ecam_ctx c = { NULL, bdf, 0, -1, NULL };
+
+	spin_lock(&cfg_lock);
+	c.va = (volatile uint8_t *)pci_ecam_map(bdf);
+	spin_unlock(&cfg_lock);
+	if (!c.va) {
+		printk("vcpu %u: ECAM write at %#llx: its page cannot be "
+		       "mapped; dropped\n", v->index, (unsigned long long)gpa);
+		return guard_emulate_locked(v, gpa, &none_ops, NULL, &cfg_lock,
+					    "configuration space");
+	}
+	return ecam_emulate(v, gpa, &c);
 }

@@ -62,6 +62,14 @@ bool hide_gpa(uint64_t gpa)
 	return false;
 }
 
+bool hide_overlaps(uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; i < nranges; i++)
+		if (lo < ranges[i].end && ranges[i].base < hi)
+			return true;
+	return false;
+}
+
 bool hide_cfg_port(uint16_t port, unsigned size)
 {
 	uint32_t addr, bdf;

@@ -181,6 +181,7 @@ struct svm_global {
 					 * that answer sizing), else
 					 * read-only */
 	size_t ncfg;
+	uint64_t ecam_lo, ecam_hi;    /* segment 0's ECAM window, or 0, 0 */
 	bool s5_known;
 	uint8_t s5_typ[2];
 	uint64_t hidden_page[SVM_MAX_HIDDEN_PAGES]; /* device pages the guest never sees */
@@ -196,6 +197,8 @@ void hide_init(const struct svm_config *cfg);
 size_t hide_npt_holes(struct npt_range *out, size_t max);
 /* gpa lies in a hidden range (reads all ones, writes dropped). */
 bool hide_gpa(uint64_t gpa);
+/* [lo, hi) overlaps a hidden range. */
+bool hide_overlaps(uint64_t lo, uint64_t hi);
 /* Mechanism #1: the access touches the data port while 0xCF8 addresses a
  * hidden function (call under the configuration lock). */
 bool hide_cfg_port(uint16_t port, unsigned size);
@@ -375,6 +378,10 @@ void guard_cfg_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 		  uint32_t *val);
 int guard_cfg_index(uint64_t gpa);
 enum exit_action guard_cfg_access(struct vcpu *v, uint64_t gpa, int index);
+/* gpa lies in segment 0's ECAM window (read-only in the NPT); a write
+ * fault there on a page guard_cfg_index does not know. */
+bool guard_cfg_in_window(uint64_t gpa);
+enum exit_action guard_cfg_window_write(struct vcpu *v, uint64_t gpa);
 /* A guest write to the ICH9 root complex block's page with OIC and GCS. */
 enum exit_action guard_rcrb_write(struct vcpu *v, uint64_t gpa);
 

@@ -99,6 +99,7 @@ static uint64_t on_demand_flags(uint64_t page)
 	if ((i = guard_cfg_index(page)) >= 0)
 		return svm.cfg_page_unmapped[i] ? 0 : NPT_LEAF_RO;
 	if (page == APIC_PAGE_GPA || guard_ioapic_index(page) >= 0 ||
+	    guard_cfg_in_window(page) ||
 	    (svm.reset_mmio && page == ALIGN_DOWN(svm.reset_mmio, 4096)) ||
 	    (svm.fch && page == svm.fch_mmio) ||
 	    (svm.rcrb_page && page == svm.rcrb_page))
@@ -184,6 +185,10 @@ enum exit_action handle_npf(struct vcpu *v)
 	    (io = guard_cfg_index(gpa)) >= 0 &&
 	    ((err & NPF_ERR_WRITE) || svm.cfg_page_unmapped[io]))
 		return guard_cfg_access(v, gpa, io);
+	/* Any other configuration page: its writes (placement checks). */
+	if ((err & (NPF_ERR_P | NPF_ERR_WRITE | NPF_ERR_WALK | NPF_ERR_FETCH)) ==
+	    (NPF_ERR_P | NPF_ERR_WRITE) && guard_cfg_in_window(gpa))
+		return guard_cfg_window_write(v, gpa);
 	if (in_hv_hole(gpa, 1) || hide_gpa(gpa) || in_hidden_page(gpa))
 		return hole_access(v, gpa, err);
 	if (gpa >= svm.guest_top)

@@ -80,8 +80,9 @@ static enum region classify(const struct npt_layout *l, uint64_t top,
 	if (level == 1) {
 		if (has_page(l->unmapped_pages, l->nunmapped, b, e))
 			return R_EMPTY;
-		*flags = has_page(l->ro_pages, l->nro, b, e) ? NPT_LEAF_RO :
-							       NPT_LEAF_RW;
+		*flags = has_page(l->ro_pages, l->nro, b, e) ||
+			 overlaps(l->ro, l->nro_ranges, b, e) ? NPT_LEAF_RO :
+								NPT_LEAF_RW;
 		return R_LEAF;
 	}
 	if (level == 4 || (level == 3 && !l->page1gb) || e > top ||
@@ -90,6 +91,12 @@ static enum region classify(const struct npt_layout *l, uint64_t top,
 	    has_page(l->unmapped_pages, l->nunmapped, b, e) ||
 	    has_page(l->ro_pages, l->nro, b, e))
 		return R_MIXED;
+	if (overlaps(l->ro, l->nro_ranges, b, e)) {
+		if (!in_one(l->ro, l->nro_ranges, b, e))
+			return R_MIXED;
+		*flags = NPT_LEAF_RO | NPT_PS;
+		return R_LEAF;
+	}
 	*flags = NPT_LEAF_RW | NPT_PS;
 	return R_LEAF;
 }

@@ -89,6 +89,7 @@ static int build_npt(const struct svm_config *cfg)
 {
 	struct npt_range holes[HV_MAX_HOLES + SVM_MAX_HIDDEN];
 	struct npt_range low = { 0, 2 * MiB };
+	struct npt_range ecam = { svm.ecam_lo, svm.ecam_hi };
 	uint64_t ro[1 + SVM_MAX_IOAPICS + CFG_MAX_DEVS + 3] = { 0 };
 	uint64_t unmapped[CFG_MAX_DEVS + SVM_MAX_HIDDEN_PAGES + 1];
 	size_t nro = 1 + svm.nioapics, nun = 0;
@@ -98,6 +99,7 @@ static int build_npt(const struct svm_config *cfg)
 			holes + cfg->nholes, SVM_MAX_HIDDEN),
 		.small = &low, .nsmall = 1,
 		.ro_pages = ro, .unmapped_pages = unmapped,
+		.ro = &ecam, .nro_ranges = svm.ecam_hi ? 1 : 0,
 		.page1gb = svm.page1gb,
 	};
 	struct npt_ops ops = { npt_alloc, npt_free, npt_va, NULL };

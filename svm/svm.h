@@ -64,6 +64,8 @@ struct npt_layout {
 	const uint64_t *unmapped_pages;   /* 4 KiB pages not mapped */
 	size_t nunmapped;
 	bool page1gb;                     /* CPUID Fn8000_0001 EDX[26] */
+	const struct npt_range *ro;       /* mapped read-only (ECAM), in */
+	size_t nro_ranges;                /* pages as large as they fit */
 };
 
 struct npt {
@@ -170,6 +172,14 @@ struct cfg_bar {
 	uint32_t probe;               /* the BAR's answer to all-ones */
 };
 
+/* What the hypervisor keeps, that no guest BAR or bridge window may newly
+ * decode (svm/cfgplace.c): true when [lo, hi) overlaps it. */
+struct cfg_taken {
+	bool (*io)(void *ctx, uint64_t lo, uint64_t hi);    /* ports */
+	bool (*mem)(void *ctx, uint64_t lo, uint64_t hi);   /* addresses */
+	void *ctx;
+};
+
 struct cfg_filter {
 	struct cfg_guard g[CFG_MAX_GUARDS];
 	size_t n;
@@ -179,6 +189,8 @@ struct cfg_filter {
 	size_t nbar;
 	size_t nsizing;               /* of them, being sized now */
 	bool overflow;                /* more than the arrays hold */
+	const struct cfg_taken *taken; /* NULL: placement not checked */
+	const char *refused;          /* the last write's placement refusal */
 };
 
 /* Read a dword of configuration space (reg dword-aligned, < 0x100). */
@@ -219,11 +231,30 @@ unsigned cfg_filter_mask(const struct cfg_filter *f, uint16_t bdf, unsigned reg,
  * unguarded bytes, one byte each (none for a hidden function). A dword
  * write to a probed BAR (f->bar) of all-ones starts its sizing, one of
  * the value it holds ends it: both count as performed, the hardware
- * untouched; any other write to it ends sizing and is dropped. Returns
- * the guarded-byte mask (0: performed as written). */
+ * untouched; any other write to it ends sizing and is dropped. With
+ * f->taken set, a write to a visible function is also checked by
+ * cfg_place_check (f->refused: its reason, or NULL), its refused bytes
+ * counted as guarded. Returns the guarded-byte mask (0: performed as
+ * written). */
 unsigned cfg_filter_write(struct cfg_filter *f, uint16_t bdf,
 			  unsigned reg, unsigned size, uint64_t val,
 			  const struct cfg_access *acc, int *guard);
+/* ---- placement (svm/cfgplace.c) ----
+ * CFG_PLACE_END: the registers that place what a function decodes end
+ * with the header. cfg_place_touches: a write of size bytes at reg
+ * reaches the command register or a BAR, ROM, bridge window or bridge
+ * control register. cfg_place_check: a guest write of size (1..8) bytes
+ * of *val at reg of the function acc reaches, checked against t before it
+ * is performed: NULL when it may be performed as written; else the
+ * reason, with *drop the mask of its bytes that must not be performed
+ * (the placing ones) and *val stripped of the decode enables it would
+ * newly set. BARs the write changes or newly decodes are sized through
+ * acc, the function's decode off meanwhile and restored. */
+#define CFG_PLACE_END 0x40
+bool cfg_place_touches(unsigned reg, unsigned size);
+const char *cfg_place_check(const struct cfg_taken *t,
+			    const struct cfg_access *acc, unsigned reg,
+			    unsigned size, uint64_t *val, unsigned *drop);
 /* cfg_filter_sized: val, read from size bytes at reg of bdf, with the
  * bytes of BARs being sized replaced by their probe answers. */
 uint64_t cfg_filter_sized(const struct cfg_filter *f, uint16_t bdf,

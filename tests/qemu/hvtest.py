@@ -160,7 +160,7 @@ BOOT_CPU_CHECKS = ("cpuid_hv", "svm_hidden", "efer_svme", "vmmcall_version",
                    "msr_svm", "msr_mtrr", "msr_top_mem", "msr_gp", "msr_deny", "msr_tsc",
                    "ioapic_init_smi_refused", "lvt_init_smi_refused",
                    "sleep_refused", "pmbase_kept",
-                   "chipset_guard", "bar_sizing", "rcba_attack",
+                   "chipset_guard", "bar_sizing", "bar_placement", "rcba_attack",
                    "esmramc_attack", "apic_odd_access", "rcrb_kept")
 
 

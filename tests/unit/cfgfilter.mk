@@ -1,2 +1,2 @@
 UNIT_TESTS += cfgfilter
-UNIT_SRCS_cfgfilter := svm/cfgfilter.c svm/fchregs.c tests/unit/test_cfgfilter.c
+UNIT_SRCS_cfgfilter := svm/cfgfilter.c svm/cfgplace.c svm/fchregs.c tests/unit/test_cfgfilter.c

@@ -21,6 +21,7 @@ struct cfgsim {
 	 * bits that take a written value (the rest keep theirs: type bits,
 	 * size); CFGSIM_BAR_NONE: not implemented, reads 0. */
 	uint32_t bar_wmask[256][6];
+	uint32_t rom_wmask[256];         /* type 0 ROM at 0x30, same rules */
 	unsigned writes32;               /* cfgsim_write32 calls */
 };
 #define CFGSIM_BAR_NONE 1u
@@ -49,6 +50,7 @@ static inline void cfgsim_init(struct cfgsim *s, enum cfgsim_machine m)
 {
 	memset(s->space, 0xFF, sizeof(s->space));   /* nothing there */
 	memset(s->bar_wmask, 0, sizeof(s->bar_wmask));
+	memset(s->rom_wmask, 0, sizeof(s->rom_wmask));
 	s->cur = 0;
 	s->writes32 = 0;
 	if (m == SIM_Q35) {
@@ -142,12 +144,33 @@ static inline uint64_t cfgsim_acc_read(void *ctx, unsigned reg, unsigned size)
 	return v;
 }
 
+/* A write through the access path: plain storage, except that the bytes
+ * of a BAR with rules (bar_wmask) or of the expansion ROM with rom_wmask
+ * keep the bits that do not take a value. */
 static inline void cfgsim_acc_write(void *ctx, unsigned reg, unsigned size,
 				    uint64_t val)
 {
 	struct cfgsim *s = ctx;
+	uint8_t *sp = s->space[s->cur];
 
-	memcpy(&s->space[s->cur][reg], &val, size);
+	for (unsigned k = 0; k < size; k++) {
+		unsigned r = reg + k;
+		uint8_t b = (uint8_t)(val >> (8 * k));
+		uint32_t m = 0;
+
+		if (r >= 0x10 && r < 0x28)
+			m = s->bar_wmask[s->cur][(r - 0x10) / 4];
+		else if (r >= 0x30 && r < 0x34)
+			m = s->rom_wmask[s->cur];
+		if (m == CFGSIM_BAR_NONE)
+			continue;
+		if (m) {
+			uint8_t wm = (uint8_t)(m >> (8 * (r & 3)));
+
+			b = (uint8_t)((b & wm) | (sp[r] & ~wm));
+		}
+		sp[r] = b;
+	}
 }
 
 #endif

@@ -260,3 +260,204 @@ TEST(bar_probe_skips_hidden_and_iommu)
 	CHECK_EQ(cfgsim_read32(&sim, BDF(0, 2), 0x04), (1u << 20) | 0x6);
 	CHECK_EQ(wr(BDF(0, 2), 0x10, 4, 0xFFFFFFFF), 0xF);
 }
+
+/* ---- placement (svm/cfgplace.c) ---------------------------------------- */
+
+/* What the hypervisor keeps in these tests: the console UART and the
+ * configuration ports; the local APIC page, an ECAM window and its NIC's
+ * registers. */
+static const uint64_t taken_io_r[][2] = { { 0x2F8, 0x300 }, { 0xCF8, 0xD00 } };
+static const uint64_t taken_mem_r[][2] = {
+	{ 0xFEE00000, 0xFEE01000 }, { 0xB0000000, 0xC0000000 },
+	{ 0xFEB80000, 0xFEBA0000 },
+};
+
+static bool overlap_any(const uint64_t (*r)[2], size_t n, uint64_t lo,
+			uint64_t hi)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lo < r[i][1] && r[i][0] < hi)
+			return true;
+	return false;
+}
+
+static bool t_io(void *ctx, uint64_t lo, uint64_t hi)
+{
+	return overlap_any(taken_io_r, ARRAY_SIZE(taken_io_r), lo, hi);
+}
+
+static bool t_mem(void *ctx, uint64_t lo, uint64_t hi)
+{
+	return overlap_any(taken_mem_r, ARRAY_SIZE(taken_mem_r), lo, hi);
+}
+
+static const struct cfg_taken taken = { t_io, t_mem, NULL };
+
+#define DEV   BDF(2, 0)
+#define BRIDGE BDF(3, 0)
+
+/* Q35 plus a device at 00:02.0 (BAR0 4 KiB memory at 0xFE000000, BAR1
+ * 32 I/O ports at 0xC000, BAR2-3 1 MiB 64-bit at 0x8_0000_0000, a 64 KiB
+ * ROM at 0xFE100000, disabled; I/O and memory decode on) and a bridge at
+ * 00:03.0 (I/O window 0xD000-0xDFFF, memory 0xFD000000-0xFDFFFFFF). */
+static void build_place(void)
+{
+	build(SIM_Q35, NULL, 0);
+	f.taken = &taken;
+	memset(sim.space[DEV], 0, CFG_SPACE);
+	cfgsim_fn(&sim, 2, 0, 0x1234, 0x0001, 0x0200, false);
+	cfgsim_put32(&sim, DEV, 0x04, 0x0003);
+	cfgsim_put32(&sim, DEV, 0x10, 0xFE000000);
+	cfgsim_put32(&sim, DEV, 0x14, 0xC001);
+	cfgsim_put32(&sim, DEV, 0x18, 0x00000004);
+	cfgsim_put32(&sim, DEV, 0x1C, 0x00000008);
+	cfgsim_put32(&sim, DEV, 0x30, 0xFE100000);
+	sim.bar_wmask[DEV][0] = 0xFFFFF000;
+	sim.bar_wmask[DEV][1] = 0x0000FFE0;   /* 16 bits of I/O decode */
+	sim.bar_wmask[DEV][2] = 0xFFF00000;
+	sim.bar_wmask[DEV][3] = 0xFFFFFFFF;
+	sim.bar_wmask[DEV][4] = CFGSIM_BAR_NONE;
+	sim.bar_wmask[DEV][5] = CFGSIM_BAR_NONE;
+	sim.rom_wmask[DEV] = 0xFFFF0001;
+	memset(sim.space[BRIDGE], 0, CFG_SPACE);
+	cfgsim_fn(&sim, 3, 0, 0x1234, 0x0002, 0x0604, false);
+	sim.space[BRIDGE][0x0E] = 1;             /* type 1 header */
+	cfgsim_put32(&sim, BRIDGE, 0x04, 0x0003);
+	sim.bar_wmask[BRIDGE][0] = CFGSIM_BAR_NONE;
+	sim.bar_wmask[BRIDGE][1] = CFGSIM_BAR_NONE;
+	sim.space[BRIDGE][0x1C] = 0xD0;
+	sim.space[BRIDGE][0x1D] = 0xD0;
+	cfgsim_put32(&sim, BRIDGE, 0x20, 0xFDF0FD00);
+	cfgsim_put32(&sim, BRIDGE, 0x24, 0x0000FFF0);   /* no prefetchable */
+}
+
+static uint32_t hw(uint16_t bdf, unsigned reg)
+{
+	return cfgsim_read32(&sim, bdf, reg);
+}
+
+TEST(place_io_bar_kept_off_the_hypervisors_ports)
+{
+	build_place();
+	/* decode on: over COM2 refused, the BAR and decode as they were */
+	CHECK_EQ(wr(DEV, 0x14, 4, 0x2E1), 0xF);
+	CHECK(f.refused && strstr(f.refused, "I/O ports"));
+	CHECK_EQ(hw(DEV, 0x14), 0xC001);
+	CHECK_EQ(hw(DEV, 0x04), 0x0003);
+	/* over 0xCF8 by its low word alone */
+	CHECK_EQ(wr(DEV, 0x14, 2, 0xCE1), 0x3);
+	CHECK_EQ(hw(DEV, 0x14), 0xC001);
+	/* anywhere else: moved, and back */
+	CHECK_EQ(wr(DEV, 0x14, 4, 0xE001), 0);
+	CHECK(!f.refused);
+	CHECK_EQ(hw(DEV, 0x14), 0xE001);
+	CHECK_EQ(wr(DEV, 0x14, 4, 0xC001), 0);
+	/* [0x2C0, 0x2E0) ends before COM2: allowed */
+	CHECK_EQ(wr(DEV, 0x14, 4, 0x2C1), 0);
+	CHECK_EQ(hw(DEV, 0x14), 0x2C1);
+	CHECK_EQ(wr(DEV, 0x14, 4, 0xC001), 0);
+	/* decode off: any value; turning I/O decode on over COM2 is then
+	 * refused, memory decode still turned on */
+	CHECK_EQ(wr(DEV, 0x04, 2, 0x0000), 0);
+	CHECK_EQ(wr(DEV, 0x14, 4, 0x2E1), 0);
+	CHECK_EQ(hw(DEV, 0x14), 0x2E1);
+	CHECK_EQ(wr(DEV, 0x04, 2, 0x0003), 0);
+	CHECK(f.refused != NULL);
+	CHECK_EQ(hw(DEV, 0x04), 0x0002);
+	CHECK_EQ(wr(DEV, 0x14, 4, 0xC001), 0);
+	CHECK_EQ(wr(DEV, 0x04, 2, 0x0003), 0);
+	CHECK(!f.refused);
+	CHECK_EQ(hw(DEV, 0x04), 0x0003);
+}
+
+TEST(place_memory_bars_and_rom)
+{
+	build_place();
+	CHECK_EQ(wr(DEV, 0x10, 4, 0xFEE00000), 0xF);      /* the APIC page */
+	CHECK(f.refused && strstr(f.refused, "memory"));
+	CHECK_EQ(wr(DEV, 0x10, 4, 0xB0001000), 0xF);      /* ECAM */
+	CHECK_EQ(wr(DEV, 0x10, 4, 0xFEB9F000), 0xF);      /* the NIC's */
+	CHECK_EQ(hw(DEV, 0x10), 0xFE000000);
+	CHECK_EQ(wr(DEV, 0x10, 4, 0xFE001000), 0);
+	CHECK_EQ(hw(DEV, 0x10), 0xFE001000);
+	/* sizing with decode on: all ones lands at 0xFFFFF000, not kept */
+	CHECK_EQ(wr(DEV, 0x10, 4, 0xFFFFFFFF), 0);
+	CHECK_EQ(hw(DEV, 0x10), 0xFFFFF000);
+	CHECK_EQ(wr(DEV, 0x10, 4, 0xFE000000), 0);
+	/* 64-bit: the low half over the NIC with the high half 0 refused
+	 * only once the high half is 0 and memory decodes */
+	CHECK_EQ(wr(DEV, 0x18, 4, 0xFEB00004), 0);        /* 8_FEB0_0000 */
+	CHECK_EQ(wr(DEV, 0x1C, 4, 0), 0xF);               /* FEB0_0000 */
+	CHECK_EQ(hw(DEV, 0x1C), 8);
+	CHECK_EQ(wr(DEV, 0x04, 2, 0x0001), 0);            /* memory off */
+	CHECK_EQ(wr(DEV, 0x1C, 4, 0), 0);
+	CHECK_EQ(wr(DEV, 0x04, 2, 0x0003), 0);
+	CHECK(f.refused != NULL);
+	CHECK_EQ(hw(DEV, 0x04), 0x0001);
+	CHECK_EQ(wr(DEV, 0x1C, 4, 8), 0);
+	CHECK_EQ(wr(DEV, 0x04, 2, 0x0003), 0);
+	CHECK_EQ(hw(DEV, 0x04), 0x0003);
+	/* the ROM enabled over the APIC page: refused; elsewhere: fine */
+	CHECK_EQ(wr(DEV, 0x30, 4, 0xFEE00001), 0xF);
+	CHECK_EQ(hw(DEV, 0x30), 0xFE100000);
+	CHECK_EQ(wr(DEV, 0x30, 4, 0xFE100001), 0);
+	CHECK_EQ(hw(DEV, 0x30), 0xFE100001);
+	/* an 8-byte ECAM write over two registers drops only BAR bytes */
+	CHECK_EQ(wr(DEV, 0x0C, 8, 0xFEE00000ULL << 32 | 0x00004000), 0xF0);
+	CHECK_EQ(hw(DEV, 0x10), 0xFE000000);
+	CHECK_EQ(sim.space[DEV][0x0D], 0x40);             /* latency timer */
+}
+
+TEST(place_bridge_windows)
+{
+	build_place();
+	/* I/O window [0, 0x1000) with I/O decode on */
+	CHECK_EQ(wr(BRIDGE, 0x1C, 2, 0x0000), 0x3);
+	CHECK_EQ(sim.space[BRIDGE][0x1C], 0xD0);
+	/* another window: fine; base above limit: none at all */
+	CHECK_EQ(wr(BRIDGE, 0x1C, 2, 0xE0E0), 0);
+	CHECK_EQ(wr(BRIDGE, 0x1C, 2, 0x00F0), 0);
+	/* memory window over ECAM; prefetchable over the APIC page */
+	CHECK_EQ(wr(BRIDGE, 0x20, 4, 0xB000B000), 0xF);
+	CHECK_EQ(wr(BRIDGE, 0x24, 4, 0xFEE0FEE0), 0xF);
+	CHECK_EQ(hw(BRIDGE, 0x24), 0x0000FFF0);
+	/* 64-bit prefetchable whose upper halves put it at 1 TiB: fine */
+	CHECK_EQ(wr(BRIDGE, 0x28, 4, 0x100), 0);
+	CHECK_EQ(wr(BRIDGE, 0x2C, 4, 0x100), 0);
+	sim.space[BRIDGE][0x24] = 0x01;           /* hardware: 64-bit kind */
+	sim.space[BRIDGE][0x26] = 0x01;
+	CHECK_EQ(wr(BRIDGE, 0x24, 4, 0xFEE1FEE1), 0);
+	/* VGA enable: its ports and 0xA0000 are not kept here */
+	CHECK_EQ(wr(BRIDGE, 0x3E, 2, 0x0008), 0);
+	/* decode off, window over COM2, decode on: I/O decode refused */
+	CHECK_EQ(wr(BRIDGE, 0x04, 2, 0x0000), 0);
+	CHECK_EQ(wr(BRIDGE, 0x1C, 2, 0x0000), 0);
+	CHECK_EQ(wr(BRIDGE, 0x04, 2, 0x0001), 0);
+	CHECK(f.refused != NULL);
+	CHECK_EQ(hw(BRIDGE, 0x04) & 0xFFFF, 0x0000);
+}
+
+TEST(place_firmware_layout_stays)
+{
+	build_place();
+	/* firmware left the BAR over COM2: rewriting it, or the command
+	 * register with the same decode, changes nothing and is allowed */
+	cfgsim_put32(&sim, DEV, 0x14, 0x2E1);
+	CHECK_EQ(wr(DEV, 0x14, 4, 0x2E1), 0);
+	CHECK(!f.refused);
+	CHECK_EQ(wr(DEV, 0x04, 2, 0x0003), 0);
+	CHECK(!f.refused);
+	CHECK_EQ(wr(DEV, 0x04, 2, 0x0007), 0);            /* + bus master */
+	CHECK(!f.refused);
+	/* and a write elsewhere is not even looked at */
+	CHECK(!cfg_place_touches(0x40, 4));
+	CHECK(!cfg_place_touches(0x08, 4));
+	CHECK(!cfg_place_touches(0x06, 4));              /* status, class */
+	CHECK(cfg_place_touches(0x03, 2));               /* ID's top, command */
+	CHECK(cfg_place_touches(0x0C, 8));               /* to BAR0 */
+	CHECK(cfg_place_touches(0x3E, 2));
+	/* nothing checked without f->taken */
+	f.taken = NULL;
+	CHECK_EQ(wr(DEV, 0x14, 4, 0xCF9), 0);
+	CHECK_EQ(hw(DEV, 0x14), 0xCE1);
+}

@@ -74,7 +74,7 @@ static const uint64_t apic[] = { APIC };
 TEST(npt_4g_guest_1g_pages)
 {
 	struct npt_layout l = { 4 * GiB, hv_hole, 1, low, 1, apic, 1, NULL, 0,
-				true };
+				true, NULL, 0 };
 	struct npt_stats st;
 	struct npt n;
 	uint64_t hpa, fl;
@@ -143,6 +143,9 @@ static int check_exact(const struct npt *n, const struct npt_layout *l)
 		for (size_t i = 0; i < l->nro; i++)
 			if (ALIGN_DOWN(l->ro_pages[i], 4096) == pa)
 				want = NPT_LEAF_RO;
+		for (size_t i = 0; i < l->nro_ranges; i++)
+			if (pa + 4096 > l->ro[i].base && pa < l->ro[i].end)
+				want = NPT_LEAF_RO;
 		if (hpa != pa + 8 || (fl & ~NPT_PS) != want)
 			return printf("page 0x%lx: hpa 0x%lx fl 0x%lx\n", pa,
 				      hpa, fl), -1;
@@ -160,7 +163,7 @@ TEST(npt_exact_unaligned_holes_and_top)
 	static const uint64_t ro[] = { 0x5000, 0x120000ABC };
 	static const uint64_t un[] = { 0x7000, 0x1FF000 };
 	struct npt_layout l = { 0x180123456, holes, 3, NULL, 0, ro, 2, un, 2,
-				true };
+				true, NULL, 0 };
 	struct npt_stats st;
 	struct npt n;
 
@@ -178,13 +181,38 @@ TEST(npt_exact_unaligned_holes_and_top)
 	CHECK_EQ(st.leaves_1g, 0);
 	CHECK_EQ(check_exact(&n, &l), 0);
 	npt_destroy(&n);
+	/* A read-only window (ECAM) with a hole in it and one that is not
+	 * 2 MiB aligned: large read-only leaves where it fits, 4 KiB at
+	 * its ragged edges. */
+	{
+		static const struct npt_range ro_r[] = {
+			{ 0xB0000000, 0xC0000000 }, { 0x60001000, 0x60403000 },
+		};
+		static const struct npt_range holes2[] = {
+			{ 0xB0028000, 0xB0029000 },
+		};
+		struct npt_layout l2 = { 0x180000000, holes2, 1, NULL, 0, NULL,
+					 0, NULL, 0, true, ro_r, 2 };
+		uint64_t hpa, fl;
+		int lv;
+
+		CHECK_EQ(npt_build(&n, &l2, &ops), 0);
+		CHECK_EQ(check_exact(&n, &l2), 0);
+		CHECK_EQ(npt_lookup(&n, 0xB8000000, &hpa, &fl, &lv), 0);
+		CHECK_EQ(lv, 2);
+		CHECK_EQ(fl & ~NPT_PS, NPT_LEAF_RO);
+		CHECK_EQ(npt_lookup(&n, 0xC0000000, &hpa, &fl, &lv), 0);
+		CHECK_EQ(fl & ~NPT_PS, NPT_LEAF_RW);
+		npt_destroy(&n);
+		CHECK_EQ(fa.live, 0);
+	}
 	CHECK_EQ(fa.live, 0);
 }
 
 TEST(npt_alloc_failure_no_leak)
 {
 	struct npt_layout l = { 4 * GiB, hv_hole, 1, low, 1, apic, 1, NULL, 0,
-				true };
+				true, NULL, 0 };
 	struct npt n;
 
 	for (size_t k = 0; k < 7; k++) {
@@ -204,7 +232,7 @@ TEST(npt_alloc_failure_no_leak)
 TEST(npt_edit_pages)
 {
 	struct npt_layout l = { 4 * GiB, hv_hole, 1, NULL, 0, NULL, 0, NULL, 0,
-				true };
+				true, NULL, 0 };
 	uint64_t hpa, fl;
 	struct npt n;
 	size_t before;
