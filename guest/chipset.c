@@ -402,7 +402,7 @@ static void check_bar_sizing(void)
  * first function of bus 0 with an I/O BAR that decodes (the NIC or AHCI
  * under QEMU): over COM1 (0x3F8, the hypervisor's log) through 0xCF8/
  * 0xCFC and ECAM, refused; with I/O decode off the move is taken, but
- * turning decode on then is not; elsewhere the move is taken. A memory
+ * turning decode on then is not; elsewhere the move is taken (both paths). A memory
  * BAR over the local APIC page: refused. Everything put back. */
 #define LOG_UART          0x3f9u              /* COM1 | I/O space bit */
 #define FREE_PORTS        0xf001u
@@ -436,7 +436,7 @@ static bool find_bar(bool io, uint32_t *bdf, uint8_t *reg)
 static void check_bar_placement(void)
 {
 	uint32_t bdf, mbdf, old, cmd, over, over_e = 0, held, cmd_on, moved,
-		 after, cmd_after, mold, mover;
+		 moved_e = FREE_PORTS, after, cmd_after, mold, mover;
 	uint8_t reg, mreg;
 	volatile uint32_t *e;
 
@@ -461,6 +461,11 @@ static void check_bar_placement(void)
 	pci_write(bdf, reg, FREE_PORTS);
 	moved = pci_read(bdf, reg);
 	pci_write(bdf, reg, old);
+	if (e) {                                  /* through ECAM too */
+		*e = FREE_PORTS;
+		moved_e = pci_read(bdf, reg);
+		*e = old;
+	}
 	after = pci_read(bdf, reg);
 	cmd_after = pci_read(bdf, 0x04) & 0xffff;
 	if (find_bar(false, &mbdf, &mreg)) {
@@ -474,11 +479,13 @@ static void check_bar_placement(void)
 	check_report("bar_placement", over == old && (!e || over_e == old) &&
 		     (held & 0xff00u) == 0x0300u && !(cmd_on & 1) &&
 		     (cmd_on | 1u) == (cmd | 1u) && (moved & 0xf000u) == 0xf000u &&
+		     (moved_e & 0xf000u) == 0xf000u &&
 		     after == old && cmd_after == cmd && mold && mover == mold,
 		     "%02x.%x BAR %#x %#x; COM1 %#x, ECAM %#x; off %#x, "
-		     "cmd %#x (%#x); else %#x; back %#x, %#x; mem %#x APIC %#x",
-		     bdf >> 11, (bdf >> 8) & 7, reg, old, over, over_e, held,
-		     cmd_on, cmd, moved, after, cmd_after, mold, mover);
+		     "cmd %#x (%#x); else %#x, %#x; back %#x, %#x; mem %#x "
+		     "APIC %#x", bdf >> 11, (bdf >> 8) & 7, reg, old, over,
+		     over_e, held, cmd_on, cmd, moved, moved_e, after, cmd_after,
+		     mold, mover);
 }
 
 void checks_chipset(const struct guest_boot *b)
