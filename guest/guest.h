@@ -310,6 +310,9 @@ void check_hvnic_hidden(const char *opt);
  * except our own functions' I/O BARs: the hypervisor's NIC does not
  * decode I/O. */
 void check_hvnic_ports(void);
+/* check_hvnic_path (with hvnic= on a bus other than 0): the bridge to
+ * that bus keeps its command, bridge control and window. */
+void check_hvnic_path(const char *opt);
 
 /* ---- reset=METHOD (guest/reset.c) ----------------------------------------- */
 /* reset_method: the index of the method named by the N characters at NAME

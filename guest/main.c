@@ -201,6 +201,7 @@ void guest_main(uint32_t magic, uint32_t info)
 	if (opt.hvnic) {
 		check_hvnic_hidden(opt.hvnic);  /* the hypervisor's NIC is absent */
 		check_hvnic_ports();            /* ... from I/O space too */
+		check_hvnic_path(opt.hvnic);    /* its bridge keeps it */
 	}
 	if (opt.dma)
 		checks_dma(&boot, opt.hv_hole);  /* edu DMA against the IOMMU */

@@ -184,3 +184,56 @@ void check_hvnic_ports(void)
 		     "first that answers: %#x", (unsigned)n, seen,
 		     PORT_SCAN_LO, found);
 }
+
+/* ---- the bridges above the hidden NIC ---------------------------------- */
+
+/* With the hypervisor's NIC behind a bridge (hvnic=BB:DD.F, BB not 0):
+ * the bridge on bus 0 that leads to it takes none of our writes - not
+ * decode off in its command register (through 0xCF8), not a secondary
+ * bus reset in its bridge control (through ECAM), not its memory window
+ * closed - each of which would cut the NIC off. */
+void check_hvnic_path(const char *opt)
+{
+	uint32_t nic, br = 0, cmd, brctl, win, cmd2, brctl2, win2;
+	uint64_t ecam = ecam_base();
+	bool found = false;
+
+	if (parse_bdf(opt, &nic) || (nic >> 8) == 0)
+		return;                          /* on bus 0: no bridge */
+	for (uint32_t b = 0; b < 256 && !found; b++) {
+		uint32_t nums;
+
+		if ((cf8_read(b, 0) & 0xFFFF) == 0xFFFF ||
+		    ((cf8_read(b, 0x0C) >> 16) & 0x7F) != 1)
+			continue;
+		nums = cf8_read(b, 0x18);
+		if (((nums >> 8) & 0xFF) <= (nic >> 8) &&
+		    (nic >> 8) <= ((nums >> 16) & 0xFF)) {
+			br = b;
+			found = true;
+		}
+	}
+	if (!found) {
+		check_report("hvnic_path", false, "no bridge to bus %u", nic >> 8);
+		return;
+	}
+	cmd = cf8_read(br, 0x04) & 0xFFFF;
+	brctl = cf8_read(br, 0x3C) >> 16;
+	win = cf8_read(br, 0x20);
+	cf8_write(br, 0x04, 0);                  /* decode and mastering off */
+	if (ecam) {
+		volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)
+			(ecam + ((uint64_t)br << 12) + 0x3C);
+
+		*p = (*p & 0xFFFF) | (brctl | 0x40u) << 16;   /* bus reset */
+	}
+	cf8_write(br, 0x20, 0x0000FFF0u);        /* memory window closed */
+	cmd2 = cf8_read(br, 0x04) & 0xFFFF;
+	brctl2 = cf8_read(br, 0x3C) >> 16;
+	win2 = cf8_read(br, 0x20);
+	check_report("hvnic_path", cmd2 == cmd && brctl2 == brctl &&
+		     win2 == win && ecam && (cmd & 2),
+		     "bridge 00:%02x.%x to bus %u: command %#x -> %#x, bridge "
+		     "control %#x -> %#x, memory window %#x -> %#x",
+		     br >> 3, br & 7, nic >> 8, cmd, cmd2, brctl, brctl2, win, win2);
+}

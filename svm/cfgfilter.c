@@ -198,6 +198,49 @@ void cfg_filter_build(struct cfg_filter *f, const struct cfg_rule *rules,
 	}
 }
 
+#define PCI_BUSES       0x18            /* type 1: primary, secondary, subordinate */
+
+void cfg_filter_keep_path(struct cfg_filter *f, uint16_t target,
+			  cfg_read32_fn rd, void *ctx)
+{
+	unsigned want = target >> 8, bus = 0;
+
+	/* From bus 0 down: at each level the bridge whose bus range holds
+	 * the target's bus (PCI-to-PCI Bridge 1.2, 3.2.5.3); at most one
+	 * level per bus number, so a loop in hostile numbers ends. */
+	for (unsigned depth = 0; depth < 256 && bus != want; depth++) {
+		int found = -1;
+
+		for (unsigned df = 0; df < 256 && found < 0; df++) {
+			uint16_t bdf = (uint16_t)(bus << 8 | df);
+			uint32_t id = rd(ctx, bdf, PCI_ID), hdr, nums;
+			unsigned sec, sub;
+
+			if ((id & 0xFFFF) == 0xFFFF || (id & 0xFFFF) == 0) {
+				if ((df & 7) == 0)
+					df += 7;
+				continue;
+			}
+			hdr = rd(ctx, bdf, PCI_HDR) >> 16;
+			if ((hdr & 0x7F) == 1) {
+				nums = rd(ctx, bdf, PCI_BUSES);
+				sec = (nums >> 8) & 0xFF;
+				sub = (nums >> 16) & 0xFF;
+				if (sec > bus && sec <= want && want <= sub) {
+					add_guard(f, bdf, 0, CFG_SPACE,
+						  CFG_READONLY, CFG_RULE_PATH);
+					found = (int)sec;
+				}
+			}
+			if ((df & 7) == 0 && !(hdr & 0x80))
+				df += 7;
+		}
+		if (found < 0)
+			return;       /* no bridge to it: on bus 0, or gone */
+		bus = (unsigned)found;
+	}
+}
+
 #define PCI_BAR0        0x10
 #define PCI_BAR_END     0x28            /* past BAR5 of a type-0 header */
 #define PCI_CMD_DECODE  0x3             /* command: I/O and memory space */

@@ -178,6 +178,12 @@ void guard_cfg_init(const struct svm_config *cfg)
 	cfg_filter_build(&filter, cfg_rules, cfg_nrules, cfg->cfg_hide,
 			 MIN(cfg->ncfg_hide, (size_t)SVM_MAX_CFG_HIDE),
 			 boot_read32, NULL);
+	/* The bridges above the hypervisor's own devices (its NIC). */
+	for (size_t i = 0; i < cfg->nhidden_bdf; i++)
+		if (!(cfg->hidden_bdf[i] >> 16))      /* segment 0 */
+			cfg_filter_keep_path(&filter,
+					     (uint16_t)cfg->hidden_bdf[i],
+					     boot_read32, NULL);
 	/* The BARs the guards make read-only still answer the guest's
 	 * sizing (Linux sizes every BAR it finds: ICH9 SMBus's I/O BAR). */
 	cfg_filter_probe_bars(&filter, boot_read32, boot_write32, NULL);
@@ -218,6 +224,8 @@ void guard_cfg_init(const struct svm_config *cfg)
 				ranges++;
 				if (filter.g[i].rule >= 0)
 					chip = cfg_rules[filter.g[i].rule].chipset;
+				else if (filter.g[i].rule == CFG_RULE_PATH)
+					chip = "bridge to the hypervisor's NIC";
 			}
 		for (size_t i = 0; i < filter.nbar; i++)
 			bars += filter.bar[i].bdf == bdf;
@@ -241,7 +249,10 @@ static void say(struct vcpu *v, uint16_t bdf, unsigned reg, int g)
 	if (g < 0 || g >= CFG_MAX_GUARDS ||
 	    __atomic_exchange_n(&said[g], true, __ATOMIC_RELAXED))
 		return;
-	if (filter.g[g].rule >= 0) {
+	if (filter.g[g].rule == CFG_RULE_PATH)
+		why = "a bridge on the way to the hypervisor's NIC (its "
+		      "decode, windows, bus numbers, resets)";
+	else if (filter.g[g].rule >= 0) {
 		why = cfg_rules[filter.g[g].rule].why;
 		chip = cfg_rules[filter.g[g].rule].chipset;
 	}

@@ -141,6 +141,7 @@ void npt_summary(const struct npt *npt, struct npt_stats *st);
 #define SVM_MAX_CFG_HIDE 4
 
 enum { CFG_READONLY = 1, CFG_HIDDEN = 2 };
+#define CFG_RULE_PATH  (-2)          /* cfg_guard.rule: a bridge to a hidden device */
 
 struct cfg_rule {
 	const char *chipset;
@@ -157,7 +158,8 @@ struct cfg_guard {
 	uint16_t bdf;
 	uint16_t lo, hi;              /* [lo, hi) */
 	uint8_t kind;                 /* CFG_READONLY, CFG_HIDDEN */
-	int16_t rule;                 /* index in the rules, -1: hidden */
+	int16_t rule;                 /* index in the rules, -1: hidden,
+				       * CFG_RULE_PATH */
 };
 
 /* A base address register inside a read-only guard that the guest may
@@ -219,6 +221,13 @@ void cfg_filter_build(struct cfg_filter *f, const struct cfg_rule *rules,
  * record the answers for the guest's sizing. */
 void cfg_filter_probe_bars(struct cfg_filter *f, cfg_read32_fn rd,
 			   cfg_write32_fn wr, void *ctx);
+/* cfg_filter_keep_path: every bridge between bus 0 and the function
+ * target (a device the hypervisor keeps, behind root ports or switches)
+ * read-only whole (rule CFG_RULE_PATH): through its command register,
+ * bus numbers, windows, bridge control (secondary bus reset), PCIe link
+ * control or power state the guest could cut the device off. */
+void cfg_filter_keep_path(struct cfg_filter *f, uint16_t target,
+			  cfg_read32_fn rd, void *ctx);
 /* The index of bdf in f->dev, or -1 when it has no guard. */
 int cfg_filter_dev(const struct cfg_filter *f, uint16_t bdf);
 bool cfg_filter_hidden(const struct cfg_filter *f, uint16_t bdf);

@@ -192,6 +192,36 @@ def test_net_virtio_static_address_and_port(boot):
     assert "0 bad descriptors" in out, out
 
 
+def test_net_behind_a_root_port_the_bridge_is_kept(boot):
+    # As on hardware, the hypervisor's NIC sits behind a PCIe root port:
+    # the guest tries to cut it off through the port (decode off, a
+    # secondary bus reset, its window closed); the port takes none of it
+    # and the UDP console still answers.
+    port = free_udp_port()
+    m = boot(cmdline="net=01:00.0 ip=10.0.2.15/24 gw=10.0.2.2 "
+             "console_key=none",
+             guest_args="hvnic=01:00.0 spin", smp=1, mem="512M",
+             extra_args=["-nic", "user,model=e1000e",
+                         "-device", "pcie-root-port,id=rp1,bus=pcie.0,"
+                         "chassis=1,addr=6",
+                         "-netdev", "user,id=hvnet,hostfwd=udp:127.0.0.1:%d-:4444"
+                         % port, "-device", "e1000e,netdev=hvnet,bus=rp1"])
+    m.expect(r"hv: net: e1000e at 0000:01:00\.0, MAC [0-9a-f:]{17}, link up")
+    m.expect(r"hv: svm: config 00:06\.0 \(bridge to the hypervisor's NIC\): "
+             r"1 register range\(s\) read-only")
+    m.expect(r"guest: check hvnic_hidden ok")
+    m.expect(r"guest: check hvnic_ports ok")
+    m.expect(r"hv: vcpu 0: guest write to config 00:06\.0 offset 0x4 dropped: "
+             r"a bridge on the way to the hypervisor's NIC")
+    m.expect(r"guest: check hvnic_path ok")
+    m.expect(r"guest: spinning with interrupts off")
+    time.sleep(1)
+    for cmd in ("version", "net"):
+        out = ask(port, cmd)
+        assert out is not None and not out.startswith("error"), (cmd, out)
+    assert "0 bad descriptors" in out, out
+
+
 def test_net_off_without_option(boot):
     # Without net= no NIC is taken; without console_key=none no UDP console.
     m = boot(cmdline="shutdown", extra_args=["-nic", "user,model=e1000e"])

@@ -461,3 +461,45 @@ TEST(place_firmware_layout_stays)
 	CHECK_EQ(wr(DEV, 0x14, 4, 0xCF9), 0);
 	CHECK_EQ(hw(DEV, 0x14), 0xCE1);
 }
+
+TEST(bridges_to_a_kept_device_are_read_only)
+{
+	const uint16_t rp = BDF(6, 0), other = BDF(7, 0);
+
+	build(SIM_Q35, NULL, 0);
+	/* a root port 00:06.0 to bus 1 (the hypervisor's NIC there), and
+	 * one to bus 2 that leads elsewhere; a bridge whose numbers loop
+	 * back to bus 0 is no way down */
+	for (unsigned i = 0; i < 3; i++) {
+		uint16_t b = (uint16_t)BDF(6 + i, 0);
+
+		memset(sim.space[b], 0, CFG_SPACE);
+		cfgsim_fn(&sim, 6 + i, 0, 0x1b36, 0x000c, 0x0604, false);
+		sim.space[b][0x0E] = 1;
+	}
+	cfgsim_put32(&sim, rp, 0x18, 0x00010100);
+	cfgsim_put32(&sim, other, 0x18, 0x00020200);
+	cfgsim_put32(&sim, BDF(8, 0), 0x18, 0x00FF0000);
+	cfg_filter_keep_path(&f, 0x0100 | BDF(0, 0), cfgsim_read32, &sim);
+	CHECK(!f.overflow);
+	CHECK(guarded(rp, 0x04));
+	CHECK(guarded(rp, 0x19));
+	CHECK(guarded(rp, 0x3E));
+	CHECK(guarded(rp, 0xFFF));
+	CHECK(!cfg_filter_hidden(&f, rp));
+	CHECK(!guarded(other, 0x04));
+	CHECK(!guarded(BDF(8, 0), 0x04));
+	CHECK_EQ(f.g[f.n - 1].rule, CFG_RULE_PATH);
+	/* its command write dropped whole; a read answers */
+	CHECK_EQ(wr(rp, 0x04, 2, 0), 0x3);
+	CHECK_EQ(rd(rp, 0x18, 4), 0x00010100);
+	/* a device on bus 0 has no bridge to keep; a bus nothing leads to
+	 * adds nothing */
+	{
+		size_t n = f.n;
+
+		cfg_filter_keep_path(&f, BDF(5, 0), cfgsim_read32, &sim);
+		cfg_filter_keep_path(&f, 0x0900, cfgsim_read32, &sim);
+		CHECK_EQ(f.n, n);
+	}
+}
