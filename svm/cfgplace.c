@@ -170,7 +170,8 @@ static void bar_range(const struct image *m, const struct image *hw,
 			out[(*n)++] = span(true, dw(m, reg), k);
 		return;
 	}
-	if (((kind >> 1) & 3) == 2 && reg + 4 < REG_BAR0 + 24) {
+	if (((kind >> 1) & 3) == 2 &&
+	    reg + 4 < REG_BAR0 + 4 * ((hw->b[REG_HDR] & 0x7F) ? 2u : 6u)) {
 		*skip = true;                 /* 64-bit */
 		if (!(cmd & CMD_MEM) || !want)
 			return;
@@ -322,6 +323,10 @@ const char *cfg_place_check(const struct cfg_taken *t,
 	for (unsigned k = 0; k < size; k++)
 		if (reg + k < CFG_PLACE_END)
 			after.b[reg + k] = (uint8_t)(*val >> (8 * k));
+	/* A CardBus bridge (type 2) is not checked: its registers have
+	 * another layout (docs/threat-model.md). */
+	if ((before.b[REG_HDR] & 0x7F) > 1)
+		return NULL;
 	/* Neither before nor after decoding: nothing placed now; turning
 	 * decode on later is checked then. */
 	if (!((wd(&before, REG_CMD) | wd(&after, REG_CMD)) & (CMD_IO | CMD_MEM)))
