@@ -437,6 +437,19 @@ TEST(place_bridge_windows)
 	CHECK_EQ(hw(BRIDGE, 0x04) & 0xFFFF, 0x0000);
 }
 
+TEST(place_bridge_bar1_is_32_bit)
+{
+	build_place();
+	/* BAR1 of a bridge with the 64-bit kind: its "upper half" would be
+	 * the bus numbers at 0x18; it is a 32-bit BAR at 0x10 + 4 */
+	sim.bar_wmask[BRIDGE][1] = 0xFFFFF000;
+	cfgsim_put32(&sim, BRIDGE, 0x14, 0xFC000004);
+	cfgsim_put32(&sim, BRIDGE, 0x18, 0x00010100);
+	CHECK_EQ(wr(BRIDGE, 0x14, 4, 0xFEE00004), 0xF);
+	CHECK_EQ(hw(BRIDGE, 0x14), 0xFC000004);
+	CHECK_EQ(wr(BRIDGE, 0x14, 4, 0xFC001004), 0);
+}
+
 TEST(place_firmware_layout_stays)
 {
 	build_place();
