@@ -159,21 +159,38 @@ static bool rule_matches(const struct cfg_rule *r, uint16_t bdf, uint32_t id,
 	       (r->class_ == CFG_ANY || (class_rev >> 16) == r->class_);
 }
 
+static bool fn_present(uint32_t id)
+{
+	return (id & 0xFFFF) != 0xFFFF && (id & 0xFFFF) != 0;
+}
+
+/* How far a bus scan moves on from function bdf: to the next device when
+ * function 0 is absent (no function 0: no device) or is a single-function
+ * device, which may answer on every function number (PCI Local Bus 3.0,
+ * 6.2.1: header type bit 7); else to the next function. */
+static unsigned fn_step(cfg_read32_fn rd, void *ctx, uint16_t bdf,
+			bool present)
+{
+	if (bdf & 7)
+		return 1;
+	return present && (rd(ctx, bdf, PCI_HDR) & PCI_HDR_MULTI) ? 1 : 8;
+}
+
 void cfg_filter_build(struct cfg_filter *f, const struct cfg_rule *rules,
 		      size_t nrules, const uint16_t *hide, size_t nhide,
 		      cfg_read32_fn rd, void *ctx)
 {
+	unsigned step;
+
 	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < nhide; i++)
 		add_guard(f, hide[i], 0, CFG_SPACE, CFG_HIDDEN, -1);
-	for (unsigned bdf = 0; bdf < 256; bdf++) {
+	for (unsigned bdf = 0; bdf < 256; bdf += step) {
 		uint32_t id = rd(ctx, (uint16_t)bdf, PCI_ID), class_rev;
 
-		if ((id & 0xFFFF) == 0xFFFF || (id & 0xFFFF) == 0) {
-			if ((bdf & 7) == 0)
-				bdf += 7;       /* no function 0: no device */
+		step = fn_step(rd, ctx, (uint16_t)bdf, fn_present(id));
+		if (!fn_present(id))
 			continue;
-		}
 		class_rev = rd(ctx, (uint16_t)bdf, PCI_CLASS_REV);
 		for (size_t k = 0; k < nrules; k++) {
 			const struct cfg_rule *r = &rules[k];
@@ -190,11 +207,6 @@ void cfg_filter_build(struct cfg_filter *f, const struct cfg_rule *rules,
 				  MIN(base + r->hi, (unsigned)CFG_SPACE),
 				  CFG_READONLY, (int)k);
 		}
-		/* A single-function device may answer on every function
-		 * number (PCI Local Bus 3.0, 6.2.1: header type bit 7). */
-		if ((bdf & 7) == 0 &&
-		    !(rd(ctx, (uint16_t)bdf, PCI_HDR) & PCI_HDR_MULTI))
-			bdf += 7;
 	}
 }
 
@@ -210,19 +222,17 @@ void cfg_filter_keep_path(struct cfg_filter *f, uint16_t target,
 	 * level per bus number, so a loop in hostile numbers ends. */
 	for (unsigned depth = 0; depth < 256 && bus != want; depth++) {
 		int found = -1;
+		unsigned step;
 
-		for (unsigned df = 0; df < 256 && found < 0; df++) {
+		for (unsigned df = 0; df < 256 && found < 0; df += step) {
 			uint16_t bdf = (uint16_t)(bus << 8 | df);
-			uint32_t id = rd(ctx, bdf, PCI_ID), hdr, nums;
+			uint32_t id = rd(ctx, bdf, PCI_ID), nums;
 			unsigned sec, sub;
 
-			if ((id & 0xFFFF) == 0xFFFF || (id & 0xFFFF) == 0) {
-				if ((df & 7) == 0)
-					df += 7;
+			step = fn_step(rd, ctx, bdf, fn_present(id));
+			if (!fn_present(id))
 				continue;
-			}
-			hdr = rd(ctx, bdf, PCI_HDR) >> 16;
-			if ((hdr & 0x7F) == 1) {
+			if (((rd(ctx, bdf, PCI_HDR) >> 16) & 0x7F) == 1) {
 				nums = rd(ctx, bdf, PCI_BUSES);
 				sec = (nums >> 8) & 0xFF;
 				sub = (nums >> 16) & 0xFF;
@@ -232,8 +242,6 @@ void cfg_filter_keep_path(struct cfg_filter *f, uint16_t target,
 					found = (int)sec;
 				}
 			}
-			if ((df & 7) == 0 && !(hdr & 0x80))
-				df += 7;
 		}
 		if (found < 0)
 			return;       /* no bridge to it: on bus 0, or gone */

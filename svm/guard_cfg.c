@@ -46,7 +46,6 @@ static bool said[CFG_MAX_GUARDS];
 
 #define PLACE_SAY 16
 static uint32_t place_said;
-static uint64_t place_refused;
 
 static bool overlaps_page(uint64_t page, uint64_t lo, uint64_t hi)
 {
@@ -278,7 +277,6 @@ static void io_write(void *ctx, unsigned reg, unsigned size, uint64_t val)
 static void say_place(struct vcpu *v, uint16_t bdf, unsigned reg,
 		      const char *why)
 {
-	__atomic_fetch_add(&place_refused, 1, __ATOMIC_RELAXED);
 	if (__atomic_fetch_add(&place_said, 1, __ATOMIC_RELAXED) >= PLACE_SAY)
 		return;
 	printk("vcpu %u: guest write to config %02x:%02x.%x offset %#x "

@@ -54,20 +54,17 @@ size_t hide_npt_holes(struct npt_range *out, size_t max)
 	return n;
 }
 
-bool hide_gpa(uint64_t gpa)
-{
-	for (size_t i = 0; i < nranges; i++)
-		if (gpa >= ranges[i].base && gpa < ranges[i].end)
-			return true;
-	return false;
-}
-
 bool hide_overlaps(uint64_t lo, uint64_t hi)
 {
 	for (size_t i = 0; i < nranges; i++)
 		if (lo < ranges[i].end && ranges[i].base < hi)
 			return true;
 	return false;
+}
+
+bool hide_gpa(uint64_t gpa)
+{
+	return hide_overlaps(gpa, gpa + 1);
 }
 
 bool hide_cfg_port(uint16_t port, unsigned size)
