@@ -150,11 +150,13 @@ static struct range span(bool io, uint64_t v, uint64_t k)
 
 /* The BAR at reg of image m as a range (none: *n unchanged); its kind
  * from the hardware's read-only low bits (@hw, before the write); *skip
- * set when it is 64-bit (reg + 4 its upper half). Sized only when its
- * bytes @changed or its kind of decode is @newly on. */
+ * set when it is 64-bit (reg + 4 its upper half; never for the @last
+ * BAR of the header). Sized only when its bytes @changed or its kind of
+ * decode is @newly on. */
 static void bar_range(const struct image *m, const struct image *hw,
-		      unsigned reg, struct sizes *s, struct range *out,
-		      size_t *n, bool *skip, bool changed, uint16_t newly)
+		      unsigned reg, bool last, struct sizes *s,
+		      struct range *out, size_t *n, bool *skip, bool changed,
+		      uint16_t newly)
 {
 	uint32_t kind = dw(hw, reg), k;
 	uint16_t cmd = wd(m, REG_CMD);
@@ -170,8 +172,7 @@ static void bar_range(const struct image *m, const struct image *hw,
 			out[(*n)++] = span(true, dw(m, reg), k);
 		return;
 	}
-	if (((kind >> 1) & 3) == 2 &&
-	    reg + 4 < REG_BAR0 + 4 * ((hw->b[REG_HDR] & 0x7F) ? 2u : 6u)) {
+	if (((kind >> 1) & 3) == 2 && !last) {
 		*skip = true;                 /* 64-bit */
 		if (!(cmd & CMD_MEM) || !want)
 			return;
@@ -258,16 +259,16 @@ static size_t ranges(const struct image *m, const struct image *other,
 		     const struct image *hw, struct sizes *s, struct range *out)
 {
 	unsigned type = hw->b[REG_HDR] & 0x7F;
-	unsigned nbars = type == 0 ? 6 : type == 1 ? 2 : 0;
+	unsigned nbars = type == 0 ? 6 : 2;    /* type 0 or 1 here */
 	uint16_t newly = wd(m, REG_CMD) & ~wd(other, REG_CMD) & (CMD_IO | CMD_MEM);
 	size_t n = 0;
 
 	for (unsigned i = 0; i < nbars; i++) {
 		unsigned reg = REG_BAR0 + 4 * i;
-		bool skip;
+		bool skip, last = i + 1 == nbars;
 
-		bar_range(m, hw, reg, s, out, &n, &skip,
-			  differ(other, m, reg, i + 1 == nbars ? 4 : 8), newly);
+		bar_range(m, hw, reg, last, s, out, &n, &skip,
+			  differ(other, m, reg, last ? 4 : 8), newly);
 		i += skip;
 	}
 	if (type == 0)
